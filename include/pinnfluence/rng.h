@@ -18,18 +18,18 @@ extern "C" {
 
 /* What a stream is used for; a new purpose gets a new value, existing values never change. */
 typedef enum {
-  PF_RNG_INIT = 1,          /* network initialisation */
-  PF_RNG_HOLDOUT = 2,       /* random holdout test points */
-  PF_RNG_POOL = 3,          /* candidate pool of a cycle (index = cycle) */
-  PF_RNG_ZSET = 4,          /* influence test/Hessian set Z of a cycle (index = cycle) */
-  PF_RNG_DRAW = 5,          /* the draw from the scores (index = cycle) */
-  PF_RNG_SCORE_RANDOM = 6,  /* scores of the `random` method (index = cycle) */
-  PF_RNG_ARNOLDI = 7,       /* Arnoldi start vector (index = cycle) */
-  PF_RNG_TEST = 1000        /* tests and benchmarks */
+  PF_RNG_INIT = 1,         /* network initialisation */
+  PF_RNG_HOLDOUT = 2,      /* random holdout test points */
+  PF_RNG_POOL = 3,         /* candidate pool of a cycle (index = cycle) */
+  PF_RNG_ZSET = 4,         /* influence test/Hessian set Z of a cycle (index = cycle) */
+  PF_RNG_DRAW = 5,         /* the draw from the scores (index = cycle) */
+  PF_RNG_SCORE_RANDOM = 6, /* scores of the `random` method (index = cycle) */
+  PF_RNG_ARNOLDI = 7,      /* Arnoldi start vector (index = cycle) */
+  PF_RNG_TEST = 1000       /* tests and benchmarks */
 } pf_rng_purpose;
 
 typedef struct {
-  uint64_t key[2];  /* (seed, task) */
+  uint64_t key[2];    /* (seed, task) */
   uint64_t ctr_hi[2]; /* (purpose, index) */
 } pf_rng_stream;
 
@@ -51,11 +51,11 @@ void pf_rng_uniform_range(const pf_rng_stream *s, uint64_t first, size_t n, doub
  * the same position (Wichura's AS241, relative accuracy about 1e-16), one uniform per normal. */
 void pf_rng_normal(const pf_rng_stream *s, uint64_t first, size_t n, double *out);
 
-/* Inverse of the standard normal CDF, p in (0, 1) (AS241 PPND16 with pf_log). */
+/* Inverse of the standard normal CDF, p in (0, 1) (AS241 PPND16 with pf_ieee_log). */
 double pf_normal_quantile(double p);
 
 /* Natural logarithm from IEEE-exact operations only (about 1 ulp), x > 0 finite. */
-double pf_log(double x);
+double pf_ieee_log(double x);
 
 #ifdef __cplusplus
 }

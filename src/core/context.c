@@ -53,9 +53,13 @@ void pf_log(const pf_ctx *ctx, pf_log_level level, int all_ranks, const char *fm
     fprintf(stderr, "[pf %d/%d] %s: %s\n", rank, size, names[level], msg);
 }
 
-void pf_blas_set_threads(int n) { openblas_set_num_threads(n > 0 ? n : 1); }
+void pf_blas_set_threads(int n) {
+  openblas_set_num_threads(n > 0 ? n : 1);
+}
 
-const char *pf_blas_config(void) { return openblas_get_config(); }
+const char *pf_blas_config(void) {
+  return openblas_get_config();
+}
 
 double pf_wtime(void) {
   struct timespec ts;

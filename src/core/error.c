@@ -6,7 +6,9 @@
 
 static int pf_quiet_errors = 0;
 
-void pf_error_set_quiet(int quiet) { pf_quiet_errors = quiet; }
+void pf_error_set_quiet(int quiet) {
+  pf_quiet_errors = quiet;
+}
 
 const char *pf_error_string(int code) {
   switch (code) {

@@ -1,4 +1,5 @@
-/* Aligned, zeroed allocation. 64-byte alignment lets BLAS and vectorised loops use aligned loads. */
+/* Aligned, zeroed allocation. 64-byte alignment lets BLAS and vectorised loops use aligned loads.
+ */
 #include "pinnfluence/core.h"
 
 #include <stdlib.h>

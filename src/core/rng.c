@@ -44,7 +44,7 @@ void pf_rng_uniform_range(const pf_rng_stream *s, uint64_t first, size_t n, doub
   for (size_t i = 0; i < n; i++) out[i] = lo + (hi - lo) * out[i];
 }
 
-double pf_log(double x) {
+double pf_ieee_log(double x) {
   /* x = 2^e m with m in [sqrt(1/2), sqrt(2)); log m = 2 atanh(s), s = (m-1)/(m+1), |s| < 0.172,
    * summed to s^25 (truncation below 1e-19 relative). ln 2 split so e*LN2_HI is exact. */
   static const double LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
@@ -124,7 +124,7 @@ double pf_normal_quantile(double p) {
     return q * poly8(a, r) / poly8(b, r);
   }
   double r = q < 0 ? p : 1.0 - p;
-  r = sqrt(-pf_log(r));
+  r = sqrt(-pf_ieee_log(r));
   double v;
   if (r <= 5.0) {
     r -= 1.6;

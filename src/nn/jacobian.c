@@ -1,0 +1,76 @@
+/* Rows of the residual Jacobian J = dr/dtheta for a block of points from one batched reverse
+ * pass: the reverse pass seeded with dr/du per point (not summed) carries per-point adjoints
+ * through every layer (points never interact), and row i of the weight block of layer l is
+ * sum_c zbar_c[:, i] a_c[:, i]^T, assembled point by point from the transposed layer input. */
+#include "engine_impl.h"
+#include "pinnfluence/core.h"
+
+#include <cblas.h>
+#include <string.h>
+
+/* Per-point weight and bias rows of layer l into J rows (ldJ = nparams). G: adjoints of the
+ * layer output (nout, nc*nb); A: layer input (nin, nc*nb). */
+static void assemble_rows(pf_engine *e, int l, int nb, const double *G, const double *A, int p0,
+                          int np, double *J) {
+  const pf_mlp *net = e->net;
+  const int nin = net->sizes[l], nout = net->sizes[l + 1], nc = e->nc, ld = nc * nb;
+  const size_t P = net->nparams;
+  /* At[(c*nb + p) * nin + k] = A[k, c*nb + p]: each point's input channel a contiguous row. */
+  for (int k = 0; k < nin; k++)
+    for (int q = 0; q < ld; q++) e->At[(size_t)q * nin + k] = A[(size_t)k * ld + q];
+  for (int p = p0; p < p0 + np; p++) {
+    double *Jw = J + (size_t)(p - p0) * P + net->w_off[l];
+    double *Jb = J + (size_t)(p - p0) * P + net->b_off[l];
+    for (int j = 0; j < nout; j++) {
+      double *row = Jw + (size_t)j * nin;
+      const double *g = G + (size_t)j * ld;
+      const double *a0 = e->At + (size_t)p * nin;
+      const double g0 = g[p];
+      for (int k = 0; k < nin; k++) row[k] = g0 * a0[k];
+      for (int c = 1; c < nc; c++) {
+        const double gc = g[c * nb + p];
+        const double *ac = e->At + (size_t)(c * nb + p) * nin;
+        for (int k = 0; k < nin; k++) row[k] += gc * ac[k];
+      }
+      Jb[j] = g0;
+    }
+  }
+}
+
+int pf_engine_jacobian_rows(pf_engine *e, const double *theta, const pf_points *pts, size_t first,
+                            size_t count, double *J, double *r) {
+  const size_t n = pts->n;
+  PF_CHECK(first + count <= n, PF_ERR_ARG, "Jacobian rows %zu..%zu outside the %zu points", first,
+           first + count, n);
+  const pf_mlp *net = e->net;
+  const int L = net->nlayers;
+  const size_t bs = (size_t)e->block;
+  /* Blocks are aligned to multiples of the block size so a row never depends on `first`. */
+  for (size_t i0 = first / bs * bs; i0 < first + count; i0 += bs) {
+    const int nb = (int)(n - i0 < bs ? n - i0 : bs);
+    const int ld = e->nc * nb;
+    const size_t lo = i0 > first ? i0 : first;
+    const size_t hi = i0 + (size_t)nb < first + count ? i0 + (size_t)nb : first + count;
+    const int p0 = (int)(lo - i0), np = (int)(hi - lo);
+    double *Jblk = J + (lo - first) * net->nparams;
+    pf_jets_forward(e, theta, pts, i0, nb);
+    pf_jets_constrain(e, pts, i0, nb, e->Z[L - 1], e->u, 0);
+    memset(e->dr, 0, PF_NCH * (size_t)nb * sizeof *e->dr);
+    e->ops.residual(e->ops.ctx, (size_t)nb, pts->x + i0, pts->t + i0, e->u, e->r, e->dr, NULL);
+    if (r) memcpy(r + (lo - first), e->r + p0, (size_t)np * sizeof *r);
+    pf_jets_constrain_adjoint(e, pts, i0, nb, e->dr, e->G0);
+    double *G = e->G0, *Gn = e->G1;
+    for (int l = L - 1; l >= 0; l--) {
+      const int nin = net->sizes[l], nout = net->sizes[l + 1];
+      assemble_rows(e, l, nb, G, e->A[l], p0, np, Jblk);
+      if (l == 0) break;
+      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nin, ld, nout, 1.0,
+                  theta + net->w_off[l], nin, G, ld, 0.0, Gn, ld);
+      pf_act_backward(e, nin, nb, e->A[l], e->Z[l - 1], Gn);
+      double *tmp = G;
+      G = Gn;
+      Gn = tmp;
+    }
+  }
+  return PF_OK;
+}
