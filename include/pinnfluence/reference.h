@@ -1,0 +1,86 @@
+/* pinnfluence pde module: reference solutions computed by the program itself (never downloaded).
+ *
+ * - Burgers (u_t + u u_x = nu u_xx, nu = 0.01/pi, u(x,0) = -sin(pi x), u(+-1,t) = 0): the
+ *   Cole-Hopf integral evaluated with Gauss-Hermite quadrature (src/pde/ref_burgers.c).
+ * - Allen-Cahn (u_t = 0.001 u_xx - 5(u^3 - u), u(x,0) = x^2 cos(pi x), u(+-1,t) = -1): a
+ *   Legendre spectral discretisation in x integrated with ETDRK4 (src/pde/ref_allen_cahn.c).
+ * - The quadrature and interpolation helpers both use (src/pde/ref_quadrature.c).
+ *
+ * All functions are serial (no communicator), return 0 or a pf_error_code, and write into
+ * caller-allocated arrays. Grids store time-major arrays: u[i_t * nx + i_x]. */
+#ifndef PINNFLUENCE_REFERENCE_H
+#define PINNFLUENCE_REFERENCE_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ quadrature helpers */
+
+/* Gauss-Hermite rule of n >= 1 points for the weight exp(-s^2) on the real line:
+ * sum_i w_i g(s_i) ~ int g(s) exp(-s^2) ds, exact for polynomials of degree <= 2n - 1.
+ * nodes: (n), ascending, exactly antisymmetric (nodes[n-1-i] == -nodes[i]).
+ * log_weights: (n), natural logarithms of the weights (the outer weights underflow a double for
+ * large n, e.g. w ~ exp(-2000) at n = 1024, so only their logarithms are returned). */
+int pf_ref_gauss_hermite(int n, double *nodes, double *log_weights);
+
+/* Gauss-Lobatto-Legendre rule of degree N >= 2 (N + 1 points, including -1 and 1): the weight 1
+ * on [-1, 1], exact for polynomials of degree <= 2N - 1.
+ * nodes: (N + 1), ascending, nodes[0] = -1, nodes[N] = 1, exactly antisymmetric.
+ * weights: (N + 1) quadrature weights. bary: (N + 1) barycentric interpolation weights for these
+ * nodes, (-1)^j sqrt(w_j) (scaled arbitrarily); may be NULL. */
+int pf_ref_gauss_lobatto(int degree, double *nodes, double *weights, double *bary);
+
+/* Barycentric interpolation (second form; Berrut & Trefethen 2004): the polynomial of degree
+ * n_nodes - 1 through (nodes[j], values[j]) evaluated at x[0..n_eval-1] into out[0..n_eval-1].
+ * bary: (n_nodes) barycentric weights of the nodes. A point equal to a node gets that value. */
+int pf_ref_barycentric(int n_nodes, const double *nodes, const double *bary, const double *values,
+                       size_t n_eval, const double *x, double *out);
+
+/* ------------------------------------------------------------------ Burgers */
+
+#define PF_REF_BURGERS_NX 256 /* x = linspace(-1, 1, 256) */
+#define PF_REF_BURGERS_NT 100 /* t = 0, 0.01, ..., 0.99 */
+/* Gauss-Hermite order used by default, chosen by measurement (see ref_burgers.c): doubling it
+ * changes the grid values by at most 4e-15. */
+#define PF_REF_BURGERS_ORDER 128
+
+/* u(x_k, t_k) for k = 0..n-1 (arbitrary points; t_k >= 0, x_k finite). x, t, u: (n).
+ * order: Gauss-Hermite points, 0 for PF_REF_BURGERS_ORDER. At t = 0 returns -sin(pi x). */
+int pf_ref_burgers_eval(int order, size_t n, const double *x, const double *t, double *u);
+
+/* The paper's holdout grid. x: (PF_REF_BURGERS_NX) = linspace(-1, 1, 256);
+ * t: (PF_REF_BURGERS_NT) = 0, 0.01, ..., 0.99; u: (NT * NX), u[i_t * NX + i_x] = u(x[i_x], t[i_t]).
+ * Any of x, t may be NULL. order: as in pf_ref_burgers_eval. */
+int pf_ref_burgers_grid(int order, double *x, double *t, double *u);
+
+/* ------------------------------------------------------------------ Allen-Cahn */
+
+#define PF_REF_ALLEN_CAHN_NX 201 /* x = -1, -0.99, ..., 1 */
+#define PF_REF_ALLEN_CAHN_NT 101 /* t = 0, 0.01, ..., 1 */
+/* Default resolution, chosen by measurement (see ref_allen_cahn.c): polynomial degree in x and
+ * ETDRK4 steps per 0.01 of time (h = 2e-3). Relative L2 change on the grid: 1.3e-10 at degree
+ * 768, 5.5e-11 at half the step. */
+#define PF_REF_ALLEN_CAHN_DEGREE   512
+#define PF_REF_ALLEN_CAHN_SUBSTEPS 5
+
+/* Solve the Allen-Cahn problem and sample it at arbitrary x at the times t_k = k * dt_out,
+ * k = 0..nt-1. degree: polynomial degree N in x (N + 1 Gauss-Lobatto-Legendre points), 0 for the
+ * default; substeps: ETDRK4 steps per dt_out, 0 for the default (PF_REF_ALLEN_CAHN_SUBSTEPS, i.e.
+ * a step of 2e-3 when dt_out = 0.01).
+ * x: (nx) values in [-1, 1]; u: (nt * nx), u[i_t * nx + i_x] = u(x[i_x], t_{i_t}).
+ * Cost: O(degree^3) once plus O(degree^2) per time step (about 0.35 s at the defaults). */
+int pf_ref_allen_cahn_solve(int degree, int substeps, double dt_out, int nt, size_t nx,
+                            const double *x, double *u);
+
+/* The paper's holdout grid. x: (PF_REF_ALLEN_CAHN_NX) = -1, -0.99, ..., 1;
+ * t: (PF_REF_ALLEN_CAHN_NT) = 0, 0.01, ..., 1; u: (NT * NX), u[i_t * NX + i_x].
+ * Any of x, t may be NULL. degree, substeps: as in pf_ref_allen_cahn_solve (0 = default). */
+int pf_ref_allen_cahn_grid(int degree, int substeps, double *x, double *t, double *u);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
