@@ -95,8 +95,13 @@ void pf_log(const pf_ctx *ctx, pf_log_level level, int all_ranks, const char *fm
 /* ------------------------------------------------------------------ BLAS threads */
 /* Set the number of OpenBLAS threads (1 unless the user asks otherwise). */
 void pf_blas_set_threads(int n);
-/* OpenBLAS build configuration string (for provenance). */
+/* OpenBLAS build configuration string and the kernel family in use (for provenance). */
 const char *pf_blas_config(void);
+const char *pf_blas_core(void);
+/* Call first in main(), before MPI_Init: if OPENBLAS_CORETYPE is unset and OpenBLAS fell back to
+ * generic kernels on a CPU with AVX2/AVX-512, re-execute this program (same argv, same pid) with
+ * OPENBLAS_CORETYPE set to the best matching core. Returns only if no re-execution happened. */
+void pf_blas_select_core(char **argv);
 
 /* ------------------------------------------------------------------ timers */
 /* Monotonic wall-clock seconds. */

@@ -1,7 +1,6 @@
-/* The context object: communicator, rank and size, logging with rank prefixes; BLAS threads. */
+/* The context object: communicator, rank and size, logging with rank prefixes; wall clock. */
 #include "pinnfluence/core.h"
 
-#include <cblas.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,14 +50,6 @@ void pf_log(const pf_ctx *ctx, pf_log_level level, int all_ranks, const char *fm
     fprintf(stderr, "[pf %d/%d] %s\n", rank, size, msg);
   else
     fprintf(stderr, "[pf %d/%d] %s: %s\n", rank, size, names[level], msg);
-}
-
-void pf_blas_set_threads(int n) {
-  openblas_set_num_threads(n > 0 ? n : 1);
-}
-
-const char *pf_blas_config(void) {
-  return openblas_get_config();
 }
 
 double pf_wtime(void) {

@@ -14,30 +14,51 @@
 #include "vmath.h"
 
 #define PF_INLINE static inline __attribute__((always_inline))
+/* Each dispatcher is compiled for AVX-512, AVX2 and baseline x86-64 and picked at load time. With
+ * -ffp-contract=off every clone performs the same IEEE operations in the same order (no FMA, no
+ * reductions across points), so the results are bitwise identical whichever clone runs. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PF_NO_CLONES)
+#define PF_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define PF_CLONES
+#endif
+/* The channel rows of a neuron never overlap; iterations over points are independent. */
+#define PF_IVDEP _Pragma("GCC ivdep")
 
-/* Slots of the channels for a flag set: v = 0, then x, t, xx, tt as present. */
+/* Slots of the channels for a flag set: v = 0, then x, t, xx, tt as present. Rows are addressed
+ * through one pointer per channel (ROW), so every inner loop is a plain unit-stride stream that
+ * GCC vectorises. */
 #define SLOTS                                                                                      \
-  const int nc = 1 + HX + HT + HXX + HTT;                                                          \
-  const int ld = nc * nb;                                                                          \
-  const int ox = 1 * nb, ot = (1 + HX) * nb, oxx = (1 + HX + HT) * nb,                             \
-            ott = (1 + HX + HT + HXX) * nb;                                                        \
+  const size_t ld = (size_t)(1 + HX + HT + HXX + HTT) * (size_t)nb;                                \
+  const size_t ox = (size_t)nb, ot = (size_t)(1 + HX) * (size_t)nb,                                \
+               oxx = (size_t)(1 + HX + HT) * (size_t)nb,                                           \
+               ott = (size_t)(1 + HX + HT + HXX) * (size_t)nb;                                     \
   (void)ox, (void)ot, (void)oxx, (void)ott
+/* Pointers to the five channel rows of row j of matrix M (absent channels alias v, unused). */
+#define ROW(T, name, M)                                                                            \
+  T *name##v = (M) + (size_t)j * ld;                                                               \
+  T *name##x = name##v + (HX ? ox : 0);                                                            \
+  T *name##t = name##v + (HT ? ot : 0);                                                            \
+  T *name##xx = name##v + (HXX ? oxx : 0);                                                         \
+  T *name##tt = name##v + (HTT ? ott : 0);                                                         \
+  (void)name##x, (void)name##t, (void)name##xx, (void)name##tt
 
 PF_INLINE void fwd_(const int HX, const int HT, const int HXX, const int HTT, int rows, int nb,
                     const double *bias, const double *Z, double *A) {
   SLOTS;
   for (int j = 0; j < rows; j++) {
-    const double *restrict z = Z + (size_t)j * ld;
-    double *restrict a = A + (size_t)j * ld;
+    ROW(const double, z, Z);
+    ROW(double, a, A);
     const double bj = bias[j];
+    PF_IVDEP
     for (int p = 0; p < nb; p++) {
-      double s = pf_vtanh(z[p] + bj);
+      double s = pf_vtanh(zv[p] + bj);
       double s1 = 1.0 - s * s, s2 = -2.0 * s * s1;
-      a[p] = s;
-      if (HX) a[ox + p] = s1 * z[ox + p];
-      if (HT) a[ot + p] = s1 * z[ot + p];
-      if (HXX) a[oxx + p] = s2 * z[ox + p] * z[ox + p] + s1 * z[oxx + p];
-      if (HTT) a[ott + p] = s2 * z[ot + p] * z[ot + p] + s1 * z[ott + p];
+      av[p] = s;
+      if (HX) ax[p] = s1 * zx[p];
+      if (HT) at[p] = s1 * zt[p];
+      if (HXX) axx[p] = s2 * zx[p] * zx[p] + s1 * zxx[p];
+      if (HTT) att[p] = s2 * zt[p] * zt[p] + s1 * ztt[p];
     }
   }
 }
@@ -46,24 +67,23 @@ PF_INLINE void fwd_tan_(const int HX, const int HT, const int HXX, const int HTT
                         const double *A, const double *Z, const double *Zd, double *Ad) {
   SLOTS;
   for (int j = 0; j < rows; j++) {
-    const double *restrict a = A + (size_t)j * ld;
-    const double *restrict z = Z + (size_t)j * ld;
-    const double *restrict zd = Zd + (size_t)j * ld;
-    double *restrict ad = Ad + (size_t)j * ld;
+    ROW(const double, a, A);
+    ROW(const double, z, Z);
+    ROW(const double, zd, Zd);
+    ROW(double, ad, Ad);
+    PF_IVDEP
     for (int p = 0; p < nb; p++) {
-      double s = a[p];
+      double s = av[p];
       double s1 = 1.0 - s * s, s2 = -2.0 * s * s1, s3 = -2.0 * (s1 * s1 + s * s2);
-      double zv = zd[p];
-      double sd1 = s2 * zv, sd2 = s3 * zv;
-      ad[p] = s1 * zv;
-      if (HX) ad[ox + p] = sd1 * z[ox + p] + s1 * zd[ox + p];
-      if (HT) ad[ot + p] = sd1 * z[ot + p] + s1 * zd[ot + p];
+      double zv_ = zdv[p];
+      double sd1 = s2 * zv_, sd2 = s3 * zv_;
+      adv[p] = s1 * zv_;
+      if (HX) adx[p] = sd1 * zx[p] + s1 * zdx[p];
+      if (HT) adt[p] = sd1 * zt[p] + s1 * zdt[p];
       if (HXX)
-        ad[oxx + p] = sd2 * z[ox + p] * z[ox + p] + 2.0 * s2 * z[ox + p] * zd[ox + p] +
-                      sd1 * z[oxx + p] + s1 * zd[oxx + p];
+        adxx[p] = sd2 * zx[p] * zx[p] + 2.0 * s2 * zx[p] * zdx[p] + sd1 * zxx[p] + s1 * zdxx[p];
       if (HTT)
-        ad[ott + p] = sd2 * z[ot + p] * z[ot + p] + 2.0 * s2 * z[ot + p] * zd[ot + p] +
-                      sd1 * z[ott + p] + s1 * zd[ott + p];
+        adtt[p] = sd2 * zt[p] * zt[p] + 2.0 * s2 * zt[p] * zdt[p] + sd1 * ztt[p] + s1 * zdtt[p];
     }
   }
 }
@@ -72,31 +92,34 @@ PF_INLINE void bwd_(const int HX, const int HT, const int HXX, const int HTT, in
                     const double *A, const double *Z, double *G) {
   SLOTS;
   for (int j = 0; j < rows; j++) {
-    const double *restrict a = A + (size_t)j * ld;
-    const double *restrict z = Z + (size_t)j * ld;
-    double *restrict g = G + (size_t)j * ld;
+    ROW(const double, a, A);
+    ROW(const double, z, Z);
+    /* G is updated in place: one pointer per channel, each element read before it is written */
+    double *gv = G + (size_t)j * ld, *gx_ = gv + (HX ? ox : 0), *gt_ = gv + (HT ? ot : 0);
+    double *gxx_ = gv + (HXX ? oxx : 0), *gtt_ = gv + (HTT ? ott : 0);
+    PF_IVDEP
     for (int p = 0; p < nb; p++) {
-      double s = a[p];
+      double s = av[p];
       double s1 = 1.0 - s * s, s2 = -2.0 * s * s1, s3 = -2.0 * (s1 * s1 + s * s2);
-      double gx = HX ? g[ox + p] : 0.0, gt = HT ? g[ot + p] : 0.0;
-      double gxx = HXX ? g[oxx + p] : 0.0, gtt = HTT ? g[ott + p] : 0.0;
-      double zx = HX ? z[ox + p] : 0.0, zt = HT ? z[ot + p] : 0.0;
+      double gx = HX ? gx_[p] : 0.0, gt = HT ? gt_[p] : 0.0;
+      double gxx = HXX ? gxx_[p] : 0.0, gtt = HTT ? gtt_[p] : 0.0;
+      double zx_ = HX ? zx[p] : 0.0, zt_ = HT ? zt[p] : 0.0;
       double lin = 0.0, quad = 0.0;
-      if (HX) lin += gx * zx;
-      if (HT) lin += gt * zt;
+      if (HX) lin += gx * zx_;
+      if (HT) lin += gt * zt_;
       if (HXX) {
-        lin += gxx * z[oxx + p];
-        quad += gxx * zx * zx;
+        lin += gxx * zxx[p];
+        quad += gxx * zx_ * zx_;
       }
       if (HTT) {
-        lin += gtt * z[ott + p];
-        quad += gtt * zt * zt;
+        lin += gtt * ztt[p];
+        quad += gtt * zt_ * zt_;
       }
-      g[p] = g[p] * s1 + s2 * lin + s3 * quad;
-      if (HX) g[ox + p] = gx * s1 + (HXX ? 2.0 * gxx * s2 * zx : 0.0);
-      if (HT) g[ot + p] = gt * s1 + (HTT ? 2.0 * gtt * s2 * zt : 0.0);
-      if (HXX) g[oxx + p] = gxx * s1;
-      if (HTT) g[ott + p] = gtt * s1;
+      gv[p] = gv[p] * s1 + s2 * lin + s3 * quad;
+      if (HX) gx_[p] = gx * s1 + (HXX ? 2.0 * gxx * s2 * zx_ : 0.0);
+      if (HT) gt_[p] = gt * s1 + (HTT ? 2.0 * gtt * s2 * zt_ : 0.0);
+      if (HXX) gxx_[p] = gxx * s1;
+      if (HTT) gtt_[p] = gtt * s1;
     }
   }
 }
@@ -105,65 +128,68 @@ PF_INLINE void bwd_tan_(const int HX, const int HT, const int HXX, const int HTT
                         const double *A, const double *Z, const double *Zd, double *G, double *Gd) {
   SLOTS;
   for (int j = 0; j < rows; j++) {
-    const double *restrict a = A + (size_t)j * ld;
-    const double *restrict z = Z + (size_t)j * ld;
-    const double *restrict zd = Zd + (size_t)j * ld;
-    double *restrict g = G + (size_t)j * ld;
-    double *restrict gd = Gd + (size_t)j * ld;
+    ROW(const double, a, A);
+    ROW(const double, z, Z);
+    ROW(const double, zd, Zd);
+    double *gv = G + (size_t)j * ld, *gx_ = gv + (HX ? ox : 0), *gt_ = gv + (HT ? ot : 0);
+    double *gxx_ = gv + (HXX ? oxx : 0), *gtt_ = gv + (HTT ? ott : 0);
+    double *hv = Gd + (size_t)j * ld, *hx_ = hv + (HX ? ox : 0), *ht_ = hv + (HT ? ot : 0);
+    double *hxx_ = hv + (HXX ? oxx : 0), *htt_ = hv + (HTT ? ott : 0);
+    PF_IVDEP
     for (int p = 0; p < nb; p++) {
-      double s = a[p];
+      double s = av[p];
       double s1 = 1.0 - s * s, s2 = -2.0 * s * s1, s3 = -2.0 * (s1 * s1 + s * s2);
       double s4 = -2.0 * (3.0 * s1 * s2 + s * s3);
-      double zv = zd[p];
-      double sd1 = s2 * zv, sd2 = s3 * zv, sd3 = s4 * zv;
-      double gv = g[p], gdv = gd[p];
-      double gx = HX ? g[ox + p] : 0.0, gt = HT ? g[ot + p] : 0.0;
-      double gxx = HXX ? g[oxx + p] : 0.0, gtt = HTT ? g[ott + p] : 0.0;
-      double gdx = HX ? gd[ox + p] : 0.0, gdt = HT ? gd[ot + p] : 0.0;
-      double gdxx = HXX ? gd[oxx + p] : 0.0, gdtt = HTT ? gd[ott + p] : 0.0;
-      double zx = HX ? z[ox + p] : 0.0, zt = HT ? z[ot + p] : 0.0;
-      double zdx = HX ? zd[ox + p] : 0.0, zdt = HT ? zd[ot + p] : 0.0;
+      double zv_ = zdv[p];
+      double sd1 = s2 * zv_, sd2 = s3 * zv_, sd3 = s4 * zv_;
+      double g0 = gv[p], h0 = hv[p];
+      double gx = HX ? gx_[p] : 0.0, gt = HT ? gt_[p] : 0.0;
+      double gxx = HXX ? gxx_[p] : 0.0, gtt = HTT ? gtt_[p] : 0.0;
+      double hx = HX ? hx_[p] : 0.0, ht = HT ? ht_[p] : 0.0;
+      double hxx = HXX ? hxx_[p] : 0.0, htt = HTT ? htt_[p] : 0.0;
+      double zx_ = HX ? zx[p] : 0.0, zt_ = HT ? zt[p] : 0.0;
+      double zdx_ = HX ? zdx[p] : 0.0, zdt_ = HT ? zdt[p] : 0.0;
       /* lin = sum_c ab_c z_c, quad = ab_xx z_x^2 + ab_tt z_t^2, and their tangents */
       double lin = 0.0, lind = 0.0, quad = 0.0, quadd = 0.0;
       if (HX) {
-        lin += gx * zx;
-        lind += gdx * zx + gx * zdx;
+        lin += gx * zx_;
+        lind += hx * zx_ + gx * zdx_;
       }
       if (HT) {
-        lin += gt * zt;
-        lind += gdt * zt + gt * zdt;
+        lin += gt * zt_;
+        lind += ht * zt_ + gt * zdt_;
       }
       if (HXX) {
-        lin += gxx * z[oxx + p];
-        lind += gdxx * z[oxx + p] + gxx * zd[oxx + p];
-        quad += gxx * zx * zx;
-        quadd += gdxx * zx * zx + 2.0 * gxx * zx * zdx;
+        lin += gxx * zxx[p];
+        lind += hxx * zxx[p] + gxx * zdxx[p];
+        quad += gxx * zx_ * zx_;
+        quadd += hxx * zx_ * zx_ + 2.0 * gxx * zx_ * zdx_;
       }
       if (HTT) {
-        lin += gtt * z[ott + p];
-        lind += gdtt * z[ott + p] + gtt * zd[ott + p];
-        quad += gtt * zt * zt;
-        quadd += gdtt * zt * zt + 2.0 * gtt * zt * zdt;
+        lin += gtt * ztt[p];
+        lind += htt * ztt[p] + gtt * zdtt[p];
+        quad += gtt * zt_ * zt_;
+        quadd += htt * zt_ * zt_ + 2.0 * gtt * zt_ * zdt_;
       }
-      g[p] = gv * s1 + s2 * lin + s3 * quad;
-      gd[p] = gdv * s1 + gv * sd1 + sd2 * lin + s2 * lind + sd3 * quad + s3 * quadd;
+      gv[p] = g0 * s1 + s2 * lin + s3 * quad;
+      hv[p] = h0 * s1 + g0 * sd1 + sd2 * lin + s2 * lind + sd3 * quad + s3 * quadd;
       if (HX) {
-        g[ox + p] = gx * s1 + (HXX ? 2.0 * gxx * s2 * zx : 0.0);
-        gd[ox + p] = gdx * s1 + gx * sd1 +
-                     (HXX ? 2.0 * (gdxx * s2 * zx + gxx * sd2 * zx + gxx * s2 * zdx) : 0.0);
+        gx_[p] = gx * s1 + (HXX ? 2.0 * gxx * s2 * zx_ : 0.0);
+        hx_[p] = hx * s1 + gx * sd1 +
+                 (HXX ? 2.0 * (hxx * s2 * zx_ + gxx * sd2 * zx_ + gxx * s2 * zdx_) : 0.0);
       }
       if (HT) {
-        g[ot + p] = gt * s1 + (HTT ? 2.0 * gtt * s2 * zt : 0.0);
-        gd[ot + p] = gdt * s1 + gt * sd1 +
-                     (HTT ? 2.0 * (gdtt * s2 * zt + gtt * sd2 * zt + gtt * s2 * zdt) : 0.0);
+        gt_[p] = gt * s1 + (HTT ? 2.0 * gtt * s2 * zt_ : 0.0);
+        ht_[p] = ht * s1 + gt * sd1 +
+                 (HTT ? 2.0 * (htt * s2 * zt_ + gtt * sd2 * zt_ + gtt * s2 * zdt_) : 0.0);
       }
       if (HXX) {
-        g[oxx + p] = gxx * s1;
-        gd[oxx + p] = gdxx * s1 + gxx * sd1;
+        gxx_[p] = gxx * s1;
+        hxx_[p] = hxx * s1 + gxx * sd1;
       }
       if (HTT) {
-        g[ott + p] = gtt * s1;
-        gd[ott + p] = gdtt * s1 + gtt * sd1;
+        gtt_[p] = gtt * s1;
+        htt_[p] = htt * s1 + gtt * sd1;
       }
     }
   }
@@ -207,22 +233,22 @@ PF_INLINE void bwd_tan_(const int HX, const int HT, const int HXX, const int HTT
     }                                                                                              \
   } while (0)
 
-void pf_act_forward(const pf_engine *e, int rows, int nb, const double *bias, const double *Z,
-                    double *A) {
+PF_CLONES void pf_act_forward(const pf_engine *e, int rows, int nb, const double *bias,
+                              const double *Z, double *A) {
   DISPATCH(e, fwd_, rows, nb, bias, Z, A);
 }
 
-void pf_act_forward_tangent(const pf_engine *e, int rows, int nb, const double *A, const double *Z,
-                            const double *Zd, double *Ad) {
+PF_CLONES void pf_act_forward_tangent(const pf_engine *e, int rows, int nb, const double *A,
+                                      const double *Z, const double *Zd, double *Ad) {
   DISPATCH(e, fwd_tan_, rows, nb, A, Z, Zd, Ad);
 }
 
-void pf_act_backward(const pf_engine *e, int rows, int nb, const double *A, const double *Z,
-                     double *G) {
+PF_CLONES void pf_act_backward(const pf_engine *e, int rows, int nb, const double *A,
+                               const double *Z, double *G) {
   DISPATCH(e, bwd_, rows, nb, A, Z, G);
 }
 
-void pf_act_backward_tangent(const pf_engine *e, int rows, int nb, const double *A, const double *Z,
-                             const double *Zd, double *G, double *Gd) {
+PF_CLONES void pf_act_backward_tangent(const pf_engine *e, int rows, int nb, const double *A,
+                                       const double *Z, const double *Zd, double *G, double *Gd) {
   DISPATCH(e, bwd_tan_, rows, nb, A, Z, Zd, G, Gd);
 }

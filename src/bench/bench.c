@@ -1,0 +1,182 @@
+/* `pinnfluence bench`: median seconds per loss+gradient and per Hessian-vector product for the
+ * paper's shapes (2-32-32-32-1, 2-64-64-64-1, 2-100x5-1 with u_tt), the GEMM flop rate this
+ * achieves end to end, and the machine's dgemm rate on exactly the same sequence of GEMM calls
+ * (same shapes, transposes and leading dimensions) timed alone in the same run. */
+#include "pinnfluence/bench.h"
+#include "pinnfluence/nn.h"
+#include "pinnfluence/pde.h"
+
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+pf_bench_options pf_bench_defaults(void) {
+  pf_bench_options o = {0, 2000, 11, 128, "burgers"};
+  return o;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* The GEMM calls of one loss+gradient (hvp = 0) or HVP (hvp = 1) over a block of nb points, in
+ * the engine's order; if bufs is not NULL they are executed, and the flops are returned. */
+typedef struct {
+  double *W, *X, *Y, *G;
+} gemm_bufs;
+
+static double gemm_sequence(const pf_mlp *net, int nc, int nb, int hvp, const gemm_bufs *b) {
+  const int L = net->nlayers, ld = nc * nb;
+  double flops = 0;
+#define GEMM(tA, tB, M, N, K, A_, lda, B_, ldb, C_, ldc)                                           \
+  do {                                                                                             \
+    flops += 2.0 * (double)(M) * (double)(N) * (double)(K);                                        \
+    if (b) cblas_dgemm(CblasRowMajor, tA, tB, M, N, K, 1.0, A_, lda, B_, ldb, 0.0, C_, ldc);       \
+  } while (0)
+  for (int pass = 0; pass < (hvp ? 2 : 1); pass++)
+    for (int l = 0; l < L; l++) {
+      const int nin = net->sizes[l], nout = net->sizes[l + 1];
+      GEMM(CblasNoTrans, CblasNoTrans, nout, ld, nin, b->W, nin, b->X, ld, b->Y, ld);
+      if (pass == 1 && l > 0)
+        GEMM(CblasNoTrans, CblasNoTrans, nout, ld, nin, b->W, nin, b->X, ld, b->Y, ld);
+    }
+  for (int l = L - 1; l >= 0; l--) {
+    const int nin = net->sizes[l], nout = net->sizes[l + 1];
+    GEMM(CblasNoTrans, CblasTrans, nout, nin, ld, b->G, ld, b->X, ld, b->W, nin);
+    if (hvp && l > 0) GEMM(CblasNoTrans, CblasTrans, nout, nin, ld, b->G, ld, b->X, ld, b->W, nin);
+    if (l == 0) break;
+    for (int k = 0; k < (hvp ? 3 : 1); k++)
+      GEMM(CblasTrans, CblasNoTrans, nin, ld, nout, b->W, nin, b->G, ld, b->Y, ld);
+  }
+#undef GEMM
+  return flops;
+}
+
+typedef struct {
+  const char *what;
+  double seconds, gflops, dgemm_gflops;
+} result;
+
+static int bench_shape(const pf_bench_options *opt, const pf_pde *pde, int nl, const int *sizes,
+                       unsigned extra_channels, FILE *out, int first) {
+  pf_mlp *net = NULL;
+  pf_engine *eng = NULL;
+  pf_points *pts = NULL;
+  pf_pinn_ops ops = pde->ops;
+  ops.channels |= extra_channels;
+  PF_CALL(pf_mlp_create(nl, sizes, &net));
+  PF_CALL(pf_engine_create(net, &ops, opt->block, &eng));
+  const size_t n = opt->points, P = net->nparams;
+  double *x = NULL, *t = NULL, *theta = NULL, *g = NULL, *v = NULL, *times = NULL;
+  PF_CALL(PF_CALLOC(n, &x));
+  PF_CALL(PF_CALLOC(n, &t));
+  PF_CALL(PF_CALLOC(P, &theta));
+  PF_CALL(PF_CALLOC(P, &g));
+  PF_CALL(PF_CALLOC(P, &v));
+  PF_CALL(PF_CALLOC(opt->reps, &times));
+  pf_rng_stream ps = pf_rng_stream_make(1, 0, PF_RNG_TEST, 100);
+  pf_rng_uniform_range(&ps, 0, n, pde->xlo, pde->xhi, x);
+  pf_rng_uniform_range(&ps, n, n, pde->tlo, pde->thi, t);
+  PF_CALL(pf_points_create(&ops, n, x, t, &pts));
+  pf_rng_stream is = pf_rng_stream_make(1, 0, PF_RNG_INIT, 0);
+  PF_CALL(pf_mlp_init_glorot(net, &is, theta));
+  pf_rng_normal(&ps, 2 * n, P, v);
+
+  /* GEMM flops of one evaluation and buffers to replay the same GEMM sequence alone */
+  const int nc = pf_engine_channels(eng), B = opt->block;
+  int maxw = 0;
+  for (int l = 0; l <= nl; l++) maxw = sizes[l] > maxw ? sizes[l] : maxw;
+  gemm_bufs gb = {0};
+  const size_t big = (size_t)maxw * (size_t)nc * (size_t)B;
+  PF_CALL(PF_CALLOC((size_t)maxw * maxw, &gb.W));
+  PF_CALL(PF_CALLOC(big, &gb.X));
+  PF_CALL(PF_CALLOC(big, &gb.Y));
+  PF_CALL(PF_CALLOC(big, &gb.G));
+  for (size_t k = 0; k < big; k++) gb.X[k] = gb.G[k] = 1e-3 * (double)(k % 97);
+  for (size_t k = 0; k < (size_t)maxw * maxw; k++) gb.W[k] = 1e-2 * (double)(k % 89);
+
+  char shape[128];
+  pf_mlp_describe(net, shape, sizeof shape);
+  for (int hvp = 0; hvp < 2; hvp++) {
+    double flops = 0, loss;
+    for (size_t i0 = 0; i0 < n; i0 += (size_t)B) {
+      int nb = (int)(n - i0 < (size_t)B ? n - i0 : (size_t)B);
+      flops += gemm_sequence(net, nc, nb, hvp, NULL);
+    }
+    /* engine, then dgemm alone, alternating so both see the same machine state */
+    double *tg = NULL;
+    PF_CALL(PF_CALLOC(opt->reps, &tg));
+    for (int rep = -2; rep < opt->reps; rep++) {
+      double t0 = pf_wtime();
+      if (hvp)
+        PF_CALL(pf_engine_hvp(eng, theta, pts, v, g));
+      else
+        PF_CALL(pf_engine_loss_grad(eng, theta, pts, &loss, g));
+      double t1 = pf_wtime();
+      for (size_t i0 = 0; i0 < n; i0 += (size_t)B) {
+        int nb = (int)(n - i0 < (size_t)B ? n - i0 : (size_t)B);
+        gemm_sequence(net, nc, nb, hvp, &gb);
+      }
+      double t2 = pf_wtime();
+      if (rep >= 0) times[rep] = t1 - t0, tg[rep] = t2 - t1;
+    }
+    result r = {hvp ? "hvp" : "loss_grad", median(times, opt->reps), 0, 0};
+    double tgemm = median(tg, opt->reps);
+    PF_FREE(&tg);
+    r.gflops = flops / r.seconds * 1e-9;
+    r.dgemm_gflops = flops / tgemm * 1e-9;
+    if (opt->json) {
+      fprintf(out, "{\"what\": \"%s\", \"pde\": \"%s\", \"layers\": [", r.what, pde->name);
+      for (int l = 0; l <= nl; l++) fprintf(out, l ? ", %d" : "%d", sizes[l]);
+      fprintf(out,
+              "], \"channels\": %d, \"points\": %zu, \"block\": %d, \"reps\": %d, "
+              "\"seconds\": %.6e, \"gflops\": %.3f, \"dgemm_gflops\": %.3f, "
+              "\"dgemm_fraction\": %.3f, \"gemm_flops\": %.6e, \"blas_core\": \"%s\"}\n",
+              nc, n, B, opt->reps, r.seconds, r.gflops, r.dgemm_gflops, r.gflops / r.dgemm_gflops,
+              flops, pf_blas_core());
+    } else {
+      if (first && !hvp) {
+        fprintf(out, "# one core, %zu points, block %d, median of %d; OpenBLAS core %s\n", n, B,
+                opt->reps, pf_blas_core());
+        fprintf(out, "%-10s %-22s %3s %7s %12s %9s %12s %8s\n", "what", "layers", "ch", "points",
+                "ms/eval", "GFLOP/s", "dgemm GF/s", "of dgemm");
+      }
+      fprintf(out, "%-10s %-22s %3d %7zu %12.3f %9.2f %12.2f %7.0f%%\n", r.what, shape, nc, n,
+              1e3 * r.seconds, r.gflops, r.dgemm_gflops, 100.0 * r.gflops / r.dgemm_gflops);
+    }
+    fflush(out);
+  }
+  PF_FREE(&gb.W), PF_FREE(&gb.X), PF_FREE(&gb.Y), PF_FREE(&gb.G);
+  PF_FREE(&x), PF_FREE(&t), PF_FREE(&theta), PF_FREE(&g), PF_FREE(&v), PF_FREE(&times);
+  PF_CALL(pf_points_destroy(&pts));
+  PF_CALL(pf_engine_destroy(&eng));
+  PF_CALL(pf_mlp_destroy(&net));
+  return PF_OK;
+}
+
+int pf_bench_run(const pf_ctx *ctx, const pf_bench_options *opt, FILE *out) {
+  int rc = PF_OK;
+  if (ctx->rank == 0) {
+    const pf_pde *pde = pf_pde_find(opt->pde ? opt->pde : "burgers");
+    if (!pde) {
+      char names[256];
+      pf_pde_names(names, sizeof names);
+      rc = pf_error(PF_ERR_ARG, __FILE__, __LINE__, __func__,
+                    "bench: unknown --pde '%s'; allowed: %s", opt->pde, names);
+    }
+    pf_blas_set_threads(1);
+    static const int s32[] = {2, 32, 32, 32, 1}, s64[] = {2, 64, 64, 64, 1};
+    static const int s100[] = {2, 100, 100, 100, 100, 100, 1};
+    if (!rc) rc = bench_shape(opt, pde, 4, s32, 0, out, 1);
+    if (!rc) rc = bench_shape(opt, pde, 4, s64, 0, out, 0);
+    if (!rc) rc = bench_shape(opt, pde, 6, s100, PF_JET(PF_CH_TT), out, 0);
+  }
+  PF_CALL_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, ctx->comm));
+  return rc;
+}
