@@ -84,7 +84,8 @@ int pf_points_destroy(pf_points **pts);
 /* Workspace for evaluating one network on blocks of `block` points (64-128 keeps a layer's
  * channels in L2). Not thread-safe; one per rank. All functions below are local (no MPI); sums
  * over points are formed per block and added in block order, so results do not depend on how
- * a point set is later split among ranks as long as the block boundaries are the same. */
+ * a point set is later split among ranks as long as the block boundaries are the same.
+ * Non-finite values (a diverged network) are returned as they are; callers check. */
 typedef struct pf_engine pf_engine;
 
 int pf_engine_create(const pf_mlp *net, const pf_pinn_ops *ops, int block, pf_engine **eng);

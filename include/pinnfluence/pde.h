@@ -37,6 +37,19 @@ const pf_pde *pf_pde_at(int i);
 /* Comma-separated list of the registered names into buf (for error messages). */
 void pf_pde_names(char *buf, size_t len);
 
+/* n initial training points as DeepXDE builds them (Hammersley): for j = 1..n the unit point
+ * (vdc2(j + 3), (j + 1) / (n + 2)), vdc2 the base-2 radical inverse, scaled to the domain (first
+ * coordinate x, second t). The same for every seed. x, t: (n). */
+void pf_pde_hammersley(const pf_pde *p, size_t n, double *x, double *t);
+
+/* The holdout test set on which metrics are computed (PAPER.md section 1): burgers the 256 x 100
+ * grid with the Cole-Hopf reference, allen_cahn the 201 x 101 grid with the spectral reference,
+ * the others n_random uniform points drawn from the stream (seed, 0, PF_RNG_HOLDOUT, 0) with the
+ * closed-form solution. On success *n is the size and *x, *t, *u are allocated (caller frees
+ * with PF_FREE). */
+int pf_pde_holdout(const pf_pde *p, uint64_t seed, size_t n_random, size_t *n, double **x,
+                   double **t, double **u);
+
 extern const pf_pde pf_pde_diffusion, pf_pde_burgers, pf_pde_allen_cahn, pf_pde_wave,
     pf_pde_drift_diffusion;
 

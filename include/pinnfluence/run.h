@@ -1,0 +1,90 @@
+/* pinnfluence run: one task, the cycle loop of PAPER.md section 2 on one rank:
+ *   initial network (seed) and Hammersley points; holdout set with its reference;
+ *   for cycle = 1..C: resample (pool -> scores -> draw -> add/replace), Adam, L-BFGS, metrics.
+ * A numerical failure (non-finite loss, gradient or metric) ends the task as failed with a reason;
+ * it is not an error of the program. */
+#ifndef PINNFLUENCE_RUN_H
+#define PINNFLUENCE_RUN_H
+
+#include "pinnfluence/core.h"
+#include "pinnfluence/pde.h"
+#include "pinnfluence/sample.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Everything one task needs, resolved (no defaults left). */
+typedef struct {
+  const pf_pde *pde;
+  int nhidden;
+  int hidden[PF_PDE_MAX_HIDDEN];
+  uint64_t seed;
+  size_t initial_points;
+  int cycles;
+  long adam_iters;
+  double adam_lr;
+  long lbfgs_iters;
+  int lbfgs_step, lbfgs_history, lbfgs_max_eval;
+  const pf_score_method *method;
+  int replace;            /* 0: add mode, 1: replace mode */
+  int top_k;              /* 0: distribution draw, 1: top-k */
+  size_t pool, per_cycle; /* candidates per cycle, points drawn per cycle */
+  double k, c;            /* distribution exponent and offset */
+  size_t holdout_points;  /* size of random holdout sets */
+  int block;              /* engine block size */
+  const char *label;      /* prefix of progress lines, e.g. "burgers/rar/add seed 1" */
+} pf_task_spec;
+
+/* Columns of a metrics row (also the columns of /metrics in the store). */
+enum {
+  PF_MET_CYCLE = 0,
+  PF_MET_ITERATION,
+  PF_MET_L2,
+  PF_MET_TEST_LOSS,
+  PF_MET_TRAIN_LOSS,
+  PF_MET_TRAIN_SIZE,
+  PF_MET_SECONDS_SCORE,
+  PF_MET_SECONDS_TRAIN,
+  PF_MET_NCOLS
+};
+
+/* Called as the task progresses; any may be NULL. A nonzero return aborts the task with that
+ * error code. */
+typedef struct {
+  void *user;
+  /* after cycle c (0-based): its metrics row and the points drawn in it (n = 0 for static) */
+  int (*cycle_done)(void *user, int c, const double row[PF_MET_NCOLS], size_t n, const double *x,
+                    const double *t);
+} pf_task_hooks;
+
+typedef struct {
+  int failed; /* 1: numerical failure, reason says why */
+  char reason[256];
+  int nlayers; /* weight layers; sizes has nlayers + 1 entries */
+  int sizes[PF_PDE_MAX_HIDDEN + 2];
+  size_t nparams;
+  double *theta; /* (nparams) final parameters */
+  size_t ntrain;
+  double *x, *t; /* (ntrain) final training points */
+  int cycles_done;
+  double last[PF_MET_NCOLS]; /* metrics of the last completed cycle */
+  double seconds;            /* wall time of the task */
+} pf_task_result;
+
+/* Training-set size after the last cycle and points drawn per cycle, from the spec alone. */
+size_t pf_task_final_points(const pf_task_spec *spec);
+size_t pf_task_drawn_per_cycle(const pf_task_spec *spec);
+
+/* Run the task on the calling rank (local: no communication). Progress goes to the log of ctx. */
+int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks *hooks,
+                pf_task_result *res);
+void pf_task_result_free(pf_task_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
