@@ -1,0 +1,519 @@
+/* The key table of the config module: every configuration key with its type, range, default and
+ * documentation, in canonical order. Parsing, defaults, validation, the canonical text and the
+ * help text are all driven by this one table, so adding a key is one line here and one field in
+ * pf_config. */
+#include "config_impl.h"
+
+#include "pinnfluence/core.h"
+#include "pinnfluence/pde.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(PF_CONFIG_MAX_HIDDEN == PF_PDE_MAX_HIDDEN, "config and pde disagree on layers");
+
+/* The score methods of PAPER.md section 3. When the sample module grows a registry this list
+ * should come from it; until then config is the one place that names them. */
+static const char *const methods[] = {"static",    "random",   "rar",         "out_grad",
+                                      "loss_grad", "grad_dot", "pinnfluence", NULL};
+static const char *const modes[] = {"add", "replace", NULL};
+static const char *const strategies[] = {"distribution", "top_k", NULL};
+static const char *const backends[] = {"arnoldi", "exact", "gauss_newton", NULL};
+
+#define KEY_INT(p, g, n, field, lo, hi, def, sw, d)                                                \
+  {                                                                                                \
+    .path = p, .group = g, .name = n, .type = PF_KEY_INT, .off = offsetof(pf_config, field),       \
+    .imin = lo, .imax = hi, .idef = def, .sweepable = sw, .doc = d                                 \
+  }
+#define KEY_INT_PDE(p, g, n, field, lo, hi, kind, d)                                               \
+  {                                                                                                \
+    .path = p, .group = g, .name = n, .type = PF_KEY_INT, .off = offsetof(pf_config, field),       \
+    .imin = lo, .imax = hi, .def_kind = kind, .sweepable = 1, .doc = d                             \
+  }
+#define KEY_FLOAT(p, g, n, field, lo, open, hi, def, d)                                            \
+  {                                                                                                \
+    .path = p, .group = g, .name = n, .type = PF_KEY_FLOAT, .off = offsetof(pf_config, field),     \
+    .fmin = lo, .fmin_open = open, .fmax = hi, .fdef = def, .sweepable = 1, .doc = d               \
+  }
+#define KEY_FLOAT_PDE(p, g, n, field, lo, hi, d)                                                   \
+  {                                                                                                \
+    .path = p, .group = g, .name = n, .type = PF_KEY_FLOAT, .off = offsetof(pf_config, field),     \
+    .fmin = lo, .fmax = hi, .def_kind = PF_DEF_PDE_MODE, .sweepable = 1, .doc = d                  \
+  }
+#define KEY_STR(p, g, n, field, ch, def, d)                                                        \
+  {                                                                                                \
+    .path = p, .group = g, .name = n, .type = PF_KEY_STRING, .off = offsetof(pf_config, field),    \
+    .choices = ch, .sdef = def, .sweepable = 1, .doc = d                                           \
+  }
+
+const pf_key pf_keys[] = {
+    KEY_STR("pde", NULL, "pde", pde, NULL, "burgers", "the problem (PAPER.md section 1)"),
+    KEY_INT("seed", NULL, "seed", seed, 0, 2147483647, 1, 1,
+            "network initialisation and random holdout points"),
+    {.path = "network.hidden",
+     .group = "network",
+     .name = "hidden",
+     .type = PF_KEY_INTLIST,
+     .off = offsetof(pf_config, network.hidden),
+     .off_n = offsetof(pf_config, network.nhidden),
+     .imin = 1,
+     .imax = 4096,
+     .def_kind = PF_DEF_PDE,
+     .sweepable = 1,
+     .doc = "hidden layer widths of the tanh MLP"},
+    KEY_INT_PDE("points.initial", "points", "initial", points.initial, 1, 10000000, PF_DEF_PDE,
+                "initial Hammersley training points"),
+    KEY_INT("holdout.points", "holdout", "points", holdout.points, 1, 100000000, 10000, 1,
+            "random holdout points (diffusion, wave, drift_diffusion)"),
+    KEY_INT("train.cycles", "train", "cycles", train.cycles, 1, 1000000, 100, 1,
+            "cycles of resample + Adam + L-BFGS"),
+    KEY_INT("train.adam_iters", "train", "adam_iters", train.adam_iters, 0, 100000000, 1000, 1,
+            "Adam iterations per cycle"),
+    KEY_FLOAT("train.adam_lr", "train", "adam_lr", train.adam_lr, 0.0, 1, 10.0, 1e-3,
+              "Adam learning rate"),
+    KEY_INT("train.lbfgs_iters", "train", "lbfgs_iters", train.lbfgs_iters, 0, 100000000, 1000, 1,
+            "L-BFGS iterations per cycle"),
+    KEY_INT("train.lbfgs_step", "train", "lbfgs_step", train.lbfgs_step, 1, 100000000, 100, 1,
+            "L-BFGS iterations per step (a step of one iteration ends the cycle)"),
+    KEY_INT("train.lbfgs_history", "train", "lbfgs_history", train.lbfgs_history, 1, 100000, 100, 1,
+            "L-BFGS history size"),
+    KEY_INT("train.lbfgs_max_eval", "train", "lbfgs_max_eval", train.lbfgs_max_eval, 1, 100000000,
+            1250, 1, "function evaluations per L-BFGS step"),
+    KEY_STR("sample.method", "sample", "method", sample.method, methods, "pinnfluence",
+            "score method (PAPER.md section 3)"),
+    KEY_STR("sample.mode", "sample", "mode", sample.mode, modes, "add",
+            "drawn points join (add) or become (replace) the training set"),
+    KEY_STR("sample.strategy", "sample", "strategy", sample.strategy, strategies, "distribution",
+            "draw from the score distribution, or take the top scores"),
+    KEY_INT("sample.pool", "sample", "pool", sample.pool, 1, 100000000, 10000, 1,
+            "uniform candidates drawn each cycle"),
+    KEY_INT_PDE("sample.per_cycle", "sample", "per_cycle", sample.per_cycle, 1, 100000000,
+                PF_DEF_PDE_MODE, "points drawn from the pool each cycle"),
+    KEY_FLOAT_PDE("sample.k", "sample", "k", sample.k, 0.0, 100.0,
+                  "exponent of the scores, w = S^k / mean(S^k) + c"),
+    KEY_FLOAT_PDE("sample.c", "sample", "c", sample.c, 0.0, 1e6, "offset added to the weights"),
+    KEY_STR("influence.backend", "influence", "backend", influence.backend, backends, "arnoldi",
+            "inverse-Hessian approximation"),
+    KEY_INT("influence.test_points", "influence", "test_points", influence.test_points, 1, 10000000,
+            1000, 1, "uniform points of the set Z"),
+    KEY_INT("influence.arnoldi_iters", "influence", "arnoldi_iters", influence.arnoldi_iters, 1,
+            100000, 200, 1, "most Arnoldi iterations"),
+    KEY_FLOAT("influence.arnoldi_tol", "influence", "arnoldi_tol", influence.arnoldi_tol, 0.0, 0,
+              DBL_MAX, 0.1, "stop Arnoldi when the new vector's norm falls below this"),
+    KEY_FLOAT("influence.damping", "influence", "damping", influence.damping, 0.0, 0, DBL_MAX, 1e-3,
+              "added to the Hessian's diagonal"),
+    KEY_FLOAT("influence.eig_tol", "influence", "eig_tol", influence.eig_tol, 0.0, 0, DBL_MAX, 1e-4,
+              "eigenvalues at or below this are dropped"),
+    KEY_INT("influence.rank", "influence", "rank", influence.rank, 1, 100000, 50, 1,
+            "eigenpairs kept (embedding dimension)"),
+    KEY_INT("run.ranks_per_task", "run", "ranks_per_task", run.ranks_per_task, 1, 65536, 1, 0,
+            "MPI ranks per task group (whole run; not a sweep axis)"),
+    {.path = "run.store_pool_scores",
+     .group = "run",
+     .name = "store_pool_scores",
+     .type = PF_KEY_BOOL,
+     .off = offsetof(pf_config, run.store_pool_scores),
+     .imin = 0,
+     .imax = 1,
+     .idef = 0,
+     .sweepable = 1,
+     .doc = "store the last cycle's pool, Z set and scores"},
+    KEY_INT("run.blas_threads", "run", "blas_threads", run.blas_threads, 1, 1024, 1, 0,
+            "OpenBLAS threads per rank (whole run; not a sweep axis)"),
+    KEY_INT("run.block", "run", "block", run.block, 1, 65536, 128, 1,
+            "engine block size (points per block)"),
+};
+const int pf_nkeys = (int)(sizeof pf_keys / sizeof pf_keys[0]);
+
+int pf_key_find(const char *path) {
+  for (int i = 0; i < pf_nkeys; i++)
+    if (!strcmp(pf_keys[i].path, path)) return i;
+  return -1;
+}
+
+int pf_key_find_in(const char *group, const char *name) {
+  for (int i = 0; i < pf_nkeys; i++) {
+    const pf_key *k = &pf_keys[i];
+    if (!strcmp(k->name, name) && (group ? k->group && !strcmp(k->group, group) : !k->group))
+      return i;
+  }
+  return -1;
+}
+
+int pf_key_is_group(const char *name) {
+  for (int i = 0; i < pf_nkeys; i++)
+    if (pf_keys[i].group && !strcmp(pf_keys[i].group, name)) return 1;
+  return 0;
+}
+
+/* ------------------------------------------------------------------ values in pf_config */
+
+void pf_key_get(const pf_key *k, const pf_config *cfg, pf_cfg_value *v) {
+  const char *base = (const char *)cfg;
+  memset(v, 0, sizeof *v);
+  switch (k->type) {
+  case PF_KEY_INT:
+  case PF_KEY_BOOL:
+    v->i = *(const int *)(base + k->off);
+    break;
+  case PF_KEY_FLOAT:
+    v->f = *(const double *)(base + k->off);
+    break;
+  case PF_KEY_STRING:
+    memcpy(v->s, base + k->off, PF_CONFIG_NAME_MAX);
+    break;
+  case PF_KEY_INTLIST:
+    v->n = *(const int *)(base + k->off_n);
+    if (v->n < 0 || v->n > PF_CONFIG_MAX_HIDDEN) break; /* reported by the range check */
+    memcpy(v->l, base + k->off, (size_t)v->n * sizeof(int));
+    break;
+  }
+}
+
+void pf_key_put(const pf_key *k, const pf_cfg_value *v, pf_config *cfg) {
+  char *base = (char *)cfg;
+  switch (k->type) {
+  case PF_KEY_INT:
+  case PF_KEY_BOOL:
+    *(int *)(base + k->off) = (int)v->i;
+    break;
+  case PF_KEY_FLOAT:
+    *(double *)(base + k->off) = v->f;
+    break;
+  case PF_KEY_STRING:
+    memset(base + k->off, 0, PF_CONFIG_NAME_MAX);
+    memcpy(base + k->off, v->s, strnlen(v->s, PF_CONFIG_NAME_MAX - 1));
+    break;
+  case PF_KEY_INTLIST:
+    *(int *)(base + k->off_n) = v->n;
+    memset(base + k->off, 0, PF_CONFIG_MAX_HIDDEN * sizeof(int));
+    memcpy(base + k->off, v->l, (size_t)v->n * sizeof(int));
+    break;
+  }
+}
+
+void pf_key_default(const pf_key *k, pf_cfg_value *v) {
+  memset(v, 0, sizeof *v);
+  v->i = k->idef;
+  v->f = k->fdef;
+  if (k->sdef) snprintf(v->s, sizeof v->s, "%s", k->sdef);
+}
+
+/* PAPER.md section 3: points per cycle, k and c by mode; diffusion draws fewer points. */
+static void mode_defaults(const char *pde, const char *mode, int *per_cycle, double *k, double *c) {
+  int diffusion = !strcmp(pde, "diffusion");
+  if (!strcmp(mode, "replace")) {
+    *per_cycle = diffusion ? 30 : 1000;
+    *k = 1.0;
+    *c = 1.0;
+  } else {
+    *per_cycle = diffusion ? 1 : 10;
+    *k = 2.0;
+    *c = 0.0;
+  }
+}
+
+int pf_config_resolve_defaults(pf_config *cfg, const int *isset) {
+  const pf_pde *p = pf_pde_find(cfg->pde);
+  PF_CHECK(p, PF_ERR_ARG, "unknown pde \"%.*s\"", PF_CONFIG_NAME_MAX, cfg->pde);
+  int per_cycle;
+  double k, c;
+  mode_defaults(cfg->pde, cfg->sample.mode, &per_cycle, &k, &c);
+  for (int i = 0; i < pf_nkeys; i++) {
+    const pf_key *key = &pf_keys[i];
+    if (key->def_kind == PF_DEF_FIXED || (isset && isset[i])) continue;
+    void *field = (char *)cfg + key->off;
+    if (!strcmp(key->path, "network.hidden")) {
+      cfg->network.nhidden = p->nhidden;
+      memset(cfg->network.hidden, 0, sizeof cfg->network.hidden);
+      memcpy(cfg->network.hidden, p->hidden, (size_t)p->nhidden * sizeof(int));
+    } else if (!strcmp(key->path, "points.initial")) {
+      *(int *)field = p->initial_points;
+    } else if (!strcmp(key->path, "sample.per_cycle")) {
+      *(int *)field = per_cycle;
+    } else if (!strcmp(key->path, "sample.k")) {
+      *(double *)field = k;
+    } else if (!strcmp(key->path, "sample.c")) {
+      *(double *)field = c;
+    } else {
+      PF_RAISE(PF_ERR_INTERNAL, "no per-problem default for %s", key->path);
+    }
+  }
+  return PF_OK;
+}
+
+/* ------------------------------------------------------------------ allowed values */
+
+static int string_allowed(const pf_key *k, const char *s) {
+  if (!k->choices) return pf_pde_find(s) != NULL;
+  for (const char *const *c = k->choices; *c; c++)
+    if (!strcmp(*c, s)) return 1;
+  return 0;
+}
+
+void pf_format_double(double x, char *buf, size_t len) {
+  snprintf(buf, len, "%.17g", x);
+  if (!strpbrk(buf, ".eEin") && strlen(buf) + 3 <= len) strcat(buf, ".0");
+}
+
+void pf_key_allowed(const pf_key *k, char *buf, size_t len) {
+  char lo[40], hi[40];
+  switch (k->type) {
+  case PF_KEY_INT:
+    snprintf(buf, len, "an integer in %lld .. %lld", k->imin, k->imax);
+    break;
+  case PF_KEY_BOOL:
+    snprintf(buf, len, "true or false");
+    break;
+  case PF_KEY_FLOAT:
+    pf_format_double(k->fmin, lo, sizeof lo);
+    pf_format_double(k->fmax, hi, sizeof hi);
+    if (k->fmax == DBL_MAX)
+      snprintf(buf, len, "a number %s %s", k->fmin_open ? ">" : ">=", lo);
+    else
+      snprintf(buf, len, "a number with %s %s value <= %s", lo, k->fmin_open ? "<" : "<=", hi);
+    break;
+  case PF_KEY_STRING:
+    if (!k->choices) {
+      char names[256];
+      pf_pde_names(names, sizeof names);
+      snprintf(buf, len, "one of %s", names);
+    } else {
+      size_t used = (size_t)snprintf(buf, len, "one of ");
+      for (const char *const *c = k->choices; *c && used < len; c++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", c == k->choices ? "" : ", ", *c);
+    }
+    break;
+  case PF_KEY_INTLIST:
+    snprintf(buf, len, "an array of 1 to %d layer widths, each an integer in %lld .. %lld",
+             PF_CONFIG_MAX_HIDDEN, k->imin, k->imax);
+    break;
+  }
+}
+
+int pf_key_check_value(const pf_key *k, const pf_cfg_value *v, char *msg, size_t len) {
+  char allowed[256], num[40];
+  pf_key_allowed(k, allowed, sizeof allowed);
+  switch (k->type) {
+  case PF_KEY_INT:
+  case PF_KEY_BOOL:
+    if (v->i < k->imin || v->i > k->imax) {
+      snprintf(msg, len, "%lld is out of range; allowed: %s", v->i, allowed);
+      return 1;
+    }
+    return 0;
+  case PF_KEY_FLOAT:
+    pf_format_double(v->f, num, sizeof num);
+    if (!isfinite(v->f)) {
+      snprintf(msg, len, "%s is not a finite number; allowed: %s", num, allowed);
+      return 1;
+    }
+    if (v->f < k->fmin || (k->fmin_open && v->f == k->fmin) || v->f > k->fmax) {
+      snprintf(msg, len, "%s is out of range; allowed: %s", num, allowed);
+      return 1;
+    }
+    return 0;
+  case PF_KEY_STRING:
+    if (!memchr(v->s, '\0', sizeof v->s) || !string_allowed(k, v->s)) {
+      snprintf(msg, len, "\"%.*s\" is not %s", PF_CONFIG_NAME_MAX, v->s, allowed);
+      return 1;
+    }
+    return 0;
+  case PF_KEY_INTLIST:
+    if (v->n < 1 || v->n > PF_CONFIG_MAX_HIDDEN) {
+      snprintf(msg, len, "%d layers; allowed: %s", v->n, allowed);
+      return 1;
+    }
+    for (int j = 0; j < v->n; j++)
+      if (v->l[j] < k->imin || v->l[j] > k->imax) {
+        snprintf(msg, len, "width %d of layer %d is out of range; allowed: %s", v->l[j], j,
+                 allowed);
+        return 1;
+      }
+    return 0;
+  }
+  return 0;
+}
+
+int pf_key_string_allowed(const pf_key *k, const char *s) {
+  return string_allowed(k, s);
+}
+
+int pf_config_check_cross(const pf_config *cfg, int *blame, char *msg, size_t len) {
+  /* Points are drawn from the pool without replacement. */
+  if (cfg->sample.per_cycle > cfg->sample.pool) {
+    *blame = pf_key_find("sample.per_cycle");
+    snprintf(msg, len,
+             "sample.per_cycle (%d) exceeds sample.pool (%d); points are drawn from the pool "
+             "without replacement",
+             cfg->sample.per_cycle, cfg->sample.pool);
+    return 1;
+  }
+  return 0;
+}
+
+int pf_config_fail(char *err, size_t errlen, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (err && errlen) {
+    snprintf(err, errlen, "%s", msg);
+    return PF_ERR_CONFIG;
+  }
+  return pf_error(PF_ERR_CONFIG, __FILE__, __LINE__, __func__, "%s", msg);
+}
+
+/* ------------------------------------------------------------------ single configurations */
+
+int pf_config_default(const char *pde, const char *mode, pf_config *cfg) {
+  PF_CHECK(pde && pf_pde_find(pde), PF_ERR_ARG, "unknown pde \"%s\"", pde ? pde : "(null)");
+  PF_CHECK(mode && (!strcmp(mode, "add") || !strcmp(mode, "replace")), PF_ERR_ARG,
+           "unknown sample mode \"%s\" (add or replace)", mode ? mode : "(null)");
+  memset(cfg, 0, sizeof *cfg);
+  for (int i = 0; i < pf_nkeys; i++) {
+    if (pf_keys[i].def_kind != PF_DEF_FIXED) continue;
+    pf_cfg_value v;
+    pf_key_default(&pf_keys[i], &v);
+    pf_key_put(&pf_keys[i], &v, cfg);
+  }
+  snprintf(cfg->pde, sizeof cfg->pde, "%s", pde);
+  snprintf(cfg->sample.mode, sizeof cfg->sample.mode, "%s", mode);
+  PF_CALL(pf_config_resolve_defaults(cfg, NULL));
+  return PF_OK;
+}
+
+int pf_config_validate(const pf_config *cfg, char *err, size_t errlen) {
+  char msg[512];
+  for (int i = 0; i < pf_nkeys; i++) {
+    pf_cfg_value v;
+    pf_key_get(&pf_keys[i], cfg, &v);
+    if (pf_key_check_value(&pf_keys[i], &v, msg, sizeof msg))
+      return pf_config_fail(err, errlen, "%s: %s", pf_keys[i].path, msg);
+  }
+  int blame = 0;
+  if (pf_config_check_cross(cfg, &blame, msg, sizeof msg))
+    return pf_config_fail(err, errlen, "%s: %s", pf_keys[blame].path, msg);
+  return PF_OK;
+}
+
+/* ------------------------------------------------------------------ help */
+
+static void value_text(const pf_key *k, const pf_cfg_value *v, char *buf, size_t len) {
+  pf_sbuf sb = {.buf = buf, .cap = len, .fixed = 1};
+  buf[0] = '\0';
+  pf_sbuf_value(&sb, k, v);
+}
+
+void pf_config_print_help(FILE *out) {
+  fprintf(out, "Configuration keys (libconfig syntax; groups as `train = { cycles = 3; };`).\n"
+               "Any key may be a list to sweep over it (`seed = [1, 2];`, network.hidden as a "
+               "list of arrays);\n"
+               "tasks are the Cartesian product of the lists in this order, the last varying "
+               "fastest.\n"
+               "Override any key with --set key=value (libconfig syntax; a bare word is a "
+               "string).\n\n");
+  fprintf(out, "%-24s %-8s %-16s %s\n", "key", "type", "default", "allowed");
+  static const char *const tnames[] = {"int", "float", "string", "bool", "int list"};
+  for (int i = 0; i < pf_nkeys; i++) {
+    const pf_key *k = &pf_keys[i];
+    char def[128], allowed[256];
+    if (k->def_kind == PF_DEF_PDE)
+      snprintf(def, sizeof def, "per pde");
+    else if (k->def_kind == PF_DEF_PDE_MODE)
+      snprintf(def, sizeof def, "per pde, mode");
+    else if (k->type == PF_KEY_FLOAT)
+      snprintf(def, sizeof def, "%g", k->fdef); /* for people: 0.1, not 0.10000000000000001 */
+    else {
+      pf_cfg_value v;
+      pf_key_default(k, &v);
+      value_text(k, &v, def, sizeof def);
+    }
+    pf_key_allowed(k, allowed, sizeof allowed);
+    fprintf(out, "%-24s %-8s %-16s %s%s\n", k->path, tnames[k->type], def, allowed,
+            k->sweepable ? "" : " (not a list)");
+    fprintf(out, "%-24s   %s\n", "", k->doc);
+  }
+  fprintf(out, "\nDefaults per problem and mode (PAPER.md sections 2-3):\n");
+  fprintf(out, "%-16s %-26s %-15s %-20s %s\n", "pde", "network.hidden", "points.initial",
+          "add: per_cycle,k,c", "replace: per_cycle,k,c");
+  for (int p = 0; p < pf_pde_count(); p++) {
+    pf_config a, r;
+    const pf_pde *pde = pf_pde_at(p);
+    if (pf_config_default(pde->name, "add", &a) || pf_config_default(pde->name, "replace", &r))
+      continue;
+    char hidden[128], ka[40], ca[40], kr[40], cr[40], add[96], rep[96];
+    pf_cfg_value v;
+    const pf_key *kh = &pf_keys[pf_key_find("network.hidden")];
+    pf_key_get(kh, &a, &v);
+    value_text(kh, &v, hidden, sizeof hidden);
+    pf_format_double(a.sample.k, ka, sizeof ka);
+    pf_format_double(a.sample.c, ca, sizeof ca);
+    pf_format_double(r.sample.k, kr, sizeof kr);
+    pf_format_double(r.sample.c, cr, sizeof cr);
+    snprintf(add, sizeof add, "%d, %s, %s", a.sample.per_cycle, ka, ca);
+    snprintf(rep, sizeof rep, "%d, %s, %s", r.sample.per_cycle, kr, cr);
+    fprintf(out, "%-16s %-26s %-15d %-20s %s\n", pde->name, hidden, a.points.initial, add, rep);
+  }
+}
+
+/* ------------------------------------------------------------------ string builder */
+
+void pf_sbuf_printf(pf_sbuf *sb, const char *fmt, ...) {
+  if (sb->overflow || sb->nomem) return;
+  for (;;) {
+    size_t avail = sb->cap - sb->len;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(sb->buf ? sb->buf + sb->len : NULL, avail, fmt, ap);
+    va_end(ap);
+    if (k < 0) {
+      sb->overflow = 1;
+      return;
+    }
+    if ((size_t)k < avail) {
+      sb->len += (size_t)k;
+      return;
+    }
+    if (sb->fixed) {
+      sb->overflow = 1;
+      return;
+    }
+    size_t ncap = 2 * (sb->cap + (size_t)k + 1);
+    char *nb = realloc(sb->buf, ncap);
+    if (!nb) {
+      sb->nomem = 1;
+      return;
+    }
+    sb->buf = nb;
+    sb->cap = ncap;
+  }
+}
+
+void pf_sbuf_value(pf_sbuf *sb, const pf_key *k, const pf_cfg_value *v) {
+  char num[40];
+  switch (k->type) {
+  case PF_KEY_INT:
+    pf_sbuf_printf(sb, "%lld", v->i);
+    break;
+  case PF_KEY_BOOL:
+    pf_sbuf_printf(sb, "%s", v->i ? "true" : "false");
+    break;
+  case PF_KEY_FLOAT:
+    pf_format_double(v->f, num, sizeof num);
+    pf_sbuf_printf(sb, "%s", num);
+    break;
+  case PF_KEY_STRING:
+    pf_sbuf_printf(sb, "\"%.*s\"", PF_CONFIG_NAME_MAX, v->s);
+    break;
+  case PF_KEY_INTLIST:
+    pf_sbuf_printf(sb, "[");
+    for (int j = 0; j < v->n; j++) pf_sbuf_printf(sb, "%s%d", j ? ", " : "", v->l[j]);
+    pf_sbuf_printf(sb, "]");
+    break;
+  }
+}

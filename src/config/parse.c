@@ -1,0 +1,637 @@
+/* Reading a sweep: libconfig (the only file of pinnfluence that includes it) parses the text,
+ * `--set key=value` overrides are parsed the same way and grafted onto the tree, and one pass
+ * over the tree in file order checks every key, type, value and list and collects the values
+ * into a pf_sweep. User errors become PF_ERR_CONFIG with a "FILE:LINE: KEY: problem; allowed"
+ * message in the caller's buffer; nothing is printed for them. */
+#include "config_impl.h"
+
+#include "pinnfluence/core.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Propagate a user error without printing a traceback line (PF_CALL would print one). */
+#define TRY(...)                                                                                   \
+  do {                                                                                             \
+    int try_rc_ = (__VA_ARGS__);                                                                   \
+    if (try_rc_) return try_rc_;                                                                   \
+  } while (0)
+
+typedef struct {
+  config_t lc;
+  const char *name; /* the file name for messages */
+  char *err;
+  size_t errlen;
+  char **hooks; /* (nhooks) copies of the override arguments, the hooks of grafted settings */
+  int nhooks;
+  pf_sweep *sw;
+} pstate;
+
+/* ------------------------------------------------------------------ messages */
+
+/* "file:line" of a setting, or "--set ARG" when it (or a parent) came from an override. */
+static void where_of(const pstate *ps, const config_setting_t *s, char *buf, size_t len) {
+  for (const config_setting_t *p = s; p; p = config_setting_parent(p)) {
+    const char *hook = (const char *)p->hook;
+    if (hook) {
+      snprintf(buf, len, "--set %s", hook);
+      return;
+    }
+  }
+  const char *file = config_setting_source_file(s);
+  snprintf(buf, len, "%s:%u", file ? file : ps->name, config_setting_source_line(s));
+}
+
+/* What a setting is, for "got ..." in messages. */
+static void describe(const config_setting_t *s, char *buf, size_t len) {
+  char num[40];
+  const char *str;
+  switch (config_setting_type(s)) {
+  case CONFIG_TYPE_INT:
+    snprintf(buf, len, "the integer %d", config_setting_get_int(s));
+    break;
+  case CONFIG_TYPE_INT64:
+    snprintf(buf, len, "the integer %lld", config_setting_get_int64(s));
+    break;
+  case CONFIG_TYPE_FLOAT:
+    pf_format_double(config_setting_get_float(s), num, sizeof num);
+    snprintf(buf, len, "the float %s", num);
+    break;
+  case CONFIG_TYPE_STRING:
+    str = config_setting_get_string(s);
+    snprintf(buf, len, "the string \"%.64s\"", str ? str : "");
+    break;
+  case CONFIG_TYPE_BOOL:
+    snprintf(buf, len, "the boolean %s", config_setting_get_bool(s) ? "true" : "false");
+    break;
+  case CONFIG_TYPE_ARRAY:
+    snprintf(buf, len, "an array [...]");
+    break;
+  case CONFIG_TYPE_LIST:
+    snprintf(buf, len, "a list (...)");
+    break;
+  case CONFIG_TYPE_GROUP:
+    snprintf(buf, len, "a group {...}");
+    break;
+  default:
+    snprintf(buf, len, "a value of unknown type");
+    break;
+  }
+}
+
+static int fail_at(pstate *ps, const config_setting_t *s, const char *path, const char *msg) {
+  char where[PF_CFG_WHERE_MAX];
+  where_of(ps, s, where, sizeof where);
+  return pf_config_fail(ps->err, ps->errlen, "%s: %s: %s", where, path, msg);
+}
+
+static int type_error(pstate *ps, const config_setting_t *s, const char *path, const pf_key *k,
+                      int top) {
+  char allowed[256], got[128], msg[512];
+  pf_key_allowed(k, allowed, sizeof allowed);
+  describe(s, got, sizeof got);
+  const char *sweep = "";
+  if (top && k->sweepable)
+    sweep = k->type == PF_KEY_INTLIST ? " (or a list of such arrays, for a sweep)"
+                                      : " (or a list of them, for a sweep)";
+  snprintf(msg, sizeof msg, "expected %s%s, got %s", allowed, sweep, got);
+  return fail_at(ps, s, path, msg);
+}
+
+/* Levenshtein distance of two short names, for "did you mean". */
+static int edit_distance(const char *a, const char *b) {
+  int la = (int)strlen(a), lb = (int)strlen(b);
+  if (la > 63 || lb > 63) return 99;
+  int d[64][64];
+  for (int i = 0; i <= la; i++) d[i][0] = i;
+  for (int j = 0; j <= lb; j++) d[0][j] = j;
+  for (int i = 1; i <= la; i++)
+    for (int j = 1; j <= lb; j++) {
+      int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+      if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+      d[i][j] = best;
+    }
+  return d[la][lb];
+}
+
+/* "unknown key; did you mean X? (G has: ...)" for name in group (NULL: top level). */
+static void unknown_text(const char *group, const char *name, char *buf, size_t len) {
+  char path[160];
+  snprintf(path, sizeof path, "%s%s%s", group ? group : "", group ? "." : "", name);
+  const char *best = NULL;
+  int bestd = 99, limit = strlen(name) >= 4 ? 2 : 1;
+  for (int i = 0; i < pf_nkeys; i++) {
+    int d1 = edit_distance(path, pf_keys[i].path), d2 = edit_distance(name, pf_keys[i].name);
+    int d = d1 < d2 ? d1 : d2;
+    if (d < bestd) bestd = d, best = pf_keys[i].path;
+  }
+  pf_sbuf sb = {.buf = buf, .cap = len, .fixed = 1};
+  buf[0] = '\0';
+  pf_sbuf_printf(&sb, "unknown key");
+  if (best && bestd <= limit) pf_sbuf_printf(&sb, "; did you mean %s?", best);
+  /* The names allowed where the unknown one stood. */
+  if (group)
+    pf_sbuf_printf(&sb, " (%s has:", group);
+  else
+    pf_sbuf_printf(&sb, " (allowed at the top level:");
+  const char *last = NULL;
+  int first = 1;
+  for (int i = 0; i < pf_nkeys; i++) {
+    const pf_key *k = &pf_keys[i];
+    const char *item = NULL;
+    if (group) {
+      if (k->group && !strcmp(k->group, group)) item = k->name;
+    } else {
+      item = k->group ? k->group : k->name;
+      if (last && !strcmp(last, item)) item = NULL;
+      if (item) last = item;
+    }
+    if (item) pf_sbuf_printf(&sb, "%s %s", first ? "" : ",", item), first = 0;
+  }
+  pf_sbuf_printf(&sb, ")");
+}
+
+static int unknown_key(pstate *ps, const config_setting_t *s, const char *group, const char *name) {
+  char msg[512], path[160];
+  unknown_text(group, name, msg, sizeof msg);
+  snprintf(path, sizeof path, "%s%s%s", group ? group : "", group ? "." : "", name);
+  return fail_at(ps, s, path, msg);
+}
+
+/* ------------------------------------------------------------------ values */
+
+static int parse_scalar(pstate *ps, const pf_key *k, const config_setting_t *s, const char *path,
+                        int top, pf_cfg_value *v) {
+  char msg[512];
+  int t = config_setting_type(s);
+  memset(v, 0, sizeof *v);
+  switch (k->type) {
+  case PF_KEY_INT:
+    if (t == CONFIG_TYPE_INT)
+      v->i = config_setting_get_int(s);
+    else if (t == CONFIG_TYPE_INT64)
+      v->i = config_setting_get_int64(s);
+    else
+      return type_error(ps, s, path, k, top);
+    break;
+  case PF_KEY_FLOAT: /* integers are welcome where a float is expected */
+    if (t == CONFIG_TYPE_INT)
+      v->f = (double)config_setting_get_int(s);
+    else if (t == CONFIG_TYPE_INT64)
+      v->f = (double)config_setting_get_int64(s);
+    else if (t == CONFIG_TYPE_FLOAT)
+      v->f = config_setting_get_float(s);
+    else
+      return type_error(ps, s, path, k, top);
+    if (v->f == 0.0) v->f = 0.0; /* -0.0 and 0.0 are one value, with one canonical text */
+    break;
+  case PF_KEY_BOOL:
+    if (t != CONFIG_TYPE_BOOL) return type_error(ps, s, path, k, top);
+    v->i = config_setting_get_bool(s);
+    break;
+  case PF_KEY_STRING: {
+    if (t != CONFIG_TYPE_STRING) return type_error(ps, s, path, k, top);
+    const char *str = config_setting_get_string(s);
+    if (!str) return type_error(ps, s, path, k, top);
+    if (!pf_key_string_allowed(k, str)) {
+      char allowed[256];
+      pf_key_allowed(k, allowed, sizeof allowed);
+      snprintf(msg, sizeof msg, "\"%.64s\" is not %s", str, allowed);
+      return fail_at(ps, s, path, msg);
+    }
+    snprintf(v->s, sizeof v->s, "%s", str); /* every allowed name fits */
+    break;
+  }
+  case PF_KEY_INTLIST:
+    return type_error(ps, s, path, k, top);
+  }
+  if (pf_key_check_value(k, v, msg, sizeof msg)) return fail_at(ps, s, path, msg);
+  return PF_OK;
+}
+
+/* One network: an array (or list) of layer widths. */
+static int parse_intlist(pstate *ps, const pf_key *k, const config_setting_t *s, const char *path,
+                         int top, pf_cfg_value *v) {
+  char msg[512], allowed[256], epath[256];
+  memset(v, 0, sizeof *v);
+  if (!config_setting_is_array(s) && !config_setting_is_list(s))
+    return type_error(ps, s, path, k, top);
+  int n = config_setting_length(s);
+  pf_key_allowed(k, allowed, sizeof allowed);
+  if (n == 0) {
+    snprintf(msg, sizeof msg, "empty list; allowed: %s", allowed);
+    return fail_at(ps, s, path, msg);
+  }
+  if (n > PF_CONFIG_MAX_HIDDEN) {
+    snprintf(msg, sizeof msg, "%d layers are too many; allowed: %s", n, allowed);
+    return fail_at(ps, s, path, msg);
+  }
+  v->n = n;
+  for (int j = 0; j < n; j++) {
+    const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
+    PF_CHECK(e, PF_ERR_INTERNAL, "libconfig: no element %d of %s", j, path);
+    snprintf(epath, sizeof epath, "%s[%d]", path, j);
+    long long w;
+    if (config_setting_type(e) == CONFIG_TYPE_INT)
+      w = config_setting_get_int(e);
+    else if (config_setting_type(e) == CONFIG_TYPE_INT64)
+      w = config_setting_get_int64(e);
+    else {
+      char got[128];
+      describe(e, got, sizeof got);
+      snprintf(msg, sizeof msg, "expected a layer width, an integer in %lld .. %lld, got %s",
+               k->imin, k->imax, got);
+      return fail_at(ps, e, epath, msg);
+    }
+    if (w < k->imin || w > k->imax) {
+      snprintf(msg, sizeof msg,
+               "layer width %lld is out of range; allowed: an integer in %lld .. "
+               "%lld",
+               w, k->imin, k->imax);
+      return fail_at(ps, e, epath, msg);
+    }
+    v->l[j] = (int)w;
+  }
+  return PF_OK;
+}
+
+static int cmp_value(const void *a, const void *b) {
+  return memcmp(a, b, sizeof(pf_cfg_value));
+}
+
+/* Reject a list that names one value twice: the tasks would repeat. Values are zero-filled
+ * before parsing, so equal values are equal bytes. */
+static int check_duplicates(pstate *ps, const pf_key *k, const config_setting_t *s,
+                            const pf_sweep_key *sk) {
+  pf_cfg_value *copy = malloc((size_t)sk->nvals * sizeof *copy);
+  PF_CHECK(copy, PF_ERR_MEM, "cannot allocate %d values", sk->nvals);
+  memcpy(copy, sk->vals, (size_t)sk->nvals * sizeof *copy);
+  qsort(copy, (size_t)sk->nvals, sizeof *copy, cmp_value);
+  for (int j = 1; j < sk->nvals; j++) {
+    if (memcmp(&copy[j - 1], &copy[j], sizeof *copy)) continue;
+    char text[256], msg[512];
+    pf_sbuf sb = {.buf = text, .cap = sizeof text, .fixed = 1};
+    text[0] = '\0';
+    pf_sbuf_value(&sb, k, &copy[j]);
+    free(copy);
+    snprintf(msg, sizeof msg,
+             "the value %s appears more than once in the list; allowed: distinct values (each "
+             "task would run twice)",
+             text);
+    return fail_at(ps, s, k->path, msg);
+  }
+  free(copy);
+  return PF_OK;
+}
+
+/* Key ki given by setting s: one value, or a list making a sweep axis. */
+static int parse_key(pstate *ps, int ki, const config_setting_t *s) {
+  const pf_key *k = &pf_keys[ki];
+  pf_sweep_key *sk = &ps->sw->keys[ki];
+  char msg[512], epath[192];
+  free(sk->vals);
+  sk->vals = NULL;
+  sk->nvals = 0;
+  where_of(ps, s, sk->where, sizeof sk->where);
+
+  /* A list of values, except that one network.hidden is itself an array. */
+  int is_sweep = k->type == PF_KEY_INTLIST
+                     ? config_setting_is_list(s)
+                     : config_setting_is_array(s) || config_setting_is_list(s);
+  int n = is_sweep ? config_setting_length(s) : 1;
+  if (is_sweep) {
+    if (!k->sweepable) {
+      char allowed[256];
+      pf_key_allowed(k, allowed, sizeof allowed);
+      snprintf(msg, sizeof msg,
+               "cannot be a list: it applies to the whole run, not to one task; allowed: %s",
+               allowed);
+      return fail_at(ps, s, k->path, msg);
+    }
+    if (n == 0) {
+      snprintf(msg, sizeof msg, "empty list; allowed: at least one value");
+      return fail_at(ps, s, k->path, msg);
+    }
+    if (n > PF_SWEEP_MAX_TASKS) {
+      snprintf(msg, sizeof msg, "a list of %d values; allowed: at most %d", n, PF_SWEEP_MAX_TASKS);
+      return fail_at(ps, s, k->path, msg);
+    }
+    if (k->type == PF_KEY_INTLIST) {
+      const config_setting_t *e0 = config_setting_get_elem(s, 0);
+      PF_CHECK(e0, PF_ERR_INTERNAL, "libconfig: no element 0 of %s", k->path);
+      if (config_setting_is_scalar(e0))
+        return fail_at(ps, s, k->path,
+                       "a list ( ... ) of numbers is ambiguous here; allowed: one network as an "
+                       "array [32, 32, 32], or a sweep as a list of arrays ([32, 32], [64, 64])");
+    }
+  }
+  pf_cfg_value *vals = calloc((size_t)n, sizeof *vals);
+  PF_CHECK(vals, PF_ERR_MEM, "cannot allocate %d values", n);
+  sk->vals = vals;
+  sk->nvals = n;
+  for (int j = 0; j < n; j++) {
+    const config_setting_t *e = s;
+    const char *path = k->path;
+    if (is_sweep) {
+      e = config_setting_get_elem(s, (unsigned)j);
+      PF_CHECK(e, PF_ERR_INTERNAL, "libconfig: no element %d of %s", j, k->path);
+      snprintf(epath, sizeof epath, "%s[%d]", k->path, j);
+      path = epath;
+    }
+    if (k->type == PF_KEY_INTLIST)
+      TRY(parse_intlist(ps, k, e, path, !is_sweep, &vals[j]));
+    else
+      TRY(parse_scalar(ps, k, e, path, !is_sweep, &vals[j]));
+  }
+  if (n > 1) TRY(check_duplicates(ps, k, s, sk));
+  return PF_OK;
+}
+
+/* One pass over the tree in file order, so the first error reported is the first in the file. */
+static int walk(pstate *ps) {
+  const config_setting_t *root = config_root_setting(&ps->lc);
+  PF_CHECK(root, PF_ERR_INTERNAL, "libconfig: no root setting");
+  int n = config_setting_length(root);
+  for (int i = 0; i < n; i++) {
+    const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+    PF_CHECK(s, PF_ERR_INTERNAL, "libconfig: no element %d of the root", i);
+    const char *name = config_setting_name(s);
+    PF_CHECK(name, PF_ERR_INTERNAL, "libconfig: unnamed top-level setting");
+    int ki = pf_key_find_in(NULL, name);
+    if (ki >= 0) {
+      TRY(parse_key(ps, ki, s));
+      continue;
+    }
+    if (!pf_key_is_group(name)) return unknown_key(ps, s, NULL, name);
+    if (!config_setting_is_group(s)) {
+      char got[128], msg[512];
+      describe(s, got, sizeof got);
+      snprintf(msg, sizeof msg, "expected a group { key = value; ... }, got %s", got);
+      return fail_at(ps, s, name, msg);
+    }
+    int m = config_setting_length(s);
+    for (int j = 0; j < m; j++) {
+      const config_setting_t *c = config_setting_get_elem(s, (unsigned)j);
+      PF_CHECK(c && config_setting_name(c), PF_ERR_INTERNAL, "libconfig: bad member %d of %s", j,
+               name);
+      int kj = pf_key_find_in(name, config_setting_name(c));
+      if (kj < 0) return unknown_key(ps, c, name, config_setting_name(c));
+      TRY(parse_key(ps, kj, c));
+    }
+  }
+  return PF_OK;
+}
+
+/* ------------------------------------------------------------------ overrides */
+
+/* Deep copy of src as a new member `name` of parent (name ignored in lists and arrays); every new
+ * setting carries `hook` (the override text) so messages can name the override. */
+static int copy_setting(config_setting_t *parent, const char *name, const config_setting_t *src,
+                        void *hook) {
+  int type = config_setting_type(src);
+  config_setting_t *dst = config_setting_add(parent, name, type);
+  PF_CHECK(dst, PF_ERR_INTERNAL, "libconfig: cannot add setting %s", name ? name : "(element)");
+  int ok = CONFIG_TRUE;
+  switch (type) {
+  case CONFIG_TYPE_INT:
+    ok = config_setting_set_int(dst, config_setting_get_int(src));
+    break;
+  case CONFIG_TYPE_INT64:
+    ok = config_setting_set_int64(dst, config_setting_get_int64(src));
+    break;
+  case CONFIG_TYPE_FLOAT:
+    ok = config_setting_set_float(dst, config_setting_get_float(src));
+    break;
+  case CONFIG_TYPE_BOOL:
+    ok = config_setting_set_bool(dst, config_setting_get_bool(src));
+    break;
+  case CONFIG_TYPE_STRING: {
+    const char *str = config_setting_get_string(src);
+    ok = str && config_setting_set_string(dst, str);
+    break;
+  }
+  case CONFIG_TYPE_GROUP:
+  case CONFIG_TYPE_LIST:
+  case CONFIG_TYPE_ARRAY: {
+    int n = config_setting_length(src);
+    for (int j = 0; j < n; j++) {
+      const config_setting_t *e = config_setting_get_elem(src, (unsigned)j);
+      PF_CHECK(e, PF_ERR_INTERNAL, "libconfig: no element %d", j);
+      PF_CALL(copy_setting(dst, config_setting_name(e), e, hook));
+    }
+    break;
+  }
+  default:
+    PF_RAISE(PF_ERR_INTERNAL, "libconfig: setting of unknown type %d", type);
+  }
+  PF_CHECK(ok == CONFIG_TRUE, PF_ERR_INTERNAL, "libconfig: cannot set the value of %s",
+           name ? name : "(element)");
+  config_setting_set_hook(dst, hook);
+  return PF_OK;
+}
+
+static void trim(char *s) {
+  size_t n = strlen(s), a = 0;
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) s[--n] = '\0';
+  while (s[a] == ' ' || s[a] == '\t') a++;
+  memmove(s, s + a, n - a + 1);
+}
+
+/* A word that is no libconfig value but clearly meant as a string (`--set sample.method=rar`). */
+static int is_bare_word(const char *v) {
+  if (!*v) return 0;
+  for (const char *p = v; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+          *p == '_' || *p == '-' || *p == '.' || *p == '+'))
+      return 0;
+  return 1;
+}
+
+static int override_fail(pstate *ps, const char *arg, const char *fmt, const char *a1,
+                         const char *a2) {
+  char msg[512];
+  snprintf(msg, sizeof msg, fmt, a1, a2);
+  return pf_config_fail(ps->err, ps->errlen, "--set %s: %s", arg, msg);
+}
+
+/* Parse "key=value" into a scratch config and graft the value at the key's place. */
+static int apply_override_parsed(pstate *ps, const char *arg, char *hook, const char *key,
+                                 const char *value, config_t *scratch) {
+  char msg[512];
+  int ki = pf_key_find(key);
+  if (ki < 0) {
+    if (pf_key_is_group(key))
+      return override_fail(
+          ps, arg, "%s is a group; allowed: one key of it at a time, e.g. --set %s.<key>=...", key,
+          key);
+    const char *dot = strchr(key, '.');
+    char group[128] = "";
+    const char *name = key;
+    if (dot && (size_t)(dot - key) < sizeof group) {
+      memcpy(group, key, (size_t)(dot - key));
+      group[dot - key] = '\0';
+      if (pf_key_is_group(group)) name = dot + 1;
+    }
+    unknown_text(name != key ? group : NULL, name, msg, sizeof msg);
+    return pf_config_fail(ps->err, ps->errlen, "--set %s: %s: %s", arg, key, msg);
+  }
+  if (!*value) return override_fail(ps, arg, "%s: empty value%s", key, "");
+
+  /* libconfig syntax first; a bare word that is not valid syntax is taken as a string. */
+  size_t tl = strlen(value) + 16;
+  char *text = malloc(tl);
+  PF_CHECK(text, PF_ERR_MEM, "cannot allocate %zu bytes", tl);
+  snprintf(text, tl, "v = %s;", value);
+  int ok = config_read_string(scratch, text);
+  if (ok != CONFIG_TRUE && is_bare_word(value)) {
+    config_destroy(scratch);
+    config_init(scratch);
+    snprintf(text, tl, "v = \"%s\";", value);
+    ok = config_read_string(scratch, text);
+  }
+  free(text);
+  if (ok != CONFIG_TRUE) {
+    const char *et = config_error_text(scratch);
+    return override_fail(ps, arg, "%s: not a libconfig value (libconfig: %s)", key,
+                         et ? et : "parse error");
+  }
+  const config_setting_t *sroot = config_root_setting(scratch);
+  const config_setting_t *v = config_setting_get_member(sroot, "v");
+  if (!v || config_setting_length(sroot) != 1)
+    return override_fail(ps, arg, "%s: expected one value%s", key, "");
+
+  /* The parent: the root or the key's group, created when the file lacks it. */
+  const pf_key *k = &pf_keys[ki];
+  config_setting_t *parent = config_root_setting(&ps->lc);
+  PF_CHECK(parent, PF_ERR_INTERNAL, "libconfig: no root setting");
+  if (k->group) {
+    config_setting_t *g = config_setting_get_member(parent, k->group);
+    if (!g) {
+      g = config_setting_add(parent, k->group, CONFIG_TYPE_GROUP);
+      PF_CHECK(g, PF_ERR_INTERNAL, "libconfig: cannot add group %s", k->group);
+    } else if (!config_setting_is_group(g)) {
+      char got[128];
+      describe(g, got, sizeof got);
+      snprintf(msg, sizeof msg, "expected a group { key = value; ... }, got %s", got);
+      return fail_at(ps, g, k->group, msg);
+    }
+    parent = g;
+  }
+  if (config_setting_get_member(parent, k->name))
+    PF_CHECK(config_setting_remove(parent, k->name) == CONFIG_TRUE, PF_ERR_INTERNAL,
+             "libconfig: cannot remove %s", k->path);
+  PF_CALL(copy_setting(parent, k->name, v, hook));
+  return PF_OK;
+}
+
+static int apply_override(pstate *ps, const char *arg) {
+  PF_CHECK(arg, PF_ERR_ARG, "null override");
+  char **hooks = realloc(ps->hooks, (size_t)(ps->nhooks + 1) * sizeof *hooks);
+  PF_CHECK(hooks, PF_ERR_MEM, "cannot allocate the override list");
+  ps->hooks = hooks;
+  char *hook = strdup(arg);
+  PF_CHECK(hook, PF_ERR_MEM, "cannot copy the override");
+  ps->hooks[ps->nhooks++] = hook;
+
+  const char *eq = strchr(arg, '=');
+  if (!eq)
+    return pf_config_fail(ps->err, ps->errlen,
+                          "--set %s: expected key=value (e.g. --set train.cycles=2)", arg);
+  char *key = strndup(arg, (size_t)(eq - arg)), *value = strdup(eq + 1);
+  if (!key || !value) {
+    free(key);
+    free(value);
+    PF_RAISE(PF_ERR_MEM, "cannot copy the override");
+  }
+  trim(key);
+  trim(value);
+  config_t scratch;
+  config_init(&scratch);
+  int rc = apply_override_parsed(ps, arg, hook, key, value, &scratch);
+  config_destroy(&scratch);
+  free(key);
+  free(value);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ entry points */
+
+static int build(pstate *ps, int nset, const char *const *set, pf_sweep **sweep) {
+  PF_CHECK(nset >= 0 && (nset == 0 || set), PF_ERR_ARG, "bad override list");
+  for (int i = 0; i < nset; i++) TRY(apply_override(ps, set[i]));
+  pf_sweep *sw = calloc(1, sizeof *sw);
+  PF_CHECK(sw, PF_ERR_MEM, "cannot allocate the sweep");
+  ps->sw = sw;
+  snprintf(sw->name, sizeof sw->name, "%s", ps->name);
+  sw->keys = calloc((size_t)pf_nkeys, sizeof *sw->keys);
+  PF_CHECK(sw->keys, PF_ERR_MEM, "cannot allocate the sweep keys");
+  TRY(walk(ps));
+  TRY(pf_sweep_finalize(sw, ps->err, ps->errlen));
+  *sweep = sw;
+  ps->sw = NULL;
+  return PF_OK;
+}
+
+static void finish(pstate *ps, int rc) {
+  config_destroy(&ps->lc);
+  for (int i = 0; i < ps->nhooks; i++) free(ps->hooks[i]);
+  free(ps->hooks);
+  pf_sweep_destroy(&ps->sw);
+  /* Errors that are not the user's were printed with a traceback; still leave a message. */
+  if (rc && rc != PF_ERR_CONFIG && ps->err && ps->errlen)
+    snprintf(ps->err, ps->errlen, "%s: %s (see the messages above)", ps->name, pf_error_string(rc));
+}
+
+static int read_error(pstate *ps, int saved_errno) {
+  if (config_error_type(&ps->lc) == CONFIG_ERR_FILE_IO)
+    return pf_config_fail(ps->err, ps->errlen, "%s: cannot read the config file: %s", ps->name,
+                          saved_errno ? strerror(saved_errno) : "I/O error");
+  const char *file = config_error_file(&ps->lc), *text = config_error_text(&ps->lc);
+  return pf_config_fail(ps->err, ps->errlen, "%s:%d: libconfig: %s", file ? file : ps->name,
+                        config_error_line(&ps->lc), text ? text : "parse error");
+}
+
+int pf_sweep_create(const char *path, int nset, const char *const *set, pf_sweep **sweep, char *err,
+                    size_t errlen) {
+  PF_CHECK(path && sweep, PF_ERR_ARG, "pf_sweep_create: null argument");
+  *sweep = NULL;
+  if (err && errlen) err[0] = '\0';
+  pstate ps = {.name = path, .err = err, .errlen = errlen};
+  config_init(&ps.lc);
+  int rc;
+  errno = 0;
+  if (config_read_file(&ps.lc, path) != CONFIG_TRUE) {
+    int saved = errno;
+    if (config_error_type(&ps.lc) == CONFIG_ERR_FILE_IO) {
+      FILE *f = fopen(path, "r"); /* libconfig does not keep errno: ask again for the reason */
+      saved = f ? 0 : errno;
+      if (f) fclose(f);
+    }
+    rc = read_error(&ps, saved);
+  } else {
+    rc = build(&ps, nset, set, sweep);
+  }
+  finish(&ps, rc);
+  return rc;
+}
+
+int pf_sweep_create_from_string(const char *name, const char *text, int nset,
+                                const char *const *set, pf_sweep **sweep, char *err,
+                                size_t errlen) {
+  PF_CHECK(text && sweep, PF_ERR_ARG, "pf_sweep_create_from_string: null argument");
+  *sweep = NULL;
+  if (err && errlen) err[0] = '\0';
+  pstate ps = {.name = name ? name : "<string>", .err = err, .errlen = errlen};
+  config_init(&ps.lc);
+  int rc;
+  if (config_read_string(&ps.lc, text) != CONFIG_TRUE)
+    rc = read_error(&ps, 0);
+  else
+    rc = build(&ps, nset, set, sweep);
+  finish(&ps, rc);
+  return rc;
+}
