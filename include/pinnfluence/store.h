@@ -1,0 +1,137 @@
+/* pinnfluence io: the results store, one HDF5 file per sweep (a single run is a sweep of one task),
+ * written by all ranks through MPI-IO. HDF5 is included only by this module.
+ *
+ * Every dataset is created, with its final size and its storage allocated, when the store is
+ * created (collectively), and the file is flushed; afterwards ranks only write raw data into
+ * regions that belong to their tasks (independent I/O, no metadata changes), so the file is valid
+ * at every instant and opens with h5py even after a rank is killed. Unwritten numbers read as NaN.
+ *
+ * Layout (ntasks = T; all strings are fixed-width, NUL-padded char arrays stored as 8-bit
+ * integers, which `h5dump -r` prints as text; attributes name the columns and units):
+ *   /                      attributes: format = "pinnfluence-results", format_version = 1,
+ *                          program_version, git_commit, compiler, build_type, blas_config,
+ *                          blas_core, mpi_version, hdf5_version, hosts, ranks, created (UTC ISO
+ *                          8601), command_line
+ *   /sweep/config          (L) char: the configuration as given (file text and --set overrides)
+ *   /sweep/canonical       (L) char: canonical text of the whole sweep; attribute hash (16 hex
+ *                          digits of the sweep_hash given to pf_store_create)
+ *   /tasks/config          (T, W) char: canonical text of each task's resolved configuration
+ *   /tasks/hash            (T) uint64: XXH64 of /tasks/config
+ *   /tasks/pde, /tasks/method, /tasks/mode   (T, 32) char
+ *   /tasks/seed            (T) int64
+ *   /tasks/cycles          (T) int32: cycles of the task (rows of /metrics it uses)
+ *   /tasks/status          (T) int32: 0 pending, 1 running, 2 done, 3 failed (pf_task_status)
+ *   /tasks/reason          (T, 256) char: why a task failed (empty otherwise)
+ *   /tasks/wall_seconds    (T) double: wall time of the task
+ *   /tasks/layers          (T, 18) int32: layer sizes, 0-padded (at most 16 hidden layers)
+ *   /tasks/param_offset, /tasks/param_count        (T) uint64: slice of /params
+ *   /tasks/final_offset, /tasks/final_count        (T) uint64: rows of /points/final
+ *   /tasks/drawn_offset, /tasks/drawn_per_cycle    (T) uint64: rows of /points/drawn
+ *   /tasks/pool_offset, /tasks/pool_count, /tasks/z_offset, /tasks/z_count (T) uint64
+ *   /metrics               (T, C, 8) double, C = the largest cycle count; columns (attribute
+ *                          "columns"): cycle, iteration, l2_relative_error, test_loss, train_loss,
+ *                          train_size, seconds_score, seconds_train (cumulative iteration count
+ *                          after the cycle; seconds are wall time of that cycle's two phases)
+ *   /params                (sum of param_count) double: final parameters of each task, the layout
+ *                          of include/pinnfluence/nn.h (per layer W row-major, then b)
+ *   /points/final          (sum of final_count, 2) double: x, t of the final training set
+ *   /points/drawn          (sum of cycles * drawn_per_cycle, 2) double: the points drawn in each
+ *                          cycle, cycle-major (row drawn_offset + c * drawn_per_cycle + i)
+ *   /pool/points, /pool/scores, /pool/z   the last cycle's candidate pool (x, t), its scores, and
+ *                          the influence set Z (x, t); rows /tasks/pool_* and /tasks/z_* (none
+ *                          unless run.store_pool_scores is set) */
+#ifndef PINNFLUENCE_STORE_H
+#define PINNFLUENCE_STORE_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PF_STORE_METRIC_COLUMNS 8
+#define PF_STORE_MAX_LAYERS     18 /* layer sizes: input, 16 hidden (PF_PDE_MAX_HIDDEN), output */
+#define PF_STORE_NAME_LEN       32
+#define PF_STORE_REASON_LEN     256
+
+typedef enum {
+  PF_TASK_PENDING = 0,
+  PF_TASK_RUNNING = 1,
+  PF_TASK_DONE = 2,
+  PF_TASK_FAILED = 3
+} pf_task_status;
+
+/* What the store must know of a task when it is created: every dataset size follows from it. */
+typedef struct {
+  const char *canonical; /* canonical text of the resolved task config */
+  uint64_t hash;         /* XXH64 of canonical */
+  const char *pde, *method, *mode;
+  int64_t seed;
+  int cycles;
+  int nlayers; /* weight layers; sizes has nlayers + 1 entries */
+  const int *sizes;
+  size_t nparams;
+  size_t final_points;    /* training-set size after the last cycle */
+  size_t drawn_per_cycle; /* points drawn per cycle (0 for static) */
+  size_t pool_points;     /* stored pool size (0 unless run.store_pool_scores) */
+  size_t z_points;        /* stored Z size (0 unless run.store_pool_scores and a Z is used) */
+} pf_store_task;
+
+typedef struct pf_store pf_store;
+
+/* Collective on comm. Create the store at path (an existing file is an error unless overwrite)
+ * for ntasks tasks, write the provenance, the sweep texts and the per-task descriptions, set every
+ * status to pending and flush. command_line: the program's arguments joined by spaces. */
+int pf_store_create(MPI_Comm comm, const char *path, int overwrite, const char *sweep_config,
+                    const char *sweep_canonical, uint64_t sweep_hash, int ntasks,
+                    const pf_store_task *tasks, const char *command_line, pf_store **st);
+/* Collective on comm. Open an existing store for reading (writable = 0) or for resuming
+ * (writable = 1). Fails with PF_ERR_IO and a clear message if the file is not a pinnfluence store
+ * or has another format version. Reading works while another process writes the file (neither
+ * side locks it) and on a file left behind by a killed writer. */
+int pf_store_open(MPI_Comm comm, const char *path, int writable, pf_store **st);
+/* Collective on the store's communicator. Accepts NULL. */
+int pf_store_close(pf_store **st);
+
+/* ---- writes: independent (any rank, no collective), raw data only ---- */
+/* Writes the reason (truncated to PF_STORE_REASON_LEN - 1 bytes; NULL for none) and the wall time
+ * before the status, so a reader that sees done/failed also sees them. */
+int pf_store_set_status(pf_store *st, int task, pf_task_status status, const char *reason,
+                        double wall_seconds);
+/* One row of /metrics: cycle index c in 0..cycles-1. */
+int pf_store_write_metrics(pf_store *st, int task, int c,
+                           const double row[PF_STORE_METRIC_COLUMNS]);
+int pf_store_write_params(pf_store *st, int task, const double *theta);
+/* n must equal the task's final_points. x, t: (n). */
+int pf_store_write_final_points(pf_store *st, int task, size_t n, const double *x, const double *t);
+/* The points drawn in cycle c (n = drawn_per_cycle). */
+int pf_store_write_drawn(pf_store *st, int task, int c, size_t n, const double *x, const double *t);
+/* The last pool (pool_points: x, t, scores) and Z (z_points: zx, zt; may be NULL if 0). */
+int pf_store_write_pool(pf_store *st, int task, const double *x, const double *t,
+                        const double *scores, const double *zx, const double *zt);
+
+/* ---- reads (any rank) ---- */
+int pf_store_ntasks(const pf_store *st);
+/* The sweep's canonical text (malloc'ed, caller frees) for resume checks. */
+int pf_store_read_sweep_canonical(pf_store *st, char **text);
+/* The sweep configuration as given (malloc'ed, caller frees). */
+int pf_store_read_sweep_config(pf_store *st, char **text);
+int pf_store_read_status(pf_store *st, int task, pf_task_status *status, char *reason,
+                         size_t reason_len);
+/* Task description as stored (strings point into st-owned memory valid until close). */
+int pf_store_read_task(pf_store *st, int task, pf_store_task *desc);
+int pf_store_read_metrics(pf_store *st, int task, double *rows /* (cycles, 8) */);
+int pf_store_read_params(pf_store *st, int task, double *theta /* (nparams) */);
+int pf_store_read_final_points(pf_store *st, int task, double *x, double *t);
+/* The points drawn in cycle c: x, t (drawn_per_cycle). */
+int pf_store_read_drawn(pf_store *st, int task, int c, double *x, double *t);
+/* The last pool: x, t, scores (pool_points) and Z: zx, zt (z_points; may be NULL if 0). */
+int pf_store_read_pool(pf_store *st, int task, double *x, double *t, double *scores, double *zx,
+                       double *zt);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

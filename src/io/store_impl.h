@@ -1,0 +1,145 @@
+/* Private parts of the results store: the handle, the table of datasets, and the HDF5 helpers
+ * shared by store.c (create, open, close, provenance) and store_io.c (raw-data reads and writes).
+ * Only src/io includes this header (and hdf5.h). */
+#ifndef PF_STORE_IMPL_H
+#define PF_STORE_IMPL_H
+
+#include "pinnfluence/core.h"
+#include "pinnfluence/store.h"
+
+#include <hdf5.h>
+
+/* Every dataset of the layout in include/pinnfluence/store.h, in creation order. */
+typedef enum {
+  PF_DS_SWEEP_CONFIG = 0,
+  PF_DS_SWEEP_CANONICAL,
+  PF_DS_TASK_CONFIG,
+  PF_DS_TASK_HASH,
+  PF_DS_TASK_PDE,
+  PF_DS_TASK_METHOD,
+  PF_DS_TASK_MODE,
+  PF_DS_TASK_SEED,
+  PF_DS_TASK_CYCLES,
+  PF_DS_TASK_STATUS,
+  PF_DS_TASK_REASON,
+  PF_DS_TASK_WALL,
+  PF_DS_TASK_LAYERS,
+  PF_DS_PARAM_OFFSET, /* the ten (T) uint64 index datasets, in the order of pf_store_idx */
+  PF_DS_PARAM_COUNT,
+  PF_DS_FINAL_OFFSET,
+  PF_DS_FINAL_COUNT,
+  PF_DS_DRAWN_OFFSET,
+  PF_DS_DRAWN_PER_CYCLE,
+  PF_DS_POOL_OFFSET,
+  PF_DS_POOL_COUNT,
+  PF_DS_Z_OFFSET,
+  PF_DS_Z_COUNT,
+  PF_DS_METRICS,
+  PF_DS_PARAMS,
+  PF_DS_POINTS_FINAL,
+  PF_DS_POINTS_DRAWN,
+  PF_DS_POOL_POINTS,
+  PF_DS_POOL_SCORES,
+  PF_DS_POOL_Z,
+  PF_DS_COUNT
+} pf_store_ds;
+
+/* Columns of the per-task index (the uint64 datasets /tasks/param_offset ... /tasks/z_count). */
+typedef enum {
+  PF_IDX_PARAM_OFFSET = 0,
+  PF_IDX_PARAM_COUNT,
+  PF_IDX_FINAL_OFFSET,
+  PF_IDX_FINAL_COUNT,
+  PF_IDX_DRAWN_OFFSET,
+  PF_IDX_DRAWN_PER_CYCLE,
+  PF_IDX_POOL_OFFSET,
+  PF_IDX_POOL_COUNT,
+  PF_IDX_Z_OFFSET,
+  PF_IDX_Z_COUNT,
+  PF_IDX_COUNT
+} pf_store_idx;
+
+/* Element kinds; each has a fixed little-endian file type and a native memory type. */
+typedef enum { PF_KIND_CHAR, PF_KIND_I32, PF_KIND_I64, PF_KIND_U64, PF_KIND_F64 } pf_store_kind;
+
+typedef struct {
+  const char *path;        /* absolute path in the file */
+  pf_store_kind kind;      /* element type */
+  int rank;                /* number of dimensions */
+  const char *description; /* "description" attribute */
+  const char *columns;     /* "columns" attribute or NULL */
+  const char *units;       /* "units" attribute or NULL */
+} pf_store_dsinfo;
+
+extern const pf_store_dsinfo pf_store_datasets[PF_DS_COUNT];
+
+#define PF_STORE_FORMAT         "pinnfluence-results"
+#define PF_STORE_FORMAT_VERSION 1
+#define PF_STORE_NAMES          3 /* pde, method, mode */
+
+struct pf_store {
+  MPI_Comm comm; /* duplicated at create/open, freed at close */
+  int rank, size;
+  char *path;
+  int writable;
+  hid_t file, dxpl; /* dxpl: independent MPI-IO transfers */
+  hid_t dset[PF_DS_COUNT];
+  hid_t fspace[PF_DS_COUNT]; /* file dataspace of each dataset (selections are set per call) */
+  int ntasks;
+  size_t config_width; /* W of /tasks/config */
+  int max_cycles;      /* C of /metrics */
+  /* Task descriptions: written once at creation and never changed, so cached in memory. */
+  uint64_t *hash;   /* (T) */
+  int64_t *seed;    /* (T) */
+  int32_t *cycles;  /* (T) */
+  int32_t *layers;  /* (T, PF_STORE_MAX_LAYERS) */
+  uint64_t *idx;    /* (T, PF_IDX_COUNT) */
+  char *names;      /* (T, PF_STORE_NAMES, PF_STORE_NAME_LEN + 1), NUL-terminated */
+  int *nlayers;     /* (T) derived from layers */
+  char **canonical; /* (T) read on first use, NUL-terminated */
+};
+
+/* Report an HDF5 failure as PF_ERR_IO: the formatted message (which should name the file and the
+ * dataset), followed by the innermost message of HDF5's error stack, which is then cleared. */
+int pf_store_h5_error(const char *file, int line, const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#define PF_H5_CHECK(cond, ...)                                                                     \
+  do {                                                                                             \
+    if (!(cond)) return pf_store_h5_error(__FILE__, __LINE__, __func__, __VA_ARGS__);              \
+  } while (0)
+
+/* Close an HDF5 handle on a path that may already have failed: a failure of the close becomes the
+ * error only if rc holds none yet (the first error is the one worth reporting). */
+#define PF_H5_CLOSE(rc, call, ...)                                                                 \
+  do {                                                                                             \
+    if ((call) < 0 && !(rc)) (rc) = pf_store_h5_error(__FILE__, __LINE__, __func__, __VA_ARGS__);  \
+  } while (0)
+
+/* Collective on comm. Agree on an error code: every rank returns the largest rc of all ranks.
+ * Ranks that did not fail themselves return it silently (the failing rank printed the reason). */
+int pf_store_agree(MPI_Comm comm, int rc);
+
+/* HDF5 types of a kind (predefined types: never closed). */
+hid_t pf_store_file_type(pf_store_kind kind);
+hid_t pf_store_mem_type(pf_store_kind kind);
+
+/* Not collective. Read (write = 0) or write (write = 1) the hyperslab start/count (rank of the
+ * dataset entries each) of dataset ds from/to the contiguous buffer buf, with an independent
+ * transfer. An empty selection does nothing. */
+int pf_store_rw(pf_store *st, pf_store_ds ds, int write, const hsize_t *start, const hsize_t *count,
+                void *buf);
+
+/* Close every HDF5 handle of st (not collective unless the file is open: H5Fclose is collective
+ * on the store's communicator). Returns PF_ERR_IO if any close failed. */
+int pf_store_close_handles(pf_store *st);
+
+/* Free the caches, the path and the communicator, then st itself; accepts NULL. Collective on the
+ * store's communicator (MPI_Comm_free). */
+int pf_store_free(pf_store **st);
+
+/* Allocate the description caches for st->ntasks tasks and derive nlayers from layers. */
+int pf_store_alloc_caches(pf_store *st);
+void pf_store_derive_nlayers(pf_store *st);
+
+#endif

@@ -1,0 +1,283 @@
+/* Raw-data reads and writes of the results store. None is collective: the group that ran a task
+ * writes that task's rows with independent MPI-IO transfers, into storage allocated when the store
+ * was created, so no write changes HDF5 metadata and the file stays valid if the writer dies.
+ * Points are kept interleaved (x, t) in the file; the API takes separate x and t arrays. */
+#include "store_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int pf_store_check_task(const pf_store *st, int task) {
+  PF_CHECK(st != NULL, PF_ERR_ARG, "store is NULL");
+  PF_CHECK(task >= 0 && task < st->ntasks, PF_ERR_ARG, "%s: task %d out of range 0..%d", st->path,
+           task, st->ntasks - 1);
+  return PF_OK;
+}
+
+static int pf_store_check_write(const pf_store *st, int task) {
+  PF_CALL(pf_store_check_task(st, task));
+  PF_CHECK(st->writable, PF_ERR_ARG, "%s: store opened read-only", st->path);
+  return PF_OK;
+}
+
+static uint64_t pf_idx(const pf_store *st, int task, pf_store_idx k) {
+  return st->idx[(size_t)task * PF_IDX_COUNT + (size_t)k];
+}
+
+/* Write n points (x, t) as rows first.. of a (rows, 2) dataset; interleaved in a scratch buffer
+ * so the file sees one contiguous write. */
+static int pf_store_write_xt(pf_store *st, pf_store_ds ds, uint64_t first, size_t n,
+                             const double *x, const double *t) {
+  if (n == 0) return PF_OK;
+  PF_CHECK(x && t, PF_ERR_ARG, "%s: %s: x and t are required", st->path,
+           pf_store_datasets[ds].path);
+  double *xt = NULL; /* (n, 2) */
+  PF_CALL(PF_CALLOC(2 * n, &xt));
+  for (size_t i = 0; i < n; i++) {
+    xt[2 * i] = x[i];
+    xt[2 * i + 1] = t[i];
+  }
+  hsize_t start[2] = {first, 0}, count[2] = {n, 2};
+  int rc = pf_store_rw(st, ds, 1, start, count, xt);
+  PF_FREE(&xt);
+  return rc;
+}
+
+static int pf_store_read_xt(pf_store *st, pf_store_ds ds, uint64_t first, size_t n, double *x,
+                            double *t) {
+  if (n == 0) return PF_OK;
+  PF_CHECK(x && t, PF_ERR_ARG, "%s: %s: x and t are required", st->path,
+           pf_store_datasets[ds].path);
+  double *xt = NULL; /* (n, 2) */
+  PF_CALL(PF_CALLOC(2 * n, &xt));
+  hsize_t start[2] = {first, 0}, count[2] = {n, 2};
+  int rc = pf_store_rw(st, ds, 0, start, count, xt);
+  for (size_t i = 0; i < n && !rc; i++) {
+    x[i] = xt[2 * i];
+    t[i] = xt[2 * i + 1];
+  }
+  PF_FREE(&xt);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ writes */
+
+/* The status goes last: a reader that sees "done" or "failed" also sees the reason and time. */
+int pf_store_set_status(pf_store *st, int task, pf_task_status status, const char *reason,
+                        double wall_seconds) {
+  PF_CALL(pf_store_check_write(st, task));
+  PF_CHECK(status >= PF_TASK_PENDING && status <= PF_TASK_FAILED, PF_ERR_ARG,
+           "%s: task %d: invalid status %d", st->path, task, (int)status);
+  char row[PF_STORE_REASON_LEN] = {0};
+  if (reason) {
+    size_t n = strlen(reason);
+    /* keep a terminating NUL in the file, so readers of the raw row need not count */
+    if (n > PF_STORE_REASON_LEN - 1) n = PF_STORE_REASON_LEN - 1;
+    memcpy(row, reason, n);
+  }
+  hsize_t start[2] = {(hsize_t)task, 0}, count[2] = {1, PF_STORE_REASON_LEN};
+  PF_CALL(pf_store_rw(st, PF_DS_TASK_REASON, 1, start, count, row));
+  PF_CALL(pf_store_rw(st, PF_DS_TASK_WALL, 1, start, count, &wall_seconds));
+  int32_t s = (int32_t)status;
+  PF_CALL(pf_store_rw(st, PF_DS_TASK_STATUS, 1, start, count, &s));
+  return PF_OK;
+}
+
+int pf_store_write_metrics(pf_store *st, int task, int c,
+                           const double row[PF_STORE_METRIC_COLUMNS]) {
+  PF_CALL(pf_store_check_write(st, task));
+  PF_CHECK(c >= 0 && c < st->cycles[task], PF_ERR_ARG, "%s: task %d: cycle %d out of range 0..%d",
+           st->path, task, c, st->cycles[task] - 1);
+  PF_CHECK(row != NULL, PF_ERR_ARG, "%s: task %d: row is NULL", st->path, task);
+  hsize_t start[3] = {(hsize_t)task, (hsize_t)c, 0}, count[3] = {1, 1, PF_STORE_METRIC_COLUMNS};
+  PF_CALL(pf_store_rw(st, PF_DS_METRICS, 1, start, count, (void *)row));
+  return PF_OK;
+}
+
+int pf_store_write_params(pf_store *st, int task, const double *theta) {
+  PF_CALL(pf_store_check_write(st, task));
+  hsize_t start = pf_idx(st, task, PF_IDX_PARAM_OFFSET);
+  hsize_t count = pf_idx(st, task, PF_IDX_PARAM_COUNT);
+  PF_CHECK(theta || count == 0, PF_ERR_ARG, "%s: task %d: theta is NULL", st->path, task);
+  PF_CALL(pf_store_rw(st, PF_DS_PARAMS, 1, &start, &count, (void *)theta));
+  return PF_OK;
+}
+
+int pf_store_write_final_points(pf_store *st, int task, size_t n, const double *x,
+                                const double *t) {
+  PF_CALL(pf_store_check_write(st, task));
+  const uint64_t want = pf_idx(st, task, PF_IDX_FINAL_COUNT);
+  PF_CHECK(n == want, PF_ERR_ARG, "%s: task %d: %zu final points, the store was created for %llu",
+           st->path, task, n, (unsigned long long)want);
+  PF_CALL(
+      pf_store_write_xt(st, PF_DS_POINTS_FINAL, pf_idx(st, task, PF_IDX_FINAL_OFFSET), n, x, t));
+  return PF_OK;
+}
+
+int pf_store_write_drawn(pf_store *st, int task, int c, size_t n, const double *x,
+                         const double *t) {
+  PF_CALL(pf_store_check_write(st, task));
+  PF_CHECK(c >= 0 && c < st->cycles[task], PF_ERR_ARG, "%s: task %d: cycle %d out of range 0..%d",
+           st->path, task, c, st->cycles[task] - 1);
+  const uint64_t per = pf_idx(st, task, PF_IDX_DRAWN_PER_CYCLE);
+  PF_CHECK(n == per, PF_ERR_ARG,
+           "%s: task %d: %zu drawn points, the store was created for %llu per cycle", st->path,
+           task, n, (unsigned long long)per);
+  PF_CALL(pf_store_write_xt(st, PF_DS_POINTS_DRAWN,
+                            pf_idx(st, task, PF_IDX_DRAWN_OFFSET) + (uint64_t)c * per, n, x, t));
+  return PF_OK;
+}
+
+int pf_store_write_pool(pf_store *st, int task, const double *x, const double *t,
+                        const double *scores, const double *zx, const double *zt) {
+  PF_CALL(pf_store_check_write(st, task));
+  const uint64_t first = pf_idx(st, task, PF_IDX_POOL_OFFSET);
+  const uint64_t n = pf_idx(st, task, PF_IDX_POOL_COUNT);
+  PF_CALL(pf_store_write_xt(st, PF_DS_POOL_POINTS, first, (size_t)n, x, t));
+  PF_CHECK(scores || n == 0, PF_ERR_ARG, "%s: task %d: scores is NULL", st->path, task);
+  hsize_t start = first, count = n;
+  PF_CALL(pf_store_rw(st, PF_DS_POOL_SCORES, 1, &start, &count, (void *)scores));
+  PF_CALL(pf_store_write_xt(st, PF_DS_POOL_Z, pf_idx(st, task, PF_IDX_Z_OFFSET),
+                            (size_t)pf_idx(st, task, PF_IDX_Z_COUNT), zx, zt));
+  return PF_OK;
+}
+
+/* ------------------------------------------------------------------ reads */
+
+int pf_store_ntasks(const pf_store *st) {
+  return st ? st->ntasks : 0;
+}
+
+/* A whole 1-D char dataset as a NUL-terminated string (malloc'ed). */
+static int pf_store_read_text(pf_store *st, pf_store_ds ds, char **text) {
+  PF_CHECK(st && text, PF_ERR_ARG, "store or text is NULL");
+  hsize_t len = 0;
+  PF_CHECK(H5Sget_simple_extent_dims(st->fspace[ds], &len, NULL) == 1, PF_ERR_IO,
+           "%s: cannot get the length of %s", st->path, pf_store_datasets[ds].path);
+  char *buf = calloc((size_t)len + 1, 1);
+  PF_CHECK(buf != NULL, PF_ERR_MEM, "cannot allocate %llu bytes", (unsigned long long)len + 1);
+  hsize_t start = 0;
+  int rc = pf_store_rw(st, ds, 0, &start, &len, buf);
+  if (rc) {
+    free(buf);
+    return pf_trace(rc, __FILE__, __LINE__, __func__);
+  }
+  *text = buf;
+  return PF_OK;
+}
+
+int pf_store_read_sweep_canonical(pf_store *st, char **text) {
+  PF_CALL(pf_store_read_text(st, PF_DS_SWEEP_CANONICAL, text));
+  return PF_OK;
+}
+
+int pf_store_read_sweep_config(pf_store *st, char **text) {
+  PF_CALL(pf_store_read_text(st, PF_DS_SWEEP_CONFIG, text));
+  return PF_OK;
+}
+
+int pf_store_read_status(pf_store *st, int task, pf_task_status *status, char *reason,
+                         size_t reason_len) {
+  PF_CALL(pf_store_check_task(st, task));
+  hsize_t start[2] = {(hsize_t)task, 0}, count[2] = {1, PF_STORE_REASON_LEN};
+  int32_t s = 0;
+  PF_CALL(pf_store_rw(st, PF_DS_TASK_STATUS, 0, start, count, &s));
+  PF_CHECK(s >= PF_TASK_PENDING && s <= PF_TASK_FAILED, PF_ERR_IO,
+           "%s: /tasks/status of task %d is %d, not a status", st->path, task, (int)s);
+  if (status) *status = (pf_task_status)s;
+  if (reason && reason_len > 0) {
+    char row[PF_STORE_REASON_LEN + 1] = {0};
+    PF_CALL(pf_store_rw(st, PF_DS_TASK_REASON, 0, start, count, row));
+    size_t n = strlen(row);
+    if (n > reason_len - 1) n = reason_len - 1;
+    memcpy(reason, row, n);
+    reason[n] = '\0';
+  }
+  return PF_OK;
+}
+
+int pf_store_read_task(pf_store *st, int task, pf_store_task *desc) {
+  PF_CALL(pf_store_check_task(st, task));
+  PF_CHECK(desc != NULL, PF_ERR_ARG, "desc is NULL");
+  if (!st->canonical[task]) {
+    const size_t W = st->config_width;
+    char *buf = calloc(W + 1, 1);
+    PF_CHECK(buf != NULL, PF_ERR_MEM, "cannot allocate %zu bytes", W + 1);
+    hsize_t start[2] = {(hsize_t)task, 0}, count[2] = {1, W};
+    int rc = pf_store_rw(st, PF_DS_TASK_CONFIG, 0, start, count, buf);
+    if (rc) {
+      free(buf);
+      return pf_trace(rc, __FILE__, __LINE__, __func__);
+    }
+    st->canonical[task] = buf;
+  }
+  const char *names = st->names + (size_t)task * PF_STORE_NAMES * (PF_STORE_NAME_LEN + 1);
+  const int32_t *layers = st->layers + (size_t)task * PF_STORE_MAX_LAYERS;
+  memset(desc, 0, sizeof *desc);
+  desc->canonical = st->canonical[task];
+  desc->hash = st->hash[task];
+  desc->pde = names;
+  desc->method = names + (PF_STORE_NAME_LEN + 1);
+  desc->mode = names + 2 * (PF_STORE_NAME_LEN + 1);
+  desc->seed = st->seed[task];
+  desc->cycles = st->cycles[task];
+  desc->nlayers = st->nlayers[task];
+  _Static_assert(sizeof(int32_t) == sizeof(int), "layer sizes are stored as int32 and read as int");
+  desc->sizes = (const int *)layers;
+  desc->nparams = (size_t)pf_idx(st, task, PF_IDX_PARAM_COUNT);
+  desc->final_points = (size_t)pf_idx(st, task, PF_IDX_FINAL_COUNT);
+  desc->drawn_per_cycle = (size_t)pf_idx(st, task, PF_IDX_DRAWN_PER_CYCLE);
+  desc->pool_points = (size_t)pf_idx(st, task, PF_IDX_POOL_COUNT);
+  desc->z_points = (size_t)pf_idx(st, task, PF_IDX_Z_COUNT);
+  return PF_OK;
+}
+
+int pf_store_read_metrics(pf_store *st, int task, double *rows) {
+  PF_CALL(pf_store_check_task(st, task));
+  PF_CHECK(rows || st->cycles[task] == 0, PF_ERR_ARG, "rows is NULL");
+  hsize_t start[3] = {(hsize_t)task, 0, 0};
+  hsize_t count[3] = {1, (hsize_t)st->cycles[task], PF_STORE_METRIC_COLUMNS};
+  PF_CALL(pf_store_rw(st, PF_DS_METRICS, 0, start, count, rows));
+  return PF_OK;
+}
+
+int pf_store_read_params(pf_store *st, int task, double *theta) {
+  PF_CALL(pf_store_check_task(st, task));
+  hsize_t start = pf_idx(st, task, PF_IDX_PARAM_OFFSET);
+  hsize_t count = pf_idx(st, task, PF_IDX_PARAM_COUNT);
+  PF_CHECK(theta || count == 0, PF_ERR_ARG, "theta is NULL");
+  PF_CALL(pf_store_rw(st, PF_DS_PARAMS, 0, &start, &count, theta));
+  return PF_OK;
+}
+
+int pf_store_read_final_points(pf_store *st, int task, double *x, double *t) {
+  PF_CALL(pf_store_check_task(st, task));
+  PF_CALL(pf_store_read_xt(st, PF_DS_POINTS_FINAL, pf_idx(st, task, PF_IDX_FINAL_OFFSET),
+                           (size_t)pf_idx(st, task, PF_IDX_FINAL_COUNT), x, t));
+  return PF_OK;
+}
+
+int pf_store_read_drawn(pf_store *st, int task, int c, double *x, double *t) {
+  PF_CALL(pf_store_check_task(st, task));
+  PF_CHECK(c >= 0 && c < st->cycles[task], PF_ERR_ARG, "%s: task %d: cycle %d out of range 0..%d",
+           st->path, task, c, st->cycles[task] - 1);
+  const uint64_t per = pf_idx(st, task, PF_IDX_DRAWN_PER_CYCLE);
+  PF_CALL(pf_store_read_xt(st, PF_DS_POINTS_DRAWN,
+                           pf_idx(st, task, PF_IDX_DRAWN_OFFSET) + (uint64_t)c * per, (size_t)per,
+                           x, t));
+  return PF_OK;
+}
+
+int pf_store_read_pool(pf_store *st, int task, double *x, double *t, double *scores, double *zx,
+                       double *zt) {
+  PF_CALL(pf_store_check_task(st, task));
+  const uint64_t first = pf_idx(st, task, PF_IDX_POOL_OFFSET);
+  const uint64_t n = pf_idx(st, task, PF_IDX_POOL_COUNT);
+  PF_CALL(pf_store_read_xt(st, PF_DS_POOL_POINTS, first, (size_t)n, x, t));
+  PF_CHECK(scores || n == 0, PF_ERR_ARG, "scores is NULL");
+  hsize_t start = first, count = n;
+  PF_CALL(pf_store_rw(st, PF_DS_POOL_SCORES, 0, &start, &count, scores));
+  PF_CALL(pf_store_read_xt(st, PF_DS_POOL_Z, pf_idx(st, task, PF_IDX_Z_OFFSET),
+                           (size_t)pf_idx(st, task, PF_IDX_Z_COUNT), zx, zt));
+  return PF_OK;
+}
