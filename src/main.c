@@ -3,7 +3,10 @@
  * 2 bad usage or configuration, 3 environment or I/O failure. */
 #include "pf_version.h"
 #include "pinnfluence/bench.h"
+#include "pinnfluence/config.h"
 #include "pinnfluence/core.h"
+#include "pinnfluence/predict.h"
+#include "pinnfluence/sweep.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -69,6 +72,165 @@ static int cmd_bench(int argc, char **argv) {
   return rc == PF_ERR_ARG ? 2 : (rc ? 3 : 0);
 }
 
+/* The whole file into a malloc'ed string (NULL on failure). */
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t cap = 4096, len = 0;
+  char *buf = malloc(cap);
+  for (size_t k; buf && (k = fread(buf + len, 1, cap - len - 1, f)) > 0;) {
+    len += k;
+    if (cap - len - 1 == 0) {
+      char *nb = realloc(buf, cap *= 2);
+      if (!nb) free(buf);
+      buf = nb;
+    }
+  }
+  fclose(f);
+  if (buf) buf[len] = '\0';
+  return buf;
+}
+
+static char *join_args(int argc, char **argv) {
+  size_t len = 1;
+  for (int i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
+  char *s = calloc(len, 1);
+  for (int i = 0; s && i < argc; i++) {
+    if (i) strcat(s, " ");
+    strcat(s, argv[i]);
+  }
+  return s;
+}
+
+static int file_exists(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (f) fclose(f);
+  return f != NULL;
+}
+
+static int cmd_run(int argc, char **argv) {
+  const char *cfg_path = NULL, *out = NULL;
+  int overwrite = 0, nset = 0;
+  const char **set = calloc((size_t)argc, sizeof *set);
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--help-config")) {
+      pf_config_print_help(stdout);
+      free(set);
+      return 0;
+    } else if (!strcmp(a, "-o") || !strcmp(a, "--set")) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "pinnfluence run: %s needs a value\n", a);
+        free(set);
+        return 2;
+      }
+      if (!strcmp(a, "-o"))
+        out = argv[++i];
+      else
+        set[nset++] = argv[++i];
+    } else if (!strcmp(a, "--overwrite")) {
+      overwrite = 1;
+    } else if (!strcmp(a, "--resume")) {
+      fprintf(stderr, "pinnfluence run: --resume is not implemented in this version yet\n");
+      free(set);
+      return 2;
+    } else if (a[0] == '-' || cfg_path) {
+      fprintf(stderr, "pinnfluence run: unexpected argument '%s'\n", a);
+      usage(stderr);
+      free(set);
+      return 2;
+    } else {
+      cfg_path = a;
+    }
+  }
+  if (!cfg_path) {
+    fprintf(stderr, "pinnfluence run: no configuration file given\n");
+    usage(stderr);
+    free(set);
+    return 2;
+  }
+  /* default output: the configuration's base name with .h5, in the current directory */
+  char defout[512];
+  if (!out) {
+    const char *b = strrchr(cfg_path, '/');
+    b = b ? b + 1 : cfg_path;
+    snprintf(defout, sizeof defout, "%.*s.h5",
+             (int)(strrchr(b, '.') ? (size_t)(strrchr(b, '.') - b) : strlen(b)), b);
+    out = defout;
+  }
+  pf_ctx *ctx = NULL;
+  if (pf_ctx_create(MPI_COMM_WORLD, &ctx)) {
+    free(set);
+    return 3;
+  }
+  /* every rank parses (the file is small); errors are reported once, nothing is written */
+  char err[PF_CONFIG_ERR_MAX] = "";
+  pf_sweep *sweep = NULL;
+  int rc = pf_sweep_create(cfg_path, nset, set, &sweep, err, sizeof err);
+  int status = 0;
+  if (rc) {
+    if (ctx->rank == 0)
+      fprintf(stderr, "pinnfluence: %s\n", err[0] ? err : "invalid configuration");
+    status = 2;
+  } else if (file_exists(out) && !overwrite) {
+    if (ctx->rank == 0)
+      fprintf(stderr, "pinnfluence: %s exists; use --overwrite to replace it or -o another name\n",
+              out);
+    status = 2;
+  } else {
+    /* the configuration as given: the file, then the overrides */
+    char *text = slurp(cfg_path);
+    size_t len = (text ? strlen(text) : 0) + 64;
+    for (int i = 0; i < nset; i++) len += strlen(set[i]) + 16;
+    char *given = calloc(len, 1);
+    if (given) {
+      strcpy(given, text ? text : "");
+      for (int i = 0; i < nset; i++) {
+        strcat(given, "\n# --set ");
+        strcat(given, set[i]);
+      }
+    }
+    char *cmd = join_args(argc, argv);
+    pf_blas_set_threads(1);
+    pf_sweep_run_options opt = {out, overwrite, given ? given : "", cmd ? cmd : ""};
+    int nfailed = 0;
+    rc = pf_sweep_run(ctx, sweep, &opt, &nfailed);
+    status = rc == PF_ERR_CONFIG ? 2 : rc ? 3 : nfailed ? 1 : 0;
+    free(text);
+    free(given);
+    free(cmd);
+  }
+  pf_sweep_destroy(&sweep);
+  pf_ctx_destroy(&ctx);
+  free(set);
+  return status;
+}
+
+static int cmd_predict(int argc, char **argv) {
+  const char *path = NULL;
+  long task = -1;
+  for (int i = 2; i < argc; i++) {
+    if (!strcmp(argv[i], "--task")) {
+      if (parse_count("--task", i + 1 < argc ? argv[i + 1] : NULL, 0, 100000000, &task)) return 2;
+      i++;
+    } else if (argv[i][0] == '-' || path) {
+      fprintf(stderr, "pinnfluence predict: unexpected argument '%s'\n", argv[i]);
+      return 2;
+    } else {
+      path = argv[i];
+    }
+  }
+  if (!path) {
+    fprintf(stderr, "pinnfluence predict: no results file given\n");
+    return 2;
+  }
+  pf_ctx *ctx = NULL;
+  if (pf_ctx_create(MPI_COMM_SELF, &ctx)) return 3;
+  int rc = pf_predict(ctx, path, (int)task, stdin, stdout);
+  pf_ctx_destroy(&ctx);
+  return rc == PF_OK ? 0 : (rc == PF_ERR_ARG ? 2 : 3);
+}
+
 int main(int argc, char **argv) {
   pf_blas_select_core(argv);
   if (argc >= 2 && !strcmp(argv[1], "--version")) {
@@ -80,13 +242,17 @@ int main(int argc, char **argv) {
     usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
-  if (strcmp(argv[1], "bench") != 0) {
+  int (*cmd)(int, char **) = !strcmp(argv[1], "bench")     ? cmd_bench
+                             : !strcmp(argv[1], "run")     ? cmd_run
+                             : !strcmp(argv[1], "predict") ? cmd_predict
+                                                           : NULL;
+  if (!cmd) {
     fprintf(stderr, "pinnfluence: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;
   }
   MPI_Init(&argc, &argv);
-  int rc = cmd_bench(argc, argv);
+  int rc = cmd(argc, argv);
   MPI_Finalize();
   return rc;
 }

@@ -168,7 +168,13 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
       pf_sample_pool(pde, spec->seed, c + 1, 0, spec->pool, px, pt);
       pf_points *pool = NULL;
       PF_CALL(pf_points_create(&pde->ops, spec->pool, px, pt, &pool));
-      pf_score_ctx sc = {eng, net, pde, spec->seed, c + 1, work, work_len};
+      pf_score_ctx sc = {.eng = eng,
+                         .net = net,
+                         .pde = pde,
+                         .seed = spec->seed,
+                         .cycle = c + 1,
+                         .work = work,
+                         .work_len = work_len};
       PF_CALL(spec->method->score(&sc, theta, pool, scores));
       PF_CALL(pf_points_destroy(&pool));
       if (spec->top_k)

@@ -1,0 +1,46 @@
+/* pinnfluence run (sweeps): a configuration's tasks run over the ranks of a communicator into one
+ * results store. */
+#ifndef PINNFLUENCE_SWEEP_H
+#define PINNFLUENCE_SWEEP_H
+
+#include "pinnfluence/config.h"
+#include "pinnfluence/run.h"
+#include "pinnfluence/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A task's description for the store, with the storage its strings point into. */
+typedef struct {
+  pf_store_task desc;
+  char canonical[PF_CONFIG_CANONICAL_MAX];
+  char pde[PF_CONFIG_NAME_MAX], method[PF_CONFIG_NAME_MAX], mode[PF_CONFIG_NAME_MAX];
+  int nlayers;
+  int sizes[PF_CONFIG_MAX_HIDDEN + 2];
+} pf_task_layout;
+
+/* The task loop's spec from a resolved configuration (PF_ERR_CONFIG for a method this version
+ * does not implement). */
+int pf_task_spec_from_config(const pf_config *cfg, pf_task_spec *spec);
+/* The store's description of a task (canonical text, hash, sizes of every dataset). */
+int pf_store_task_from_config(const pf_config *cfg, const pf_task_spec *spec, pf_task_layout *lay);
+
+typedef struct {
+  const char *out_path;     /* results file */
+  int overwrite;            /* replace an existing file */
+  const char *sweep_config; /* the configuration as given (file text and --set lines) */
+  const char *command_line;
+} pf_sweep_run_options;
+
+/* Collective on ctx->comm. Check every task's configuration, create the store, run the tasks
+ * (task i on rank i mod size), record each task's metrics, parameters, points and status.
+ * *nfailed: tasks that failed numerically (same on every rank). A configuration error is
+ * reported before anything is written. */
+int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_options *opt,
+                 int *nfailed);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

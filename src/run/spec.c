@@ -1,0 +1,72 @@
+/* From a resolved configuration to what the task loop and the store need. */
+#include "pinnfluence/config.h"
+#include "pinnfluence/run.h"
+#include "pinnfluence/sweep.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int pf_task_spec_from_config(const pf_config *cfg, pf_task_spec *s) {
+  memset(s, 0, sizeof *s);
+  s->pde = pf_pde_find(cfg->pde);
+  PF_CHECK(s->pde, PF_ERR_CONFIG, "pde: unknown problem \"%s\"", cfg->pde);
+  s->method = pf_score_method_find(cfg->sample.method);
+  if (!s->method) {
+    char names[256];
+    pf_score_method_names(names, sizeof names);
+    PF_RAISE(PF_ERR_CONFIG,
+             "sample.method: \"%s\" is not implemented in this version yet; available: %s",
+             cfg->sample.method, names);
+  }
+  s->nhidden = cfg->network.nhidden;
+  for (int l = 0; l < s->nhidden; l++) s->hidden[l] = cfg->network.hidden[l];
+  s->seed = (uint64_t)cfg->seed;
+  s->initial_points = (size_t)cfg->points.initial;
+  s->cycles = cfg->train.cycles;
+  s->adam_iters = cfg->train.adam_iters;
+  s->adam_lr = cfg->train.adam_lr;
+  s->lbfgs_iters = cfg->train.lbfgs_iters;
+  s->lbfgs_step = cfg->train.lbfgs_step;
+  s->lbfgs_history = cfg->train.lbfgs_history;
+  s->lbfgs_max_eval = cfg->train.lbfgs_max_eval;
+  s->replace = !strcmp(cfg->sample.mode, "replace");
+  s->top_k = !strcmp(cfg->sample.strategy, "top_k");
+  s->pool = (size_t)cfg->sample.pool;
+  s->per_cycle = (size_t)cfg->sample.per_cycle;
+  s->k = cfg->sample.k;
+  s->c = cfg->sample.c;
+  s->holdout_points = (size_t)cfg->holdout.points;
+  s->block = cfg->run.block;
+  return PF_OK;
+}
+
+int pf_store_task_from_config(const pf_config *cfg, const pf_task_spec *s, pf_task_layout *lay) {
+  memset(lay, 0, sizeof *lay);
+  PF_CALL(pf_config_canonical(cfg, lay->canonical, sizeof lay->canonical));
+  char hex[PF_CONFIG_HASH_HEX];
+  PF_CALL(pf_config_hash(cfg, &lay->desc.hash, hex));
+  lay->nlayers = s->nhidden + 1;
+  lay->sizes[0] = 2;
+  for (int l = 0; l < s->nhidden; l++) lay->sizes[l + 1] = s->hidden[l];
+  lay->sizes[lay->nlayers] = 1;
+  size_t P = 0;
+  for (int l = 0; l < lay->nlayers; l++)
+    P += (size_t)(lay->sizes[l] + 1) * (size_t)lay->sizes[l + 1];
+  pf_store_task *d = &lay->desc;
+  d->canonical = lay->canonical;
+  /* copies: cfg is usually a temporary */
+  snprintf(lay->pde, sizeof lay->pde, "%s", cfg->pde);
+  snprintf(lay->method, sizeof lay->method, "%s", cfg->sample.method);
+  snprintf(lay->mode, sizeof lay->mode, "%s", cfg->sample.mode);
+  d->pde = lay->pde;
+  d->method = lay->method;
+  d->mode = lay->mode;
+  d->seed = cfg->seed;
+  d->cycles = cfg->train.cycles;
+  d->nlayers = lay->nlayers;
+  d->sizes = lay->sizes;
+  d->nparams = P;
+  d->final_points = pf_task_final_points(s);
+  d->drawn_per_cycle = pf_task_drawn_per_cycle(s);
+  return PF_OK;
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Command-line behaviour: exit codes and messages for bad usage and bad configurations (2, with
+# the file, line and key named, and no output file written), --help, --version, predict errors,
+# and a tiny run whose predict output is well-formed. Usage: test_cli.sh PINNFLUENCE
+set -u
+exe="$1"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+expect() { # expect CODE PATTERN -- command...
+  local code="$1" pat="$2"
+  shift 3
+  "$@" > "$tmp/out" 2> "$tmp/err"
+  local got=$?
+  if [ "$got" != "$code" ]; then
+    echo "FAIL: '$*' exited $got, want $code"; cat "$tmp/err"; fail=1
+  elif [ -n "$pat" ] && ! grep -q -- "$pat" "$tmp/err" "$tmp/out"; then
+    echo "FAIL: '$*': output lacks '$pat'"; cat "$tmp/err"; fail=1
+  fi
+}
+cd "$tmp"
+expect 0 "usage" -- "$exe" --help
+expect 0 "pinnfluence" -- "$exe" --version
+expect 2 "usage" -- "$exe"
+expect 2 "unknown command" -- "$exe" frobnicate
+expect 2 "no configuration file" -- "$exe" run
+expect 0 "sample.method" -- "$exe" run --help-config
+
+printf 'pde = "burgers";\nsample = { mode = "ad"; };\n' > bad_mode.cfg
+expect 2 'bad_mode.cfg:2: sample.mode' -- "$exe" run bad_mode.cfg -o bad.h5
+printf 'pde = "burgers";\ntrain = { adam_iter = 5; };\n' > typo.cfg
+expect 2 'typo.cfg:2: train.adam_iter' -- "$exe" run typo.cfg -o bad.h5
+printf 'pde = "burgers";\nseed = 1.5;\n' > wrong_type.cfg
+expect 2 'wrong_type.cfg:2: seed' -- "$exe" run wrong_type.cfg -o bad.h5
+printf 'pde = "burgers";\nseed = ;\n' > syntax.cfg
+expect 2 'syntax.cfg:2' -- "$exe" run syntax.cfg -o bad.h5
+expect 2 'no_such.cfg' -- "$exe" run no_such.cfg -o bad.h5
+printf 'pde = "diffusion";\n' > ok.cfg
+expect 2 'train.cycles' -- "$exe" run ok.cfg -o bad.h5 --set train.cycles=-3
+expect 2 'no.such' -- "$exe" run ok.cfg -o bad.h5 --set no.such=1
+if [ -e bad.h5 ]; then echo "FAIL: a rejected configuration left bad.h5 behind"; fail=1; fi
+
+# a tiny run, then predict on it; an existing output file is refused without --overwrite
+printf 'pde = "diffusion";\nnetwork = { hidden = [8, 8]; };\ntrain = { cycles = 1; adam_iters = 20; lbfgs_iters = 5; };\nsample = { method = "rar"; pool = 200; };\nholdout = { points = 100; };\n' > tiny.cfg
+expect 0 "" -- "$exe" run tiny.cfg -o tiny.h5
+expect 2 "exists" -- "$exe" run tiny.cfg -o tiny.h5
+expect 0 "" -- "$exe" run tiny.cfg -o tiny.h5 --overwrite
+printf '0.5 0.25\n# comment\n\n-0.5 1\n' > pts.txt
+"$exe" predict tiny.h5 < pts.txt > pred.txt 2> "$tmp/err" || { echo "FAIL: predict"; cat "$tmp/err"; fail=1; }
+if [ "$(wc -l < pred.txt)" != 2 ] || [ "$(awk '{print NF}' pred.txt | sort -u)" != 4 ]; then
+  echo "FAIL: predict output:"; cat pred.txt; fail=1
+fi
+printf '0.5 oops\n' > badpts.txt
+expect 2 "line 1" -- "$exe" predict tiny.h5 --task 0 < badpts.txt
+expect 2 "out of range" -- "$exe" predict tiny.h5 --task 3 < pts.txt
+expect 3 "" -- "$exe" predict no_such.h5 < pts.txt
+[ $fail = 0 ] && echo "test_cli: ok"
+exit $fail

@@ -1,0 +1,87 @@
+/* A small sweep through the library into a results file, then `predict` on the holdout set of
+ * each task reproduces the stored final L2 relative error; the stored training points and drawn
+ * points agree with the task's sizes. */
+#include "pf_test.h"
+#include "pinnfluence/predict.h"
+#include "pinnfluence/store.h"
+#include "pinnfluence/sweep.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *cfg_text = "pde = \"diffusion\";\n"
+                              "seed = [1, 2];\n"
+                              "network = { hidden = [12, 12]; };\n"
+                              "train = { cycles = 2; adam_iters = 100; lbfgs_iters = 40; };\n"
+                              "sample = { method = [\"static\", \"rar\"]; pool = 300; };\n"
+                              "holdout = { points = 500; };\n";
+
+/* L2 relative error of predict's output against the holdout reference of the task */
+static double predicted_l2(pf_ctx *ctx, const char *path, int task, const pf_pde *p, uint64_t seed,
+                           size_t nh) {
+  size_t n;
+  double *x, *t, *u;
+  pf_pde_holdout(p, seed, nh, &n, &x, &t, &u);
+  FILE *in = tmpfile(), *out = tmpfile();
+  for (size_t i = 0; i < n; i++) fprintf(in, "%.17g %.17g\n", x[i], t[i]);
+  rewind(in);
+  PF_TEST_OK(pf_predict(ctx, path, task, in, out));
+  rewind(out);
+  double num = 0, den = 0;
+  for (size_t i = 0; i < n; i++) {
+    double xv, tv, uv, rv;
+    if (fscanf(out, "%lf %lf %lf %lf", &xv, &tv, &uv, &rv) != 4) {
+      PF_TEST_EXPECT(0, "predict wrote too few lines");
+      break;
+    }
+    num += (u[i] - uv) * (u[i] - uv), den += u[i] * u[i];
+  }
+  fclose(in), fclose(out);
+  PF_FREE(&x), PF_FREE(&t), PF_FREE(&u);
+  return sqrt(num) / sqrt(den);
+}
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  pf_ctx *ctx = NULL;
+  pf_ctx_create(MPI_COMM_WORLD, &ctx);
+  ctx->log_level = PF_LOG_WARN;
+  char path[] = "/tmp/pf_test_sweep_XXXXXX";
+  int fd = mkstemp(path);
+  close(fd);
+  char err[512] = "";
+  pf_sweep *sw = NULL;
+  PF_TEST_OK(pf_sweep_create_from_string("inline.cfg", cfg_text, 0, NULL, &sw, err, sizeof err));
+  PF_TEST_EXPECT(pf_sweep_ntasks(sw) == 4, "4 tasks, got %d", pf_sweep_ntasks(sw));
+  pf_sweep_run_options opt = {path, 1, cfg_text, "test"};
+  int nfailed = -1;
+  PF_TEST_OK(pf_sweep_run(ctx, sw, &opt, &nfailed));
+  PF_TEST_EXPECT(nfailed == 0, "%d tasks failed", nfailed);
+
+  pf_store *st = NULL;
+  PF_TEST_OK(pf_store_open(ctx->comm, path, 0, &st));
+  for (int i = 0; i < 4; i++) {
+    pf_store_task d;
+    pf_task_status s;
+    char reason[256];
+    PF_TEST_OK(pf_store_read_task(st, i, &d));
+    PF_TEST_OK(pf_store_read_status(st, i, &s, reason, sizeof reason));
+    PF_TEST_EXPECT(s == PF_TASK_DONE, "task %d status %d", i, (int)s);
+    double rows[2 * 8];
+    PF_TEST_OK(pf_store_read_metrics(st, i, rows));
+    double l2 = predicted_l2(ctx, path, i, pf_pde_find(d.pde), (uint64_t)d.seed, 500);
+    PF_TEST_CLOSE(l2, rows[8 + 2], 1e-12, 0, "predicted L2 vs stored final L2");
+    const int rar = !strcmp(d.method, "rar");
+    PF_TEST_EXPECT(d.final_points == (rar ? 30u + 2u : 30u), "task %d (%s) final points %zu", i,
+                   d.method, d.final_points);
+  }
+  pf_store_close(&st);
+  pf_sweep_destroy(&sw);
+
+  remove(path);
+  int rc = pf_test_report("test_sweep_predict");
+  pf_ctx_destroy(&ctx);
+  MPI_Finalize();
+  return rc;
+}
