@@ -6,6 +6,7 @@
 #include "pinnfluence/config.h"
 #include "pinnfluence/core.h"
 #include "pinnfluence/predict.h"
+#include "pinnfluence/report.h"
 #include "pinnfluence/sweep.h"
 
 #include <errno.h>
@@ -231,6 +232,43 @@ static int cmd_predict(int argc, char **argv) {
   return rc == PF_OK ? 0 : (rc == PF_ERR_ARG ? 2 : 3);
 }
 
+/* status and report: one file argument, report also --format */
+static int cmd_summary(int argc, char **argv) {
+  const int report = !strcmp(argv[1], "report");
+  const char *path = NULL;
+  pf_report_format fmt = PF_REPORT_MARKDOWN;
+  for (int i = 2; i < argc; i++) {
+    if (report && !strcmp(argv[i], "--format") && i + 1 < argc) {
+      const char *f = argv[++i];
+      if (!strcmp(f, "markdown"))
+        fmt = PF_REPORT_MARKDOWN;
+      else if (!strcmp(f, "latex"))
+        fmt = PF_REPORT_LATEX;
+      else if (!strcmp(f, "csv"))
+        fmt = PF_REPORT_CSV;
+      else {
+        fprintf(stderr, "pinnfluence report: --format must be markdown, latex or csv, got '%s'\n",
+                f);
+        return 2;
+      }
+    } else if (argv[i][0] == '-' || path) {
+      fprintf(stderr, "pinnfluence %s: unexpected argument '%s'\n", argv[1], argv[i]);
+      return 2;
+    } else {
+      path = argv[i];
+    }
+  }
+  if (!path) {
+    fprintf(stderr, "pinnfluence %s: no results file given\n", argv[1]);
+    return 2;
+  }
+  pf_ctx *ctx = NULL;
+  if (pf_ctx_create(MPI_COMM_SELF, &ctx)) return 3;
+  int rc = report ? pf_report(ctx, path, fmt, stdout) : pf_status(ctx, path, stdout);
+  pf_ctx_destroy(&ctx);
+  return rc ? 3 : 0;
+}
+
 int main(int argc, char **argv) {
   pf_blas_select_core(argv);
   if (argc >= 2 && !strcmp(argv[1], "--version")) {
@@ -245,6 +283,8 @@ int main(int argc, char **argv) {
   int (*cmd)(int, char **) = !strcmp(argv[1], "bench")     ? cmd_bench
                              : !strcmp(argv[1], "run")     ? cmd_run
                              : !strcmp(argv[1], "predict") ? cmd_predict
+                             : !strcmp(argv[1], "status")  ? cmd_summary
+                             : !strcmp(argv[1], "report")  ? cmd_summary
                                                            : NULL;
   if (!cmd) {
     fprintf(stderr, "pinnfluence: unknown command '%s'\n", argv[1]);

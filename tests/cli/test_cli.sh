@@ -50,6 +50,12 @@ printf '0.5 0.25\n# comment\n\n-0.5 1\n' > pts.txt
 if [ "$(wc -l < pred.txt)" != 2 ] || [ "$(awk '{print NF}' pred.txt | sort -u)" != 4 ]; then
   echo "FAIL: predict output:"; cat pred.txt; fail=1
 fi
+expect 0 "rar" -- "$exe" status tiny.h5
+expect 0 "| rar |" -- "$exe" report tiny.h5
+expect 0 "pde,method,mode,seeds" -- "$exe" report tiny.h5 --format csv
+expect 0 "begin{tabular}" -- "$exe" report tiny.h5 --format latex
+expect 2 "markdown, latex or csv" -- "$exe" report tiny.h5 --format html
+expect 3 "" -- "$exe" status no_such.h5
 printf '0.5 oops\n' > badpts.txt
 expect 2 "line 1" -- "$exe" predict tiny.h5 --task 0 < badpts.txt
 expect 2 "out of range" -- "$exe" predict tiny.h5 --task 3 < pts.txt
