@@ -18,6 +18,9 @@
 extern "C" {
 #endif
 
+/* Influence parameters (config group `influence`), defined in influence.h. */
+typedef struct pf_influence_params pf_influence_params;
+
 /* What a score method may use. */
 typedef struct {
   pf_engine *eng; /* the task's engine (network and problem) */
@@ -27,6 +30,7 @@ typedef struct {
   int cycle;     /* 1-based cycle of this resampling round */
   double *work;  /* scratch of work_len doubles, owned by the caller */
   size_t work_len;
+  const pf_influence_params *influence; /* grad_dot, pinnfluence; NULL: the defaults */
 } pf_score_ctx;
 
 /* scores (pool->n) of the candidates in pool at parameters theta. */

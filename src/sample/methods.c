@@ -46,6 +46,9 @@ static const pf_score_method registry[] = {
     {"rar", 1, score_rar, NULL, "|r(c)|, the absolute residual"},
     {"out_grad", 1, score_out_grad, work_out_grad, "||grad_(x,t) u(c)||_2"},
     {"loss_grad", 1, pf_loss_grad_score, pf_loss_grad_work, "||grad_theta r(c)^2||_2"},
+    {"grad_dot", 1, pf_grad_dot_score, NULL, "sum_z |g(z) . g(c)| over the cycle's Z set"},
+    {"pinnfluence", 1, pf_pinnfluence_score, NULL,
+     "sum_z |g(z)^T H^-1 g(c)| over the cycle's Z set (influence.backend)"},
 };
 #define NREG (sizeof registry / sizeof registry[0])
 

@@ -1,0 +1,161 @@
+/* pinnfluence influence: the influence scores of PAPER.md section 3 and the low-rank inverse
+ * Hessians they need.
+ *
+ * Per-point loss l(x) = r(x)^2 and its parameter gradient g(x) = 2 r(x) J_x, J_x = dr(x)/dtheta
+ * (a row of the residual Jacobian). Each resampling round draws a fresh set Z of test points and
+ * scores every candidate c of the pool:
+ *   grad_dot     S(c) = sum_{z in Z} |g(z) . g(c)|
+ *   pinnfluence  S(c) = sum_{z in Z} |g(z)^T H^{-1} g(c)|,  H = Hessian of sum_{z in Z} l(z)
+ * (absolute value per z, then summed, as the authors' code does). H^{-1} is approximated by a
+ * low-rank factor R (P x k) with H^{-1} ~ R R^T, R = V Lambda^{-1/2} from k eigenpairs
+ * (Lambda, V) of the damped Hessian, from one of three backends:
+ *   arnoldi       captum's ArnoldiInfluenceFunction with its defaults (Schioppa, Zablotskaia,
+ *                 Vilar, Sokolov, "Scaling up influence functions", AAAI 2022): Ritz pairs of a
+ *                 Krylov space built from exact Hessian-vector products;
+ *   exact         all eigenpairs of the dense Hessian (P exact Hessian-vector products); for
+ *                 small networks and for validating arnoldi;
+ *   gauss_newton  the Gauss-Newton matrix G = 2 J_Z^T J_Z, whose non-zero eigenpairs come exactly
+ *                 from the |Z| x |Z| Gram matrix 2 J_Z J_Z^T.
+ * All three apply captum's rules: add `damping` to the eigenvalues, drop those <= eig_tol, keep
+ * the `rank` largest. Scores then need only embeddings e(x) = R^T g(x) = 2 r(x) (J_x R): blocks of
+ * Jacobian rows, one GEMM with R, one GEMM of the two embedding blocks and an abs-sum over Z
+ * (grad_dot is the same path with R = I).
+ *
+ * Everything here is local to one rank (no MPI). Random numbers come from the streams
+ * (seed, 0, PF_RNG_ZSET, cycle) (the Z set) and (seed, 0, PF_RNG_ARNOLDI, cycle) (the Arnoldi
+ * start vector). */
+#ifndef PINNFLUENCE_INFLUENCE_H
+#define PINNFLUENCE_INFLUENCE_H
+
+#include "pinnfluence/core.h"
+#include "pinnfluence/nn.h"
+#include "pinnfluence/pde.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The config group `influence` (DESIGN.md section 6). The tag lets sample.h forward-declare it. */
+struct pf_influence_params {
+  const char *backend; /* "arnoldi" | "exact" | "gauss_newton" (default "arnoldi") */
+  size_t test_points;  /* |Z|, fresh uniform points per cycle (1000) */
+  int arnoldi_iters;   /* Hessian-vector products of the Arnoldi iteration (200) */
+  double arnoldi_tol;  /* stop when the orthogonalised new vector has norm < tol (0.1) */
+  double damping;      /* added to every eigenvalue (captum's hessian_reg, 1e-3) */
+  double eig_tol;      /* drop damped eigenvalues <= eig_tol (captum's hessian_inverse_tol, 1e-4) */
+  int rank;            /* keep at most this many largest damped eigenvalues (50) */
+};
+typedef struct pf_influence_params pf_influence_params;
+
+/* The defaults above (PAPER.md section 3). */
+pf_influence_params pf_influence_params_default(void);
+/* PF_ERR_CONFIG with a message naming the key if a field is out of range or the backend unknown. */
+int pf_influence_params_check(const pf_influence_params *ip);
+/* Comma-separated names of the inverse-Hessian backends. */
+void pf_influence_backend_names(char *buf, size_t len);
+
+/* The Z set of a cycle: uniform points of the problem's domain from the stream
+ * (seed, 0, PF_RNG_ZSET, cycle); element i is x = stream[2i], t = stream[2i+1] (as
+ * pf_sample_pool), so any slice can be generated on its own. x, t: (count) for elements
+ * first .. first+count-1. */
+void pf_influence_zset(const pf_pde *p, uint64_t seed, int cycle, size_t first, size_t count,
+                       double *x, double *t);
+
+/* ------------------------------------------------------------------ inverse-Hessian factors */
+/* H^{-1} ~ R R^T. Columns are ordered by decreasing damped eigenvalue. */
+typedef struct {
+  size_t nparams;  /* P */
+  int rank;        /* k: eigenpairs kept (<= params.rank; fewer when the threshold drops some) */
+  double *R;       /* (P, k) row-major: R[p*k + j] = v_j[p] / sqrt(lambda_j) */
+  double *lambda;  /* (k) damped eigenvalues lambda_j, decreasing; v_j = sqrt(lambda_j) R[:, j] */
+  int candidates;  /* eigenpairs the threshold and rank rules chose from */
+  int hvps;        /* Hessian-vector products used (arnoldi, exact; 0 for gauss_newton) */
+  int krylov_dim;  /* arnoldi: dimension m of the Krylov basis whose Ritz pairs were used */
+  double residual; /* arnoldi: norm of the last orthogonalised vector (the stopping test) */
+} pf_influence_factor;
+
+/* The factor for the Hessian of sum_{z in Z} r(z)^2 at theta with backend ip->backend (cycle and
+ * seed select the Arnoldi start vector). Allocates *F; free with pf_influence_factor_destroy.
+ * PF_ERR_NUMERIC if no eigenvalue survives the threshold or the Hessian is not finite;
+ * PF_ERR_LAPACK if an eigensolver fails. The exact backend refuses networks with more than
+ * PF_INFLUENCE_EXACT_MAX_PARAMS parameters (its dense Hessian has P^2 entries). */
+#define PF_INFLUENCE_EXACT_MAX_PARAMS 16384
+int pf_influence_factor_create(pf_engine *eng, const pf_mlp *net, const double *theta,
+                               const pf_points *Z, const pf_influence_params *ip, uint64_t seed,
+                               int cycle, pf_influence_factor **F);
+int pf_influence_factor_destroy(pf_influence_factor **F);
+
+/* The dense Hessian of sum_{z in Z} r(z)^2 at theta from P exact Hessian-vector products (one
+ * per unit vector; the engine's HVP is that of the mean, scaled by |Z|), symmetrised as
+ * (H + H^T)/2. H: (P, P), row-major (= column-major, it is symmetric). */
+int pf_hessian_dense(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
+                     double *H);
+
+/* ------------------------------------------------------------------ embeddings and scores */
+/* Doubles of scratch pf_influence_embed needs with an engine of block size `block`. */
+size_t pf_influence_embed_work(size_t nparams, int block);
+
+/* Embeddings of points first .. first+count-1 of pts: E[i*k + j] = 2 r(x_i) (J_{x_i} R)_j,
+ * E (count, k) row-major, from blocks of Jacobian rows (pf_engine_jacobian_rows, blocks aligned
+ * to the engine's block size) and one GEMM per block with R (P, k) row-major. With R == NULL,
+ * k must be P and E holds the gradients g(x_i) themselves. work: pf_influence_embed_work
+ * doubles. */
+int pf_influence_embed(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *pts,
+                       size_t first, size_t count, const double *R, size_t k, double *E,
+                       double *work);
+
+/* Candidates per block in pf_influence_abs_scores (and the scratch it needs: block * nz). */
+#define PF_INFLUENCE_SCORE_BLOCK 256
+
+/* scores[c] = sum_{i < nz} |EZ[i] . EC[c]| for c < nc, the sum over i in increasing order, so a
+ * candidate's score depends only on its own embedding and the block (of
+ * PF_INFLUENCE_SCORE_BLOCK) GEMM it is part of. EZ (nz, k), EC (nc, k) row-major.
+ * work: (min(nc, PF_INFLUENCE_SCORE_BLOCK) * nz) doubles. */
+void pf_influence_abs_scores(size_t nz, const double *EZ, size_t nc, const double *EC, size_t k,
+                             double *scores, double *work);
+
+/* ------------------------------------------------------------------ one round */
+typedef enum {
+  PF_INFLUENCE_GRAD_DOT = 0,   /* S(c) = sum_z |g(z) . g(c)| */
+  PF_INFLUENCE_PINNFLUENCE = 1 /* S(c) = sum_z |g(z)^T H^{-1} g(c)| */
+} pf_influence_method;
+
+/* Wall time of the phases of a round and what the factor was (NULL-able output). */
+typedef struct {
+  double hessian_seconds; /* Z set + factor (Arnoldi / dense Hessian / Gram) incl. eigensolve */
+  double embed_seconds;   /* Jacobian rows and embeddings of Z and of the pool */
+  double score_seconds;   /* embedding GEMMs and abs-sums */
+  int rank, candidates, hvps, krylov_dim;
+} pf_influence_stats;
+
+/* One scoring round (PAPER.md section 3) of the candidates in pool at theta: Z =
+ * ip->test_points points of the cycle's stream, the factor (pinnfluence), the embeddings of Z,
+ * then the pool a block of engine-block-size candidates at a time (embedding GEMM, score GEMM,
+ * abs-sum). scores: (pool->n). Memory is allocated once per call (Z embeddings (|Z|, k) with
+ * k = rank for pinnfluence and k = P for grad_dot, one block of Jacobian rows, the factor) and
+ * nothing inside the loops. A candidate's score does not depend on the rest of the pool as long
+ * as the pool is split at multiples of the engine block size. Local (no MPI). */
+int pf_influence_score(pf_engine *eng, const pf_mlp *net, const pf_pde *pde,
+                       const pf_influence_params *ip, pf_influence_method method, uint64_t seed,
+                       int cycle, const double *theta, const pf_points *pool, double *scores,
+                       pf_influence_stats *stats);
+
+/* ------------------------------------------------------------------ benchmark */
+/* Times one resampling round (Z = 1000, pool = 10,000, 10 points drawn) for each problem at its
+ * paper size: rar, grad_dot, and pinnfluence with each backend (exact only up to 5000
+ * parameters; larger networks get a "skipped" line), split into phases hessian / embed / score /
+ * draw. One JSON object per line when json is set ("what": "round", "pde", "method", "backend",
+ * "seconds", "hessian_seconds", "embed_seconds", "score_seconds", "draw_seconds", ...), else a
+ * table. Runs on rank 0 (one BLAS thread); the other ranks wait. Collective on ctx->comm. */
+int pf_bench_round(const pf_ctx *ctx, int json, FILE *out);
+/* The same for one problem (pde = NULL: all). */
+int pf_bench_round_pde(const pf_ctx *ctx, const char *pde, int json, FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

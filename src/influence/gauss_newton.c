@@ -1,0 +1,82 @@
+/* The gauss_newton backend: H is replaced by the Gauss-Newton matrix of sum_{z in Z} r(z)^2,
+ * G = 2 J^T J with J = dr/dtheta (|Z|, P) over Z (Martens 2020, "New insights and perspectives on
+ * the natural gradient method"; the curvature term sum r d2r is dropped). Its non-zero
+ * eigenpairs come exactly, without any Krylov iteration, from the |Z| x |Z| Gram matrix
+ * K = 2 J J^T: if K u = mu u with ||u|| = 1 and mu > 0, then G (J^T u) = mu (J^T u) and
+ * ||J^T u||^2 = mu / 2, so (mu, J^T u / ||J^T u||) is an eigenpair of G. K comes from one SYRK,
+ * its eigenpairs from LAPACK's dsyevd.
+ * The selection rules are captum's (damping, eig_tol, rank, signs by entry sum) applied to the
+ * Gram's numerically non-zero eigenvalues (mu > max(|Z|, P) eps max(mu)); G's null space (P - |Z|
+ * eigenvalues 0) is never used, which changes nothing while |Z| >= rank and J has full rank. */
+#include "influence_impl.h"
+
+#include <cblas.h>
+#include <float.h>
+#include <lapacke.h>
+#include <math.h>
+
+int pf_hessian_gn_factor(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
+                         const pf_influence_params *ip, uint64_t seed, int cycle,
+                         pf_influence_factor *F) {
+  const size_t P = net->nparams, nz = Z->n;
+  double *J = NULL;  /* (nz, P) row-major residual Jacobian over Z */
+  double *K = NULL;  /* (nz, nz): 2 J J^T, then its eigenvectors (column-major, u_j at K + j*nz) */
+  double *mu = NULL; /* (nz) Gram eigenvalues ascending, then damped */
+  double *U = NULL;  /* (nz, k) row-major selected Gram eigenvectors */
+  size_t *idx = NULL;
+  int rc = PF_OK, k = 0;
+  PF_CALL(PF_CALLOC(nz * P, &J));
+  if ((rc = PF_CALLOC(nz * nz, &K)) || (rc = PF_CALLOC(nz, &mu)) || (rc = PF_CALLOC(nz, &idx)))
+    goto done;
+  if ((rc = pf_engine_jacobian_rows(eng, theta, Z, 0, nz, J, NULL))) goto done;
+  if (!pf_influence_finite(nz * P, J)) {
+    rc = pf_error(PF_ERR_NUMERIC, __FILE__, __LINE__, __func__,
+                  "gauss_newton: non-finite residual Jacobian");
+    goto done;
+  }
+  /* upper triangle of the row-major K = lower triangle of the column-major K */
+  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)nz, (int)P, 2.0, J, (int)P, 0.0, K,
+              (int)nz);
+  lapack_int info =
+      LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)nz, K, (lapack_int)nz, mu);
+  if (info != 0) {
+    rc = pf_error(PF_ERR_LAPACK, __FILE__, __LINE__, __func__,
+                  "gauss_newton: dsyevd of the %zu x %zu Gram matrix failed (info %d)", nz, nz,
+                  (int)info);
+    goto done;
+  }
+  /* numerical rank: eigenvalues below it are rounding noise of G's zero eigenvalues, and
+   * J^T u for them is not an eigenvector of G */
+  const double mumax = fabs(mu[nz - 1]) > fabs(mu[0]) ? fabs(mu[nz - 1]) : fabs(mu[0]);
+  const double noise = (double)(nz > P ? nz : P) * DBL_EPSILON * mumax;
+  size_t nnz = 0;
+  for (size_t j = 0; j < nz; j++) {
+    if (mu[j] > noise) nnz++;
+    mu[j] = mu[j] > noise ? mu[j] + ip->damping : -INFINITY; /* -inf: never selected */
+  }
+  F->candidates = (int)nnz;
+  if ((rc = pf_influence_select(nz, mu, ip->eig_tol, ip->rank, idx, &k))) goto done;
+  if (k == 0) {
+    rc = pf_error(PF_ERR_NUMERIC, __FILE__, __LINE__, __func__,
+                  "gauss_newton: no damped eigenvalue exceeds eig_tol = %g", ip->eig_tol);
+    goto done;
+  }
+  if ((rc = PF_CALLOC(nz * (size_t)k, &U))) goto done;
+  for (int j = 0; j < k; j++)
+    for (size_t i = 0; i < nz; i++) U[i * (size_t)k + (size_t)j] = K[idx[j] * nz + i];
+  /* V = J^T U (P, k) into R, then each column normalised (||J^T u|| = sqrt(mu/2)), sign-fixed and
+   * scaled by lambda^{-1/2} */
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)P, k, (int)nz, 1.0, J, (int)P, U, k,
+              0.0, F->R, k);
+  for (int j = 0; j < k; j++) {
+    const double nrm = cblas_dnrm2((int)P, F->R + j, k);
+    const double f = pf_influence_sign(P, F->R + j, (size_t)k) / (nrm * sqrt(mu[idx[j]]));
+    cblas_dscal((int)P, f, F->R + j, k);
+    F->lambda[j] = mu[idx[j]];
+  }
+  F->rank = k;
+  F->hvps = 0;
+done:
+  PF_FREE(&J), PF_FREE(&K), PF_FREE(&mu), PF_FREE(&U), PF_FREE(&idx);
+  return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
+}

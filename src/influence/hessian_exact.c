@@ -1,0 +1,85 @@
+/* The exact backend: the dense Hessian of sum_{z in Z} r(z)^2 from P exact Hessian-vector
+ * products (forward over reverse in the engine, one per unit vector), symmetrised, and all of
+ * its eigenpairs from LAPACK's divide-and-conquer symmetric solver (dsyevd). The selection rules
+ * are captum's (damping added to the eigenvalues, as captum adds it to the diagonal of the
+ * Krylov block; eigenvalues <= eig_tol dropped; the top `rank` kept; signs by entry sum), so this
+ * is what the arnoldi backend approximates. Costs P HVPs over Z and O(P^3) for the eigensolve:
+ * for small networks and for validating arnoldi. */
+#include "influence_impl.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <string.h>
+
+int pf_hessian_dense(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
+                     double *H) {
+  const size_t P = net->nparams;
+  const double scale = (double)Z->n; /* the engine's HVP is that of the mean */
+  double *e = NULL;
+  PF_CALL(PF_CALLOC(P, &e));
+  for (size_t j = 0; j < P; j++) {
+    e[j] = 1.0;
+    int rc = pf_engine_hvp(eng, theta, Z, e, H + j * P); /* row j = (H e_j)^T: H symmetric */
+    e[j] = 0.0;
+    if (rc) {
+      PF_FREE(&e);
+      return pf_trace(rc, __FILE__, __LINE__, __func__);
+    }
+    cblas_dscal((int)P, scale, H + j * P, 1);
+  }
+  PF_FREE(&e);
+  for (size_t i = 0; i < P; i++)
+    for (size_t j = i + 1; j < P; j++) {
+      const double a = 0.5 * (H[i * P + j] + H[j * P + i]);
+      H[i * P + j] = a, H[j * P + i] = a;
+    }
+  return PF_OK;
+}
+
+int pf_hessian_exact_factor(pf_engine *eng, const pf_mlp *net, const double *theta,
+                            const pf_points *Z, const pf_influence_params *ip, uint64_t seed,
+                            int cycle, pf_influence_factor *F) {
+  const size_t P = net->nparams;
+  PF_CHECK(P <= PF_INFLUENCE_EXACT_MAX_PARAMS, PF_ERR_CONFIG,
+           "influence.backend = \"exact\" forms the dense %zu x %zu Hessian; it is meant for "
+           "networks of at most %d parameters (use \"arnoldi\" or \"gauss_newton\")",
+           P, P, PF_INFLUENCE_EXACT_MAX_PARAMS);
+  double *H = NULL, *w = NULL;
+  size_t *idx = NULL;
+  int rc = PF_OK, k = 0;
+  PF_CALL(PF_CALLOC(P * P, &H));
+  if ((rc = PF_CALLOC(P, &w)) || (rc = PF_CALLOC(P, &idx))) goto done;
+  if ((rc = pf_hessian_dense(eng, net, theta, Z, H))) goto done;
+  F->hvps = (int)P;
+  if (!pf_influence_finite(P * P, H)) {
+    rc = pf_error(PF_ERR_NUMERIC, __FILE__, __LINE__, __func__, "exact: non-finite Hessian");
+    goto done;
+  }
+  /* column-major upper triangle; eigenvalues ascending, eigenvector j at H + j*P */
+  lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)P, H, (lapack_int)P, w);
+  if (info != 0) {
+    rc = pf_error(PF_ERR_LAPACK, __FILE__, __LINE__, __func__,
+                  "exact: dsyevd of the %zu x %zu Hessian failed (info %d)", P, P, (int)info);
+    goto done;
+  }
+  for (size_t j = 0; j < P; j++) w[j] += ip->damping;
+  if ((rc = pf_influence_select(P, w, ip->eig_tol, ip->rank, idx, &k))) goto done;
+  F->candidates = (int)P;
+  if (k == 0) {
+    rc = pf_error(PF_ERR_NUMERIC, __FILE__, __LINE__, __func__,
+                  "exact: no damped eigenvalue exceeds eig_tol = %g (largest %g)", ip->eig_tol,
+                  w[P - 1]);
+    goto done;
+  }
+  for (int j = 0; j < k; j++) {
+    const double *v = H + idx[j] * P;
+    const double f = pf_influence_sign(P, v, 1) / sqrt(w[idx[j]]);
+    for (size_t p = 0; p < P; p++) F->R[p * (size_t)k + (size_t)j] = f * v[p];
+    F->lambda[j] = w[idx[j]];
+  }
+  F->rank = k;
+done:
+  PF_FREE(&H), PF_FREE(&w), PF_FREE(&idx);
+  return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
+}

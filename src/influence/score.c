@@ -1,0 +1,117 @@
+/* Influence embeddings and scores without any per-point backward pass (DESIGN.md section 3):
+ * e(x) = R^T g(x) = 2 r(x) (J_x R) from a block of Jacobian rows (one batched reverse pass per
+ * engine block) and one GEMM with R; the scores sum_z |e(z) . e(c)| from one GEMM of the two
+ * embedding blocks and an abs-sum in a fixed order over Z. grad_dot is the same path with R = I
+ * (the embeddings are the gradients themselves, the score GEMM has K = P). This replaces captum's
+ * per-example gradient loop (sample_wise_grads_per_batch = False), the dominant cost of the
+ * reference implementation (PAPER.md section 5). */
+#include "influence_impl.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+size_t pf_influence_embed_work(size_t nparams, int block) {
+  return (size_t)block * (nparams + 1);
+}
+
+int pf_influence_embed(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *pts,
+                       size_t first, size_t count, const double *R, size_t k, double *E,
+                       double *work) {
+  const size_t P = net->nparams, B = (size_t)pf_engine_block_size(eng);
+  PF_CHECK(first + count <= pts->n, PF_ERR_ARG, "embeddings of points %zu..%zu of %zu", first,
+           first + count, pts->n);
+  PF_CHECK(R != NULL || k == P, PF_ERR_ARG, "gradient embeddings need k = P = %zu, got %zu", P, k);
+  double *J = work, *r = work + B * P; /* (B, P) row-major block of Jacobian rows; (B) residuals */
+  /* pieces aligned to the engine's blocks, so each is one batched reverse pass */
+  for (size_t i0 = first; i0 < first + count;) {
+    const size_t end = (i0 / B + 1) * B < first + count ? (i0 / B + 1) * B : first + count;
+    const size_t nb = end - i0;
+    double *Eb = E + (i0 - first) * k;
+    if (!R) {
+      PF_CALL(pf_engine_jacobian_rows(eng, theta, pts, i0, nb, Eb, r));
+    } else {
+      PF_CALL(pf_engine_jacobian_rows(eng, theta, pts, i0, nb, J, r));
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)k, (int)P, 1.0, J,
+                  (int)P, R, (int)k, 0.0, Eb, (int)k);
+    }
+    for (size_t i = 0; i < nb; i++) cblas_dscal((int)k, 2.0 * r[i], Eb + i * k, 1);
+    i0 = end;
+  }
+  return PF_OK;
+}
+
+void pf_influence_abs_scores(size_t nz, const double *EZ, size_t nc, const double *EC, size_t k,
+                             double *scores, double *work) {
+  for (size_t c0 = 0; c0 < nc; c0 += PF_INFLUENCE_SCORE_BLOCK) {
+    const size_t nb = nc - c0 < PF_INFLUENCE_SCORE_BLOCK ? nc - c0 : PF_INFLUENCE_SCORE_BLOCK;
+    /* M (nb, nz) = EC_block EZ^T: row c holds e(c) . e(z_i) for all i, contiguous */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)nz, (int)k, 1.0, EC + c0 * k,
+                (int)k, EZ, (int)k, 0.0, work, (int)nz);
+    for (size_t c = 0; c < nb; c++) {
+      const double *m = work + c * nz;
+      double s = 0.0;
+      for (size_t i = 0; i < nz; i++) s += fabs(m[i]); /* |.| per z, then the sum (in order) */
+      scores[c0 + c] = s;
+    }
+  }
+}
+
+int pf_influence_score(pf_engine *eng, const pf_mlp *net, const pf_pde *pde,
+                       const pf_influence_params *ip, pf_influence_method method, uint64_t seed,
+                       int cycle, const double *theta, const pf_points *pool, double *scores,
+                       pf_influence_stats *stats) {
+  PF_CALL(pf_influence_params_check(ip));
+  PF_CHECK(method == PF_INFLUENCE_GRAD_DOT || method == PF_INFLUENCE_PINNFLUENCE, PF_ERR_ARG,
+           "unknown influence method %d", (int)method);
+  const size_t P = net->nparams, nz = ip->test_points, n = pool->n;
+  const size_t B = (size_t)pf_engine_block_size(eng);
+  pf_influence_stats st = {0};
+  double *zx = NULL, *zt = NULL, *EZ = NULL, *EC = NULL, *work = NULL, *M = NULL;
+  pf_points *Z = NULL;
+  pf_influence_factor *F = NULL;
+  int rc = PF_OK;
+
+  /* hessian phase: the Z set of the cycle and (pinnfluence) the inverse-Hessian factor */
+  double t0 = pf_wtime();
+  PF_CALL(PF_CALLOC(nz, &zx));
+  if ((rc = PF_CALLOC(nz, &zt))) goto done;
+  pf_influence_zset(pde, seed, cycle, 0, nz, zx, zt);
+  if ((rc = pf_points_create(&pde->ops, nz, zx, zt, &Z))) goto done;
+  const double *R = NULL;
+  size_t k = P;
+  if (method == PF_INFLUENCE_PINNFLUENCE) {
+    if ((rc = pf_influence_factor_create(eng, net, theta, Z, ip, seed, cycle, &F))) goto done;
+    R = F->R, k = (size_t)F->rank;
+    st.rank = F->rank, st.candidates = F->candidates, st.hvps = F->hvps;
+    st.krylov_dim = F->krylov_dim;
+  }
+  double t1 = pf_wtime();
+  st.hessian_seconds = t1 - t0;
+
+  /* everything the loops need, allocated once */
+  const size_t mb = B < PF_INFLUENCE_SCORE_BLOCK ? B : PF_INFLUENCE_SCORE_BLOCK;
+  if ((rc = PF_CALLOC(nz * k, &EZ)) || (rc = PF_CALLOC(B * k, &EC)) ||
+      (rc = PF_CALLOC(pf_influence_embed_work(P, (int)B), &work)) || (rc = PF_CALLOC(mb * nz, &M)))
+    goto done;
+  if ((rc = pf_influence_embed(eng, net, theta, Z, 0, nz, R, k, EZ, work))) goto done;
+  t0 = pf_wtime();
+  st.embed_seconds += t0 - t1;
+
+  /* the pool, one engine block of candidates at a time (blocks at multiples of B) */
+  for (size_t c0 = 0; c0 < n; c0 += B) {
+    const size_t nb = n - c0 < B ? n - c0 : B;
+    if ((rc = pf_influence_embed(eng, net, theta, pool, c0, nb, R, k, EC, work))) goto done;
+    t1 = pf_wtime();
+    st.embed_seconds += t1 - t0;
+    pf_influence_abs_scores(nz, EZ, nb, EC, k, scores + c0, M);
+    t0 = pf_wtime();
+    st.score_seconds += t0 - t1;
+  }
+done:
+  if (stats) *stats = st;
+  pf_influence_factor_destroy(&F);
+  pf_points_destroy(&Z);
+  PF_FREE(&zx), PF_FREE(&zt), PF_FREE(&EZ), PF_FREE(&EC), PF_FREE(&work), PF_FREE(&M);
+  return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
+}
