@@ -5,6 +5,7 @@
 #include "pinnfluence/bench.h"
 #include "pinnfluence/config.h"
 #include "pinnfluence/core.h"
+#include "pinnfluence/influence.h"
 #include "pinnfluence/predict.h"
 #include "pinnfluence/report.h"
 #include "pinnfluence/sweep.h"
@@ -40,11 +41,14 @@ static int parse_count(const char *opt, const char *val, long lo, long hi, long 
 
 static int cmd_bench(int argc, char **argv) {
   pf_bench_options o = pf_bench_defaults();
+  int round = 0, pde_given = 0;
   for (int i = 2; i < argc; i++) {
     long v;
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--json")) {
       o.json = 1;
+    } else if (!strcmp(a, "--round")) {
+      round = 1;
     } else if (!strcmp(a, "--points")) {
       if (parse_count(a, next, 1, 10000000, &v)) return 2;
       o.points = (size_t)v, i++;
@@ -59,7 +63,7 @@ static int cmd_bench(int argc, char **argv) {
         fprintf(stderr, "pinnfluence: --pde needs a problem name\n");
         return 2;
       }
-      o.pde = next, i++;
+      o.pde = next, i++, pde_given = 1;
     } else {
       fprintf(stderr, "pinnfluence bench: unknown option '%s'\n", a);
       usage(stderr);
@@ -68,7 +72,8 @@ static int cmd_bench(int argc, char **argv) {
   }
   pf_ctx *ctx = NULL;
   if (pf_ctx_create(MPI_COMM_WORLD, &ctx)) return 3;
-  int rc = pf_bench_run(ctx, &o, stdout);
+  int rc = round ? pf_bench_round_pde(ctx, pde_given ? o.pde : NULL, o.json, stdout)
+                 : pf_bench_run(ctx, &o, stdout);
   pf_ctx_destroy(&ctx);
   return rc == PF_ERR_ARG ? 2 : (rc ? 3 : 0);
 }

@@ -7,6 +7,7 @@
 #define PINNFLUENCE_RUN_H
 
 #include "pinnfluence/core.h"
+#include "pinnfluence/influence.h"
 #include "pinnfluence/pde.h"
 #include "pinnfluence/sample.h"
 
@@ -30,13 +31,15 @@ typedef struct {
   long lbfgs_iters;
   int lbfgs_step, lbfgs_history, lbfgs_max_eval;
   const pf_score_method *method;
-  int replace;            /* 0: add mode, 1: replace mode */
-  int top_k;              /* 0: distribution draw, 1: top-k */
-  size_t pool, per_cycle; /* candidates per cycle, points drawn per cycle */
-  double k, c;            /* distribution exponent and offset */
-  size_t holdout_points;  /* size of random holdout sets */
-  int block;              /* engine block size */
-  const char *label;      /* prefix of progress lines, e.g. "burgers/rar/add seed 1" */
+  int replace;                   /* 0: add mode, 1: replace mode */
+  int top_k;                     /* 0: distribution draw, 1: top-k */
+  size_t pool, per_cycle;        /* candidates per cycle, points drawn per cycle */
+  double k, c;                   /* distribution exponent and offset */
+  size_t holdout_points;         /* size of random holdout sets */
+  int block;                     /* engine block size */
+  pf_influence_params influence; /* grad_dot / pinnfluence (backend points at influence_backend) */
+  char influence_backend[32];
+  const char *label; /* prefix of progress lines, e.g. "burgers/rar/add seed 1" */
 } pf_task_spec;
 
 /* Columns of a metrics row (also the columns of /metrics in the store). */

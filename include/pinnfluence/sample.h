@@ -57,6 +57,10 @@ void pf_score_method_names(char *buf, size_t len);
 void pf_sample_pool(const pf_pde *p, uint64_t seed, int cycle, size_t first, size_t count,
                     double *x, double *t);
 
+/* The same for any stream purpose (pf_rng_purpose), e.g. the influence set Z (PF_RNG_ZSET). */
+void pf_sample_uniform(const pf_pde *p, uint64_t seed, int purpose, int cycle, size_t first,
+                       size_t count, double *x, double *t);
+
 /* The paper's distribution draw (Wu et al.'s RAD, PAPER.md section 3): if any score is negative,
  * shift by the minimum; divide by the maximum; w = S^k / mean(S^k) + c; p = w / sum(w) (NaN -> 0);
  * draw m of the n candidates without replacement, sequentially renormalising. Implemented with

@@ -99,7 +99,7 @@ const pf_key pf_keys[] = {
             "inverse-Hessian approximation"),
     KEY_INT("influence.test_points", "influence", "test_points", influence.test_points, 1, 10000000,
             1000, 1, "uniform points of the set Z"),
-    KEY_INT("influence.arnoldi_iters", "influence", "arnoldi_iters", influence.arnoldi_iters, 1,
+    KEY_INT("influence.arnoldi_iters", "influence", "arnoldi_iters", influence.arnoldi_iters, 2,
             100000, 200, 1, "most Arnoldi iterations"),
     KEY_FLOAT("influence.arnoldi_tol", "influence", "arnoldi_tol", influence.arnoldi_tol, 0.0, 0,
               DBL_MAX, 0.1, "stop Arnoldi when the new vector's norm falls below this"),

@@ -6,6 +6,7 @@
  * of its entry sum so the result does not depend on the eigensolver's sign choice. */
 #include "influence_impl.h"
 #include "pinnfluence/rng.h"
+#include "pinnfluence/sample.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -69,13 +70,7 @@ int pf_influence_params_check(const pf_influence_params *ip) {
 
 void pf_influence_zset(const pf_pde *p, uint64_t seed, int cycle, size_t first, size_t count,
                        double *x, double *t) {
-  pf_rng_stream s = pf_rng_stream_make(seed, 0, PF_RNG_ZSET, (uint64_t)cycle);
-  for (size_t i = 0; i < count; i++) {
-    double u[2];
-    pf_rng_uniform(&s, 2 * (first + i), 2, u);
-    x[i] = p->xlo + (p->xhi - p->xlo) * u[0];
-    t[i] = p->tlo + (p->thi - p->tlo) * u[1];
-  }
+  pf_sample_uniform(p, seed, PF_RNG_ZSET, cycle, first, count, x, t);
 }
 
 /* ------------------------------------------------------------------ selection rules */

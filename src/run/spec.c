@@ -37,6 +37,15 @@ int pf_task_spec_from_config(const pf_config *cfg, pf_task_spec *s) {
   s->c = cfg->sample.c;
   s->holdout_points = (size_t)cfg->holdout.points;
   s->block = cfg->run.block;
+  snprintf(s->influence_backend, sizeof s->influence_backend, "%s", cfg->influence.backend);
+  s->influence.backend = s->influence_backend; /* re-pointed by the task loop after copies */
+  s->influence.test_points = (size_t)cfg->influence.test_points;
+  s->influence.arnoldi_iters = cfg->influence.arnoldi_iters;
+  s->influence.arnoldi_tol = cfg->influence.arnoldi_tol;
+  s->influence.damping = cfg->influence.damping;
+  s->influence.eig_tol = cfg->influence.eig_tol;
+  s->influence.rank = cfg->influence.rank;
+  PF_CALL(pf_influence_params_check(&s->influence));
   return PF_OK;
 }
 

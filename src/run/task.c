@@ -168,7 +168,10 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
       pf_sample_pool(pde, spec->seed, c + 1, 0, spec->pool, px, pt);
       pf_points *pool = NULL;
       PF_CALL(pf_points_create(&pde->ops, spec->pool, px, pt, &pool));
-      pf_score_ctx sc = {.eng = eng,
+      pf_influence_params ip = spec->influence;
+      ip.backend = spec->influence_backend;
+      pf_score_ctx sc = {.influence = &ip,
+                         .eng = eng,
                          .net = net,
                          .pde = pde,
                          .seed = spec->seed,
