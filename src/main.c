@@ -116,7 +116,7 @@ static int file_exists(const char *path) {
 
 static int cmd_run(int argc, char **argv) {
   const char *cfg_path = NULL, *out = NULL;
-  int overwrite = 0, nset = 0;
+  int overwrite = 0, resume = 0, nset = 0;
   const char **set = calloc((size_t)argc, sizeof *set);
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
@@ -137,9 +137,7 @@ static int cmd_run(int argc, char **argv) {
     } else if (!strcmp(a, "--overwrite")) {
       overwrite = 1;
     } else if (!strcmp(a, "--resume")) {
-      fprintf(stderr, "pinnfluence run: --resume is not implemented in this version yet\n");
-      free(set);
-      return 2;
+      resume = 1;
     } else if (a[0] == '-' || cfg_path) {
       fprintf(stderr, "pinnfluence run: unexpected argument '%s'\n", a);
       usage(stderr);
@@ -178,9 +176,18 @@ static int cmd_run(int argc, char **argv) {
     if (ctx->rank == 0)
       fprintf(stderr, "pinnfluence: %s\n", err[0] ? err : "invalid configuration");
     status = 2;
-  } else if (file_exists(out) && !overwrite) {
+  } else if (resume && overwrite) {
     if (ctx->rank == 0)
-      fprintf(stderr, "pinnfluence: %s exists; use --overwrite to replace it or -o another name\n",
+      fprintf(stderr, "pinnfluence: --resume and --overwrite exclude each other\n");
+    status = 2;
+  } else if (resume && !file_exists(out)) {
+    if (ctx->rank == 0) fprintf(stderr, "pinnfluence: --resume: %s does not exist\n", out);
+    status = 2;
+  } else if (!resume && file_exists(out) && !overwrite) {
+    if (ctx->rank == 0)
+      fprintf(stderr,
+              "pinnfluence: %s exists; use --resume to complete it, --overwrite to replace it, or "
+              "-o another name\n",
               out);
     status = 2;
   } else {
@@ -198,10 +205,11 @@ static int cmd_run(int argc, char **argv) {
     }
     char *cmd = join_args(argc, argv);
     pf_blas_set_threads(1);
-    pf_sweep_run_options opt = {out, overwrite, given ? given : "", cmd ? cmd : ""};
-    int nfailed = 0;
-    rc = pf_sweep_run(ctx, sweep, &opt, &nfailed);
-    status = rc == PF_ERR_CONFIG ? 2 : rc ? 3 : nfailed ? 1 : 0;
+    pf_sweep_run_options opt = {out, overwrite, resume, given ? given : "", cmd ? cmd : ""};
+    int nfailed = 0, interrupted = 0;
+    pf_run_install_signal_handlers();
+    rc = pf_sweep_run(ctx, sweep, &opt, &nfailed, &interrupted);
+    status = rc == PF_ERR_CONFIG ? 2 : rc ? 3 : interrupted ? 4 : nfailed ? 1 : 0;
     free(text);
     free(given);
     free(cmd);

@@ -135,10 +135,12 @@ int pf_config_default(const char *pde, const char *mode, pf_config *cfg);
  * in err (when err != NULL; nothing is printed then) or on stderr (err == NULL). */
 int pf_config_validate(const pf_config *cfg, char *err, size_t errlen);
 
-/* The canonical text of cfg: every key in table order, one per line, in libconfig syntax (it
- * parses back into the same config), integers as %d, floats as %.17g (with ".0" added where that
- * prints no decimal point), strings quoted. Equal configs give identical text. Writes at most
- * len bytes including the NUL; PF_ERR_ARG if len is too small (PF_CONFIG_CANONICAL_MAX always
+/* The canonical text of cfg: every key that affects results in table order, one per line, in
+ * libconfig syntax (it parses back into the same config; run.ranks_per_task and run.blas_threads
+ * only choose how a sweep executes and are left out, so they are not part of a task's identity
+ * and a sweep can be resumed with other values), integers as %d, floats as %.17g (with ".0" added
+ * where that prints no decimal point), strings quoted. Equal configs give identical text. Writes at
+ * most len bytes including the NUL; PF_ERR_ARG if len is too small (PF_CONFIG_CANONICAL_MAX always
  * suffices). */
 int pf_config_canonical(const pf_config *cfg, char *buf, size_t len);
 

@@ -40,6 +40,7 @@ typedef struct {
   pf_influence_params influence; /* grad_dot / pinnfluence (backend points at influence_backend) */
   char influence_backend[32];
   const char *label; /* prefix of progress lines, e.g. "burgers/rar/add seed 1" */
+  int fault_nan_cycle; /* testing: from this cycle (1-based) on the loss is NaN; 0: off */
 } pf_task_spec;
 
 /* Columns of a metrics row (also the columns of /metrics in the store). */
@@ -62,10 +63,14 @@ typedef struct {
   /* after cycle c (0-based): its metrics row and the points drawn in it (n = 0 for static) */
   int (*cycle_done)(void *user, int c, const double row[PF_MET_NCOLS], size_t n, const double *x,
                     const double *t);
+  /* the resampling round of cycle c (1-based): fill the pool px, pt (spec->pool) and its scores;
+   * NULL: the task scores alone with spec->method */
+  int (*score)(void *user, int cycle, const double *theta, double *px, double *pt, double *scores);
 } pf_task_hooks;
 
 typedef struct {
-  int failed; /* 1: numerical failure, reason says why */
+  int failed;      /* 1: numerical failure, reason says why */
+  int interrupted; /* 1: stopped by a signal (pf_run_stop_requested); results incomplete */
   char reason[256];
   int nlayers; /* weight layers; sizes has nlayers + 1 entries */
   int sizes[PF_PDE_MAX_HIDDEN + 2];
@@ -77,6 +82,12 @@ typedef struct {
   double last[PF_MET_NCOLS]; /* metrics of the last completed cycle */
   double seconds;            /* wall time of the task */
 } pf_task_result;
+
+/* Interruption: SIGTERM, SIGUSR1 and SIGINT (what SLURM and a user send before a job ends) set a
+ * flag that running tasks check at every optimiser iteration/step and between cycles. */
+void pf_run_install_signal_handlers(void);
+int pf_run_stop_requested(void);
+void pf_run_request_stop(void);
 
 /* Training-set size after the last cycle and points drawn per cycle, from the spec alone. */
 size_t pf_task_final_points(const pf_task_spec *spec);

@@ -22,16 +22,17 @@
  *   /tasks/cycles          (T) int32: cycles of the task (rows of /metrics it uses)
  *   /tasks/status          (T) int32: 0 pending, 1 running, 2 done, 3 failed (pf_task_status)
  *   /tasks/reason          (T, 256) char: why a task failed (empty otherwise)
- *   /tasks/wall_seconds    (T) double: wall time of the task
  *   /tasks/layers          (T, 18) int32: layer sizes, 0-padded (at most 16 hidden layers)
  *   /tasks/param_offset, /tasks/param_count        (T) uint64: slice of /params
  *   /tasks/final_offset, /tasks/final_count        (T) uint64: rows of /points/final
  *   /tasks/drawn_offset, /tasks/drawn_per_cycle    (T) uint64: rows of /points/drawn
  *   /tasks/pool_offset, /tasks/pool_count, /tasks/z_offset, /tasks/z_count (T) uint64
- *   /metrics               (T, C, 8) double, C = the largest cycle count; columns (attribute
+ *   /metrics               (T, C, 6) double, C = the largest cycle count; columns (attribute
  *                          "columns"): cycle, iteration, l2_relative_error, test_loss, train_loss,
- *                          train_size, seconds_score, seconds_train (cumulative iteration count
- *                          after the cycle; seconds are wall time of that cycle's two phases)
+ *                          train_size (cumulative iteration count after the cycle)
+ *   /timing/cycles         (T, C, 2) double: seconds_score, seconds_train of each cycle
+ *   /timing/task_seconds   (T) double: wall time of each task
+ *                          (everything outside /timing is bitwise reproducible; /timing is not)
  *   /params                (sum of param_count) double: final parameters of each task, the layout
  *                          of include/pinnfluence/nn.h (per layer W row-major, then b)
  *   /points/final          (sum of final_count, 2) double: x, t of the final training set
@@ -51,7 +52,9 @@
 extern "C" {
 #endif
 
-#define PF_STORE_METRIC_COLUMNS 8
+#define PF_STORE_METRIC_COLUMNS 8  /* a metrics row of the API: 6 results + 2 timings */
+#define PF_STORE_RESULT_COLUMNS 6  /* columns of /metrics */
+#define PF_STORE_TIMING_COLUMNS 2  /* columns of /timing/cycles */
 #define PF_STORE_MAX_LAYERS     18 /* layer sizes: input, 16 hidden (PF_PDE_MAX_HIDDEN), output */
 #define PF_STORE_NAME_LEN       32
 #define PF_STORE_REASON_LEN     256

@@ -29,16 +29,20 @@ int pf_store_task_from_config(const pf_config *cfg, const pf_task_spec *spec, pf
 typedef struct {
   const char *out_path;     /* results file */
   int overwrite;            /* replace an existing file */
+  int resume;               /* complete the sweep in out_path (which must hold this sweep) */
   const char *sweep_config; /* the configuration as given (file text and --set lines) */
   const char *command_line;
 } pf_sweep_run_options;
 
-/* Collective on ctx->comm. Check every task's configuration, create the store, run the tasks
- * (task i on rank i mod size), record each task's metrics, parameters, points and status.
- * *nfailed: tasks that failed numerically (same on every rank). A configuration error is
- * reported before anything is written. */
+/* Collective on ctx->comm. Check every task's configuration, create the store (or reopen it to
+ * resume: PF_ERR_CONFIG if it holds another sweep), split the ranks into groups of
+ * run.ranks_per_task whose leaders take tasks dynamically, longest estimated first, and record
+ * each task's metrics, parameters, points and status. *nfailed: failed tasks in the file;
+ * *interrupted: 1 if a signal stopped the sweep (the file is resumable). Same on every rank.
+ * A configuration error is reported before anything is written. Testing hook: the environment
+ * variable PF_FAULT_NAN_TASK=i makes task i's loss NaN (it must be recorded as failed). */
 int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_options *opt,
-                 int *nfailed);
+                 int *nfailed, int *interrupted);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,13 @@
 #include <string.h>
 #include <xxhash.h>
 
+/* Keys that choose how a sweep is executed, not what it computes (results are bitwise identical
+ * whatever their values): they are not part of a task's or a sweep's identity, so a sweep may be
+ * resumed with another group size or thread count. */
+static int execution_only(const pf_key *k) {
+  return !strcmp(k->path, "run.ranks_per_task") || !strcmp(k->path, "run.blas_threads");
+}
+
 /* Open/close the group blocks around key i as the group changes. */
 static void group_switch(pf_sbuf *sb, const char **cur, const pf_key *k) {
   const char *g = k->group;
@@ -23,6 +30,7 @@ static void emit_config(pf_sbuf *sb, const pf_config *cfg) {
   const char *cur = NULL;
   for (int i = 0; i < pf_nkeys; i++) {
     const pf_key *k = &pf_keys[i];
+    if (execution_only(k)) continue;
     pf_cfg_value v;
     pf_key_get(k, cfg, &v);
     group_switch(sb, &cur, k);
@@ -77,6 +85,7 @@ int pf_sweep_canonical(const pf_sweep *sw, char **text) {
   const char *cur = NULL;
   for (int i = 0; i < pf_nkeys; i++) {
     const pf_key *k = &pf_keys[i];
+    if (execution_only(k)) continue;
     const pf_sweep_key *sk = &sw->keys[i];
     const char *ind = k->group ? "  " : "";
     group_switch(&sb, &cur, k);

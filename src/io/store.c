@@ -29,7 +29,7 @@
     return (code);                                                                                 \
   } while (0)
 
-static const char *const pf_store_groups[] = {"/sweep", "/tasks", "/points", "/pool"};
+static const char *const pf_store_groups[] = {"/sweep", "/tasks", "/points", "/pool", "/timing"};
 
 /* ------------------------------------------------------------------ small helpers */
 
@@ -407,7 +407,11 @@ static void pf_store_dims(const pf_store *st, pf_store_ds ds, const uint64_t tot
     break;
   case PF_DS_METRICS:
     dims[1] = (hsize_t)st->max_cycles;
-    dims[2] = PF_STORE_METRIC_COLUMNS;
+    dims[2] = PF_STORE_RESULT_COLUMNS;
+    break;
+  case PF_DS_TIMING:
+    dims[1] = (hsize_t)st->max_cycles;
+    dims[2] = PF_STORE_TIMING_COLUMNS;
     break;
   case PF_DS_PARAMS:
     dims[0] = totals[0];
@@ -772,7 +776,7 @@ static int pf_store_open_datasets(pf_store *st) {
   st->ntasks = (int)T;
   st->config_width = (size_t)dims[PF_DS_TASK_CONFIG][1];
   st->max_cycles = (int)dims[PF_DS_METRICS][1];
-  for (int ds = PF_DS_TASK_CONFIG; ds <= PF_DS_METRICS; ds++)
+  for (int ds = PF_DS_TASK_CONFIG; ds <= PF_DS_TIMING; ds++)
     PF_CHECK(dims[ds][0] == T, PF_ERR_IO, "%s: dataset %s has %llu rows, expected %llu", st->path,
              pf_store_datasets[ds].path, (unsigned long long)dims[ds][0], (unsigned long long)T);
   PF_CHECK(dims[PF_DS_TASK_PDE][1] == PF_STORE_NAME_LEN &&
@@ -780,7 +784,8 @@ static int pf_store_open_datasets(pf_store *st) {
                dims[PF_DS_TASK_MODE][1] == PF_STORE_NAME_LEN &&
                dims[PF_DS_TASK_REASON][1] == PF_STORE_REASON_LEN &&
                dims[PF_DS_TASK_LAYERS][1] == PF_STORE_MAX_LAYERS &&
-               dims[PF_DS_METRICS][2] == PF_STORE_METRIC_COLUMNS,
+               dims[PF_DS_METRICS][2] == PF_STORE_RESULT_COLUMNS &&
+               dims[PF_DS_TIMING][2] == PF_STORE_TIMING_COLUMNS,
            PF_ERR_IO, "%s: a dataset under /tasks or /metrics has an unexpected width", st->path);
   return PF_OK;
 }

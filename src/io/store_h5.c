@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PF_METRIC_NAMES                                                                            \
-  "cycle,iteration,l2_relative_error,test_loss,train_loss,train_size,seconds_score,seconds_train"
+#define PF_METRIC_NAMES "cycle,iteration,l2_relative_error,test_loss,train_loss,train_size"
 
 const pf_store_dsinfo pf_store_datasets[PF_DS_COUNT] = {
     [PF_DS_SWEEP_CONFIG] = {"/sweep/config", PF_KIND_CHAR, 1,
@@ -38,7 +37,10 @@ const pf_store_dsinfo pf_store_datasets[PF_DS_COUNT] = {
                            "0 pending, 1 running, 2 done, 3 failed", NULL, NULL},
     [PF_DS_TASK_REASON] = {"/tasks/reason", PF_KIND_CHAR, 2,
                            "why a task failed (empty otherwise), NUL-padded", NULL, NULL},
-    [PF_DS_TASK_WALL] = {"/tasks/wall_seconds", PF_KIND_F64, 1, "wall time of the task", NULL, "s"},
+    [PF_DS_TASK_WALL] = {"/timing/task_seconds", PF_KIND_F64, 1,
+                         "wall time of each task (not reproducible, unlike everything outside "
+                         "/timing)",
+                         NULL, "s"},
     [PF_DS_TASK_LAYERS] = {"/tasks/layers", PF_KIND_I32, 2,
                            "layer sizes of the network (input, hidden..., output), 0-padded", NULL,
                            NULL},
@@ -66,9 +68,13 @@ const pf_store_dsinfo pf_store_datasets[PF_DS_COUNT] = {
     [PF_DS_Z_COUNT] = {"/tasks/z_count", PF_KIND_U64, 1, "rows of the stored influence set", NULL,
                        NULL},
     [PF_DS_METRICS] = {"/metrics", PF_KIND_F64, 3,
-                       "per task and cycle: metrics after the cycle (iteration is cumulative; "
-                       "seconds are wall time of the cycle's two phases); NaN where not written",
-                       PF_METRIC_NAMES, "1,1,1,1,1,points,s,s"},
+                       "per task and cycle: metrics after the cycle (iteration is cumulative); "
+                       "NaN where not written",
+                       PF_METRIC_NAMES, "1,1,1,1,1,points"},
+    [PF_DS_TIMING] = {"/timing/cycles", PF_KIND_F64, 3,
+                      "per task and cycle: wall time of the scoring and the training phase (not "
+                      "reproducible, unlike everything outside /timing); NaN where not written",
+                      "seconds_score,seconds_train", "s,s"},
     [PF_DS_PARAMS] = {"/params", PF_KIND_F64, 1,
                       "final parameters of each task: per layer W (n_out, n_in) row-major, then "
                       "b (n_out)",

@@ -35,6 +35,7 @@ typedef enum {
   PF_DS_Z_OFFSET,
   PF_DS_Z_COUNT,
   PF_DS_METRICS,
+  PF_DS_TIMING, /* (T, C, 2) wall seconds of the cycles: not part of the reproducible results */
   PF_DS_PARAMS,
   PF_DS_POINTS_FINAL,
   PF_DS_POINTS_DRAWN,

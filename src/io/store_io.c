@@ -89,8 +89,10 @@ int pf_store_write_metrics(pf_store *st, int task, int c,
   PF_CHECK(c >= 0 && c < st->cycles[task], PF_ERR_ARG, "%s: task %d: cycle %d out of range 0..%d",
            st->path, task, c, st->cycles[task] - 1);
   PF_CHECK(row != NULL, PF_ERR_ARG, "%s: task %d: row is NULL", st->path, task);
-  hsize_t start[3] = {(hsize_t)task, (hsize_t)c, 0}, count[3] = {1, 1, PF_STORE_METRIC_COLUMNS};
+  hsize_t start[3] = {(hsize_t)task, (hsize_t)c, 0}, count[3] = {1, 1, PF_STORE_RESULT_COLUMNS};
   PF_CALL(pf_store_rw(st, PF_DS_METRICS, 1, start, count, (void *)row));
+  count[2] = PF_STORE_TIMING_COLUMNS;
+  PF_CALL(pf_store_rw(st, PF_DS_TIMING, 1, start, count, (void *)(row + PF_STORE_RESULT_COLUMNS)));
   return PF_OK;
 }
 
@@ -235,9 +237,25 @@ int pf_store_read_task(pf_store *st, int task, pf_store_task *desc) {
 int pf_store_read_metrics(pf_store *st, int task, double *rows) {
   PF_CALL(pf_store_check_task(st, task));
   PF_CHECK(rows || st->cycles[task] == 0, PF_ERR_ARG, "rows is NULL");
+  const size_t C = (size_t)st->cycles[task];
+  if (C == 0) return PF_OK;
+  double *res = NULL, *tim = NULL;
+  PF_CALL(PF_CALLOC(C * PF_STORE_RESULT_COLUMNS, &res));
+  PF_CALL(PF_CALLOC(C * PF_STORE_TIMING_COLUMNS, &tim));
   hsize_t start[3] = {(hsize_t)task, 0, 0};
-  hsize_t count[3] = {1, (hsize_t)st->cycles[task], PF_STORE_METRIC_COLUMNS};
-  PF_CALL(pf_store_rw(st, PF_DS_METRICS, 0, start, count, rows));
+  hsize_t count[3] = {1, (hsize_t)C, PF_STORE_RESULT_COLUMNS};
+  int rc = pf_store_rw(st, PF_DS_METRICS, 0, start, count, res);
+  count[2] = PF_STORE_TIMING_COLUMNS;
+  if (!rc) rc = pf_store_rw(st, PF_DS_TIMING, 0, start, count, tim);
+  for (size_t c = 0; !rc && c < C; c++) {
+    memcpy(rows + c * PF_STORE_METRIC_COLUMNS, res + c * PF_STORE_RESULT_COLUMNS,
+           PF_STORE_RESULT_COLUMNS * sizeof *rows);
+    memcpy(rows + c * PF_STORE_METRIC_COLUMNS + PF_STORE_RESULT_COLUMNS,
+           tim + c * PF_STORE_TIMING_COLUMNS, PF_STORE_TIMING_COLUMNS * sizeof *rows);
+  }
+  PF_FREE(&res);
+  PF_FREE(&tim);
+  PF_CALL(rc);
   return PF_OK;
 }
 

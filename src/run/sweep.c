@@ -1,16 +1,25 @@
-/* A sweep: every task's configuration is resolved and checked first (nothing is written if one is
- * bad), the store is created with every dataset, then the ranks run their tasks and record them.
- * Task i runs on rank i mod size (the dynamic, longest-first farm of DESIGN.md section 4 replaces
- * this in the distributed-sweeps work). A task's numerical failure is recorded, not fatal. */
+/* A sweep over MPI: every task's configuration is resolved and checked first (nothing is written
+ * if one is bad); the store is created (or, with resume, reopened and checked against the
+ * configuration); the world's ranks split into groups of run.ranks_per_task; the group leaders
+ * take tasks from a shared counter (MPI_Fetch_and_op on a window at world rank 0), longest
+ * estimated task first, so no rank idles as a pure manager; each leader trains its task while the
+ * other ranks of its group wait for scoring rounds. A task's numerical failure is recorded, not
+ * fatal; a signal (pf_run_stop_requested) stops every rank at a safe point, the interrupted tasks
+ * go back to pending, and the file is left resumable. */
 #include "pinnfluence/sweep.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Commands from a group leader to the other ranks of its group. */
+enum { CMD_END_TASK = 0, CMD_SCORE = 1, CMD_QUIT = 2 };
+
 typedef struct {
   pf_store *st;
   int task;
+  MPI_Comm group;
 } hook_ctx;
 
 static int on_cycle(void *user, int c, const double row[PF_MET_NCOLS], size_t n, const double *x,
@@ -21,41 +30,91 @@ static int on_cycle(void *user, int c, const double row[PF_MET_NCOLS], size_t n,
   return PF_OK;
 }
 
-/* Run one task and record it. Numerical failures are recorded as failed tasks. */
-static int run_one(const pf_ctx *ctx, pf_store *st, int i, const pf_task_spec *spec, int *failed) {
+/* Relative cost of a task (for longest-first ordering): parameter-point products over the whole
+ * schedule, plus the scoring rounds of the influence methods. */
+static double estimated_cost(const pf_task_spec *s, const pf_store_task *d) {
+  double npts = (double)s->initial_points;
+  if (s->method->resamples)
+    npts = s->replace ? (double)s->per_cycle
+                      : (double)s->initial_points + 0.5 * s->cycles * (double)s->per_cycle;
+  const double P = (double)d->nparams;
+  double cost =
+      (double)s->cycles * (double)(s->adam_iters + 1.3 * (double)s->lbfgs_iters) * npts * P;
+  if (!strcmp(s->method->name, "pinnfluence"))
+    cost += (double)s->cycles * P *
+            ((double)s->influence.arnoldi_iters * 3.0 * (double)s->influence.test_points +
+             (double)s->pool + (double)s->influence.test_points);
+  else if (!strcmp(s->method->name, "grad_dot"))
+    cost += (double)s->cycles * P * ((double)s->pool * (double)s->influence.test_points / 50.0);
+  else if (s->method->resamples)
+    cost += (double)s->cycles * P * (double)s->pool;
+  return cost;
+}
+
+typedef struct {
+  double cost;
+  int task;
+} order_t;
+
+static int by_cost_desc(const void *a, const void *b) {
+  const order_t *p = a, *q = b;
+  if (p->cost > q->cost) return -1;
+  if (p->cost < q->cost) return 1;
+  return (p->task > q->task) - (p->task < q->task);
+}
+
+/* Run one task as the group leader and record it. */
+static int lead_task(const pf_ctx *ctx, pf_store *st, MPI_Comm group, int i,
+                     const pf_task_spec *spec, int *failed, int *interrupted, double *l2) {
   PF_CALL(pf_store_set_status(st, i, PF_TASK_RUNNING, "", 0.0));
-  hook_ctx hc = {st, i};
-  pf_task_hooks hooks = {&hc, on_cycle};
+  hook_ctx hc = {st, i, group};
+  pf_task_hooks hooks = {.user = &hc, .cycle_done = on_cycle, .score = NULL};
   pf_task_result r;
   int rc = pf_task_run(ctx, spec, &hooks, &r);
   if (rc == PF_ERR_NUMERIC || rc == PF_ERR_LAPACK) {
     r.failed = 1;
     snprintf(r.reason, sizeof r.reason, "%s (see the log)", pf_error_string(rc));
-  } else if (rc) {
-    pf_task_result_free(&r);
-    return pf_trace(rc, __FILE__, __LINE__, __func__);
+    rc = PF_OK;
   }
-  if (r.theta) PF_CALL(pf_store_write_params(st, i, r.theta));
-  if (!r.failed) PF_CALL(pf_store_write_final_points(st, i, r.ntrain, r.x, r.t));
-  PF_CALL(
-      pf_store_set_status(st, i, r.failed ? PF_TASK_FAILED : PF_TASK_DONE, r.reason, r.seconds));
-  *failed = r.failed;
-  if (r.failed) pf_log(ctx, PF_LOG_WARN, 1, "%s: failed: %s", spec->label, r.reason);
+  if (!rc && r.interrupted) {
+    PF_CALL(pf_store_set_status(st, i, PF_TASK_PENDING, "interrupted; resume to rerun", 0.0));
+  } else if (!rc) {
+    if (r.theta) rc = pf_store_write_params(st, i, r.theta);
+    if (!rc && !r.failed) rc = pf_store_write_final_points(st, i, r.ntrain, r.x, r.t);
+    if (!rc)
+      rc =
+          pf_store_set_status(st, i, r.failed ? PF_TASK_FAILED : PF_TASK_DONE, r.reason, r.seconds);
+  }
+  *failed = !rc && r.failed && !r.interrupted;
+  *interrupted = r.interrupted;
+  *l2 = r.last[PF_MET_L2];
+  if (*failed) pf_log(ctx, PF_LOG_WARN, 1, "%s: failed: %s", spec->label, r.reason);
   pf_task_result_free(&r);
+  if (rc) return pf_trace(rc, __FILE__, __LINE__, __func__);
   return PF_OK;
 }
 
-int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_options *opt,
-                 int *nfailed) {
+/* The other ranks of a group: wait for the leader's commands until it quits. */
+static int follow(MPI_Comm group) {
+  for (;;) {
+    int cmd[2];
+    PF_CALL_MPI(MPI_Bcast(cmd, 2, MPI_INT, 0, group));
+    if (cmd[0] == CMD_QUIT) return PF_OK;
+    /* CMD_END_TASK: nothing to do; CMD_SCORE: group-parallel scoring (not yet distributed) */
+  }
+}
+
+static int send_cmd(MPI_Comm group, int cmd, int arg) {
+  int c[2] = {cmd, arg};
+  PF_CALL_MPI(MPI_Bcast(c, 2, MPI_INT, 0, group));
+  return PF_OK;
+}
+
+/* Resolve every task: specs, store descriptions, labels, fault injection. */
+static int resolve(const pf_sweep *sweep, pf_task_spec *spec, pf_task_layout *lay,
+                   pf_store_task *desc, char (*labels)[160]) {
   const int T = pf_sweep_ntasks(sweep);
-  pf_task_spec *spec = NULL;
-  pf_task_layout *lay = NULL;
-  pf_store_task *desc = NULL;
-  char(*labels)[160] = NULL;
-  PF_CALL(PF_CALLOC(T, &spec));
-  PF_CALL(PF_CALLOC(T, &lay));
-  PF_CALL(PF_CALLOC(T, &desc));
-  PF_CALL(PF_CALLOC(T, &labels));
+  const char *fault = getenv("PF_FAULT_NAN_TASK"); /* testing: "i" makes task i diverge */
   for (int i = 0; i < T; i++) {
     pf_config cfg;
     PF_CALL(pf_sweep_task(sweep, i, &cfg));
@@ -66,42 +125,179 @@ int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_op
     PF_CALL(pf_sweep_task_label(sweep, i, lab, sizeof lab));
     snprintf(labels[i], sizeof labels[i], "task %d/%d%s%s", i + 1, T, lab[0] ? " " : "", lab);
     spec[i].label = labels[i];
+    if (fault && atoi(fault) == i) spec[i].fault_nan_cycle = 1;
   }
+  return PF_OK;
+}
+
+/* Create the store, or reopen it for a resume after checking that it holds this sweep. */
+static int open_store(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_options *opt,
+                      int T, const pf_store_task *desc, pf_store **st) {
   char *canonical = NULL;
   PF_CALL(pf_sweep_canonical(sweep, &canonical));
   uint64_t sweep_hash;
   char hex[PF_CONFIG_HASH_HEX];
-  PF_CALL(pf_sweep_hash(sweep, &sweep_hash, hex));
-  pf_store *st = NULL;
-  int rc = pf_store_create(ctx->comm, opt->out_path, opt->overwrite, opt->sweep_config, canonical,
-                           sweep_hash, T, desc, opt->command_line, &st);
-  free(canonical);
-  PF_CALL(rc);
-  pf_log(ctx, PF_LOG_INFO, 0, "sweep of %d task%s on %d rank%s into %s", T, T == 1 ? "" : "s",
-         ctx->size, ctx->size == 1 ? "" : "s", opt->out_path);
-
-  int local_failed = 0, local_done = 0;
-  rc = PF_OK;
-  for (int i = ctx->rank; i < T && !rc; i += ctx->size) {
-    int failed = 0;
-    rc = run_one(ctx, st, i, &spec[i], &failed);
-    local_failed += failed;
-    local_done += !rc;
-    if (!rc)
-      pf_log(ctx, PF_LOG_INFO, 1, "%s: %s (this rank: %d finished, %d failed)", spec[i].label,
-             failed ? "FAILED" : "done", local_done, local_failed);
+  int rc = pf_sweep_hash(sweep, &sweep_hash, hex);
+  if (!rc && opt->resume) {
+    rc = pf_store_open(ctx->comm, opt->out_path, 1, st);
+    char *stored = NULL;
+    if (!rc) rc = pf_store_read_sweep_canonical(*st, &stored);
+    if (!rc && (pf_store_ntasks(*st) != T || strcmp(stored, canonical))) {
+      if (ctx->rank == 0)
+        pf_error(PF_ERR_CONFIG, __FILE__, __LINE__, __func__,
+                 "%s was written by a different configuration than the one given; refusing to "
+                 "resume (compare `h5dump -d /sweep/canonical %s` with the configuration, or "
+                 "run without --resume into a new file)",
+                 opt->out_path, opt->out_path);
+      rc = PF_ERR_CONFIG;
+      pf_store_close(st);
+    }
+    free(stored);
+  } else if (!rc) {
+    rc = pf_store_create(ctx->comm, opt->out_path, opt->overwrite, opt->sweep_config, canonical,
+                         sweep_hash, T, desc, opt->command_line, st);
   }
+  free(canonical);
+  return rc;
+}
+
+int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_options *opt,
+                 int *nfailed, int *ninterrupted) {
+  const int T = pf_sweep_ntasks(sweep);
+  pf_task_spec *spec = NULL;
+  pf_task_layout *lay = NULL;
+  pf_store_task *desc = NULL;
+  char(*labels)[160] = NULL;
+  order_t *order = NULL;
+  PF_CALL(PF_CALLOC(T, &spec));
+  PF_CALL(PF_CALLOC(T, &lay));
+  PF_CALL(PF_CALLOC(T, &desc));
+  PF_CALL(PF_CALLOC(T, &labels));
+  PF_CALL(PF_CALLOC(T, &order));
+  PF_CALL(resolve(sweep, spec, lay, desc, labels));
+  pf_config cfg0;
+  PF_CALL(pf_sweep_task(sweep, 0, &cfg0));
+  const int G = cfg0.run.ranks_per_task;
+  PF_CHECK(ctx->size % G == 0, PF_ERR_CONFIG,
+           "run.ranks_per_task = %d does not divide the %d MPI ranks; start a multiple of %d", G,
+           ctx->size, G);
+
+  pf_store *st = NULL;
+  PF_CALL(open_store(ctx, sweep, opt, T, desc, &st));
+
+  /* the tasks still to do, longest first (every rank computes the same order) */
+  int ntodo = 0, already = 0;
+  for (int i = 0; i < T; i++) {
+    pf_task_status s = PF_TASK_PENDING;
+    if (opt->resume) PF_CALL(pf_store_read_status(st, i, &s, NULL, 0));
+    if (s == PF_TASK_DONE || s == PF_TASK_FAILED) {
+      already++;
+      continue;
+    }
+    order[ntodo].task = i;
+    order[ntodo].cost = estimated_cost(&spec[i], &desc[i]);
+    ntodo++;
+  }
+  qsort(order, (size_t)ntodo, sizeof *order, by_cost_desc);
+  double total_cost = 0;
+  for (int k = 0; k < ntodo; k++) total_cost += order[k].cost;
+  pf_log(ctx, PF_LOG_INFO, 0,
+         "sweep of %d task%s (%d to run%s) on %d rank%s in groups of %d, into %s", T,
+         T == 1 ? "" : "s", ntodo, opt->resume ? ", resumed" : "", ctx->size,
+         ctx->size == 1 ? "" : "s", G, opt->out_path);
+
+  /* groups and the shared counters: [0] next position in order, [1] finished, [2] failed,
+   * [3] finished cost (in units of total_cost / 2^40) */
+  MPI_Comm group;
+  PF_CALL_MPI(MPI_Comm_split(ctx->comm, ctx->rank / G, ctx->rank, &group));
+  int grank;
+  PF_CALL_MPI(MPI_Comm_rank(group, &grank));
+  int64_t *cnt = NULL;
+  MPI_Win win;
+  PF_CALL_MPI(MPI_Win_allocate(ctx->rank == 0 ? 4 * (MPI_Aint)sizeof(int64_t) : 0, sizeof(int64_t),
+                               MPI_INFO_NULL, ctx->comm, &cnt, &win));
+  if (ctx->rank == 0) {
+    PF_CALL_MPI(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, win));
+    for (int k = 0; k < 4; k++) cnt[k] = 0;
+    PF_CALL_MPI(MPI_Win_unlock(0, win));
+  }
+  PF_CALL_MPI(MPI_Barrier(ctx->comm));
+
+  const double t0 = pf_wtime();
+  int rc = PF_OK, my_failed = 0, my_interrupted = 0;
+  if (grank != 0) {
+    rc = follow(group);
+  } else {
+    while (!rc && !pf_run_stop_requested()) {
+      const int64_t one = 1;
+      int64_t k = 0;
+      PF_CALL_MPI(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win));
+      PF_CALL_MPI(MPI_Fetch_and_op(&one, &k, MPI_INT64_T, 0, 0, MPI_SUM, win));
+      PF_CALL_MPI(MPI_Win_unlock(0, win));
+      if (k >= ntodo) break;
+      const int i = order[k].task;
+      int failed = 0, interrupted = 0;
+      double l2 = NAN;
+      rc = lead_task(ctx, st, group, i, &spec[i], &failed, &interrupted, &l2);
+      if (!rc && G > 1) rc = send_cmd(group, CMD_END_TASK, i);
+      if (rc || interrupted) {
+        my_interrupted += interrupted;
+        break;
+      }
+      my_failed += failed;
+      /* global progress: finished and failed counts, finished cost for the ETA */
+      int64_t add[2] = {1, failed}, got[2];
+      int64_t costu = (int64_t)(order[k].cost / total_cost * 1099511627776.0), gotc;
+      PF_CALL_MPI(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win));
+      PF_CALL_MPI(MPI_Fetch_and_op(&add[0], &got[0], MPI_INT64_T, 0, 1, MPI_SUM, win));
+      PF_CALL_MPI(MPI_Fetch_and_op(&add[1], &got[1], MPI_INT64_T, 0, 2, MPI_SUM, win));
+      PF_CALL_MPI(MPI_Fetch_and_op(&costu, &gotc, MPI_INT64_T, 0, 3, MPI_SUM, win));
+      PF_CALL_MPI(MPI_Win_unlock(0, win));
+      const double frac = (double)(gotc + costu) / 1099511627776.0;
+      const double el = pf_wtime() - t0, eta = frac > 0 ? el * (1 - frac) / frac : NAN;
+      pf_log(
+          ctx, PF_LOG_INFO, 1,
+          "%s: %s, L2 rel %.3e | sweep: %lld/%d finished, %lld failed, elapsed %.0f s, ETA %.0f s",
+          spec[i].label, failed ? "FAILED" : "done", l2, (long long)(got[0] + 1 + already), T,
+          (long long)(got[1] + failed), el, eta);
+    }
+    if (G > 1) {
+      int qrc = send_cmd(group, CMD_QUIT, 0);
+      if (!rc) rc = qrc;
+    }
+  }
+
   /* agree on the outcome before the collective close */
-  int any_rc = 0;
+  int any_rc = 0, stop_local = pf_run_stop_requested() || my_interrupted, any_stop = 0;
   PF_CALL_MPI(MPI_Allreduce(&rc, &any_rc, 1, MPI_INT, MPI_MAX, ctx->comm));
-  PF_CALL_MPI(MPI_Allreduce(&local_failed, nfailed, 1, MPI_INT, MPI_SUM, ctx->comm));
+  PF_CALL_MPI(MPI_Allreduce(&stop_local, &any_stop, 1, MPI_INT, MPI_MAX, ctx->comm));
+  PF_CALL_MPI(MPI_Win_free(&win));
+  PF_CALL_MPI(MPI_Comm_free(&group));
+  /* failed tasks, counting those recorded before a resume */
+  int recorded_failed = 0;
+  if (ctx->rank == 0)
+    for (int i = 0; i < T; i++) {
+      pf_task_status s;
+      if (!pf_store_read_status(st, i, &s, NULL, 0) && s == PF_TASK_FAILED) recorded_failed++;
+    }
+  PF_CALL_MPI(MPI_Bcast(&recorded_failed, 1, MPI_INT, 0, ctx->comm));
+  *nfailed = recorded_failed;
+  *ninterrupted = any_stop;
   PF_CALL(pf_store_close(&st));
   PF_FREE(&spec);
   PF_FREE(&lay);
   PF_FREE(&desc);
   PF_FREE(&labels);
+  PF_FREE(&order);
+  (void)my_failed;
   if (any_rc) PF_RAISE(any_rc, "the sweep stopped: a task hit an error that could not be recorded");
-  pf_log(ctx, PF_LOG_INFO, 0, "sweep finished: %d task%s, %d failed; results in %s", T,
-         T == 1 ? "" : "s", *nfailed, opt->out_path);
+  if (any_stop)
+    pf_log(ctx, PF_LOG_WARN, 0,
+           "interrupted by a signal: finished tasks are stored, the rest are pending; complete "
+           "the sweep with: pinnfluence run ... --resume -o %s",
+           opt->out_path);
+  else
+    pf_log(ctx, PF_LOG_INFO, 0, "sweep finished: %d task%s, %d failed; results in %s", T,
+           T == 1 ? "" : "s", *nfailed, opt->out_path);
   return PF_OK;
 }

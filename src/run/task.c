@@ -37,7 +37,10 @@ typedef struct {
 
 static int objective(void *user, const double *theta, double *loss, double *grad) {
   task_state *st = user;
-  return pf_engine_loss_grad(st->eng, theta, st->train, loss, grad);
+  PF_CALL(pf_engine_loss_grad(st->eng, theta, st->train, loss, grad));
+  /* fault injection for tests of failure handling */
+  if (st->spec->fault_nan_cycle > 0 && st->cycle + 1 >= st->spec->fault_nan_cycle) *loss = NAN;
+  return PF_OK;
 }
 
 /* Progress inside a cycle when a cycle is long (wave): a line at most every 30 s. */
@@ -50,7 +53,7 @@ static int monitor(void *user, long iteration, double loss, int *stop) {
            loss, now - st->t_start);
     st->t_last_log = now;
   }
-  *stop = 0;
+  *stop = pf_run_stop_requested();
   return PF_OK;
 }
 
@@ -159,12 +162,18 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
   task_state st = {ctx, spec, eng, train, 0, 0, "adam", t0, t0};
   long iterations = 0;
   for (int c = 0; c < spec->cycles && !res->failed; c++) {
+    if (pf_run_stop_requested()) {
+      res->interrupted = 1;
+      break;
+    }
     double row[PF_MET_NCOLS];
     st.cycle = c;
     /* 1. resample (the first round sees the untrained network) */
     const double ts0 = pf_wtime();
     size_t ndrawn = 0;
-    if (resamples) {
+    if (resamples && hooks && hooks->score) {
+      PF_CALL(hooks->score(hooks->user, c + 1, theta, px, pt, scores));
+    } else if (resamples) {
       pf_sample_pool(pde, spec->seed, c + 1, 0, spec->pool, px, pt);
       pf_points *pool = NULL;
       PF_CALL(pf_points_create(&pde->ops, spec->pool, px, pt, &pool));
@@ -178,8 +187,11 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
                          .cycle = c + 1,
                          .work = work,
                          .work_len = work_len};
-      PF_CALL(spec->method->score(&sc, theta, pool, scores));
+      int src = spec->method->score(&sc, theta, pool, scores);
       PF_CALL(pf_points_destroy(&pool));
+      PF_CALL(src);
+    }
+    if (resamples) {
       if (spec->top_k)
         PF_CALL(pf_sample_top_k(spec->pool, scores, spec->per_cycle, chosen));
       else
@@ -203,6 +215,10 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
     st.iter_base = iterations;
     PF_CALL(pf_adam_run(adam, objective, &st, theta, spec->adam_iters, monitor, &st, &ar));
     iterations += ar.iterations;
+    if (ar.reason == PF_OPTIM_STOP_REQUESTED) {
+      res->interrupted = 1;
+      break;
+    }
     if (ar.reason == PF_OPTIM_STOP_NONFINITE) {
       fail(res, "cycle %d: %s produced a non-finite loss or gradient", c + 1, "Adam");
       break;
@@ -213,6 +229,10 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
       st.iter_base = iterations;
       PF_CALL(pf_lbfgs_run(lbfgs, objective, &st, theta, monitor, &st, &lr));
       iterations += lr.iterations;
+      if (lr.reason == PF_OPTIM_STOP_REQUESTED) {
+        res->interrupted = 1;
+        break;
+      }
       if (lr.reason == PF_OPTIM_STOP_NONFINITE) {
         fail(res, "cycle %d: %s produced a non-finite loss or gradient", c + 1, "L-BFGS");
         break;

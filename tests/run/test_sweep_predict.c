@@ -54,9 +54,11 @@ int main(int argc, char **argv) {
   pf_sweep *sw = NULL;
   PF_TEST_OK(pf_sweep_create_from_string("inline.cfg", cfg_text, 0, NULL, &sw, err, sizeof err));
   PF_TEST_EXPECT(pf_sweep_ntasks(sw) == 4, "4 tasks, got %d", pf_sweep_ntasks(sw));
-  pf_sweep_run_options opt = {path, 1, cfg_text, "test"};
-  int nfailed = -1;
-  PF_TEST_OK(pf_sweep_run(ctx, sw, &opt, &nfailed));
+  pf_sweep_run_options opt = {
+      .out_path = path, .overwrite = 1, .sweep_config = cfg_text, .command_line = "test"};
+  int nfailed = -1, interrupted = -1;
+  PF_TEST_OK(pf_sweep_run(ctx, sw, &opt, &nfailed, &interrupted));
+  PF_TEST_EXPECT(interrupted == 0, "interrupted");
   PF_TEST_EXPECT(nfailed == 0, "%d tasks failed", nfailed);
 
   pf_store *st = NULL;

@@ -63,7 +63,7 @@ int main(int argc, char **argv) {
   /* training lowers loss and error over the cycles; reproducible bits */
   pf_task_spec s = spec_for(diff, "random", 0, 4);
   hook_log h = {0};
-  pf_task_hooks hooks = {&h, on_cycle};
+  pf_task_hooks hooks = {.user = &h, .cycle_done = on_cycle};
   pf_task_result a, b;
   PF_TEST_OK(pf_task_run(ctx, &s, &hooks, &a));
   PF_TEST_EXPECT(!a.failed, "task failed: %s", a.reason);
