@@ -39,7 +39,7 @@ typedef struct {
   int block;                     /* engine block size */
   pf_influence_params influence; /* grad_dot / pinnfluence (backend points at influence_backend) */
   char influence_backend[32];
-  const char *label; /* prefix of progress lines, e.g. "burgers/rar/add seed 1" */
+  const char *label;   /* prefix of progress lines, e.g. "burgers/rar/add seed 1" */
   int fault_nan_cycle; /* testing: from this cycle (1-based) on the loss is NaN; 0: off */
 } pf_task_spec;
 
