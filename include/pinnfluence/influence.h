@@ -95,6 +95,35 @@ int pf_influence_factor_destroy(pf_influence_factor **F);
 int pf_hessian_dense(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
                      double *H);
 
+/* Building blocks of the backends, for rounds split among ranks (src/sample/group_score.c). Each
+ * performs exactly the floating-point operations of the backend it is part of, so a factor built
+ * from pieces computed elsewhere equals pf_influence_factor_create's bit for bit when the pieces
+ * do. Each allocates *F (free with pf_influence_factor_destroy); errors as
+ * pf_influence_factor_create. */
+
+/* hv (nparams) = the Hessian of the MEAN of r^2 over the Hessian set times v (what
+ * pf_engine_hvp over Z gives); 0 or an error code. */
+typedef int (*pf_influence_hvp_fn)(void *user, const double *v, double *hv);
+/* The arnoldi backend over an nz-point Z whose Hessian-vector products come from hvp (called
+ * ip->arnoldi_iters times at most, one after the other; scaled by nz inside, as the backend does
+ * with pf_engine_hvp). */
+int pf_influence_factor_arnoldi(pf_influence_hvp_fn hvp, void *user, size_t nparams, size_t nz,
+                                const pf_influence_params *ip, uint64_t seed, int cycle,
+                                pf_influence_factor **F);
+/* Rows j0 .. j0+nj-1 of the dense Hessian of sum_{z in Z} r(z)^2 before symmetrisation:
+ * H[(j - j0) * P + i] = |Z| (pf_engine_hvp(e_j))_i. H: (nj, P) row-major. pf_hessian_dense is
+ * rows 0 .. P-1 symmetrised. */
+int pf_hessian_dense_rows(pf_engine *eng, const pf_mlp *net, const double *theta,
+                          const pf_points *Z, size_t j0, size_t nj, double *H);
+/* The exact backend from all P rows of pf_hessian_dense_rows in H (P, P), which is symmetrised
+ * and then overwritten. */
+int pf_influence_factor_from_hessian(double *H, size_t nparams, const pf_influence_params *ip,
+                                     pf_influence_factor **F);
+/* The gauss_newton backend from the residual Jacobian J (nz, nparams) row-major over Z
+ * (pf_engine_jacobian_rows). */
+int pf_influence_factor_from_jacobian(const double *J, size_t nz, size_t nparams,
+                                      const pf_influence_params *ip, pf_influence_factor **F);
+
 /* ------------------------------------------------------------------ embeddings and scores */
 /* Doubles of scratch pf_influence_embed needs with an engine of block size `block`. */
 size_t pf_influence_embed_work(size_t nparams, int block);

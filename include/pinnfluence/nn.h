@@ -103,6 +103,16 @@ int pf_engine_residuals(pf_engine *eng, const double *theta, const pf_points *pt
 /* Exact Hessian-vector product hv = (d^2 L / dtheta^2) v, forward over reverse. */
 int pf_engine_hvp(pf_engine *eng, const double *theta, const pf_points *pts, const double *v,
                   double *hv);
+/* The per-block terms of that sum, for splitting a Hessian-vector product among ranks: block b of
+ * pts holds points b*block .. min((b+1)*block, n)-1 (blocks at multiples of the block size, as
+ * pf_engine_hvp forms them), and out[(b - first_block) * nparams + k] is the Hessian-vector
+ * product of scale * sum_{i in block b} r_i^2 for b = first_block .. first_block+nblocks-1.
+ * With scale = 1/N, adding the terms of all blocks of an N-point set in block order starting from
+ * zero (hv = ((0 + out_0) + out_1) + ...) gives pf_engine_hvp's hv bit for bit. out:
+ * (nblocks, nparams) row-major. */
+int pf_engine_hvp_blocks(pf_engine *eng, const double *theta, const pf_points *pts,
+                         size_t first_block, size_t nblocks, const double *v, double *out,
+                         double scale);
 /* Exact Jacobian-vector product of the residuals: jv[i] = (dr_i/dtheta) . v, (n). */
 int pf_engine_jvp(pf_engine *eng, const double *theta, const pf_points *pts, const double *v,
                   double *jv);

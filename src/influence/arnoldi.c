@@ -19,13 +19,15 @@
 #include <math.h>
 #include <string.h>
 
-int pf_arnoldi_factor(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
-                      const pf_influence_params *ip, uint64_t seed, int cycle,
-                      pf_influence_factor *F) {
-  const size_t P = net->nparams, n = (size_t)ip->arnoldi_iters;
-  const double scale = (double)Z->n; /* Hessian of the sum = |Z| x Hessian of the mean */
-  double *Q = NULL;                  /* (n+1, P) row-major: Krylov vector q_j at Q + j*P */
-  double *h = NULL;                  /* (n+1, n) row-major Hessenberg matrix */
+/* The iteration with the Hessian-vector product of the mean loss over nz points supplied by hvp
+ * (the engine's over Z, or one assembled from the per-block terms of several ranks). */
+static int arnoldi_run(pf_influence_hvp_fn hvp, void *user, size_t P, size_t nz,
+                       const pf_influence_params *ip, uint64_t seed, int cycle,
+                       pf_influence_factor *F) {
+  const size_t n = (size_t)ip->arnoldi_iters;
+  const double scale = (double)nz; /* Hessian of the sum = |Z| x Hessian of the mean */
+  double *Q = NULL;                /* (n+1, P) row-major: Krylov vector q_j at Q + j*P */
+  double *h = NULL;                /* (n+1, n) row-major Hessenberg matrix */
   double *A = NULL;  /* (m, m) column-major: the square block plus damping, then overwritten */
   double *VR = NULL; /* (m, m) column-major right eigenvectors (geev) */
   double *wr = NULL, *wi = NULL, *Y = NULL;
@@ -43,7 +45,7 @@ int pf_arnoldi_factor(pf_engine *eng, const pf_mlp *net, const double *theta, co
   double beta = 0.0;
   for (k = 1; k <= n; k++) {
     double *v = Q + k * P; /* the slot of q_k: orthogonalised and normalised in place */
-    rc = pf_engine_hvp(eng, theta, Z, Q + (k - 1) * P, v);
+    rc = hvp(user, Q + (k - 1) * P, v);
     if (rc) goto done;
     hvps++;
     cblas_dscal((int)P, scale, v, 1);
@@ -128,4 +130,41 @@ done:
   PF_FREE(&Q), PF_FREE(&h), PF_FREE(&A), PF_FREE(&VR), PF_FREE(&wr), PF_FREE(&wi), PF_FREE(&Y);
   PF_FREE(&idx);
   return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
+}
+
+typedef struct {
+  pf_engine *eng;
+  const double *theta;
+  const pf_points *Z;
+} engine_hvp_ctx;
+
+static int engine_hvp(void *user, const double *v, double *hv) {
+  const engine_hvp_ctx *c = user;
+  return pf_engine_hvp(c->eng, c->theta, c->Z, v, hv);
+}
+
+int pf_arnoldi_factor(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
+                      const pf_influence_params *ip, uint64_t seed, int cycle,
+                      pf_influence_factor *F) {
+  engine_hvp_ctx c = {eng, theta, Z};
+  PF_CALL(arnoldi_run(engine_hvp, &c, net->nparams, Z->n, ip, seed, cycle, F));
+  return PF_OK;
+}
+
+int pf_influence_factor_arnoldi(pf_influence_hvp_fn hvp, void *user, size_t nparams, size_t nz,
+                                const pf_influence_params *ip, uint64_t seed, int cycle,
+                                pf_influence_factor **F) {
+  *F = NULL;
+  PF_CALL(pf_influence_params_check(ip));
+  PF_CHECK(hvp && nz >= 1 && nparams >= 1, PF_ERR_ARG,
+           "arnoldi: needs a Hessian-vector product over a non-empty Z set");
+  pf_influence_factor *f = NULL;
+  PF_CALL(pf_influence_factor_alloc(nparams, ip->rank, &f));
+  int rc = arnoldi_run(hvp, user, nparams, nz, ip, seed, cycle, f);
+  if (rc) {
+    pf_influence_factor_destroy(&f);
+    return pf_trace(rc, __FILE__, __LINE__, __func__);
+  }
+  *F = f;
+  return PF_OK;
 }

@@ -15,20 +15,16 @@
 #include <lapacke.h>
 #include <math.h>
 
-int pf_hessian_gn_factor(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
-                         const pf_influence_params *ip, uint64_t seed, int cycle,
-                         pf_influence_factor *F) {
-  const size_t P = net->nparams, nz = Z->n;
-  double *J = NULL;  /* (nz, P) row-major residual Jacobian over Z */
+/* The factor from the residual Jacobian J (nz, P) over Z. */
+static int gn_from_jacobian(const double *J, size_t nz, size_t P, const pf_influence_params *ip,
+                            pf_influence_factor *F) {
   double *K = NULL;  /* (nz, nz): 2 J J^T, then its eigenvectors (column-major, u_j at K + j*nz) */
   double *mu = NULL; /* (nz) Gram eigenvalues ascending, then damped */
   double *U = NULL;  /* (nz, k) row-major selected Gram eigenvectors */
   size_t *idx = NULL;
   int rc = PF_OK, k = 0;
-  PF_CALL(PF_CALLOC(nz * P, &J));
   if ((rc = PF_CALLOC(nz * nz, &K)) || (rc = PF_CALLOC(nz, &mu)) || (rc = PF_CALLOC(nz, &idx)))
     goto done;
-  if ((rc = pf_engine_jacobian_rows(eng, theta, Z, 0, nz, J, NULL))) goto done;
   if (!pf_influence_finite(nz * P, J)) {
     rc = pf_error(PF_ERR_NUMERIC, __FILE__, __LINE__, __func__,
                   "gauss_newton: non-finite residual Jacobian");
@@ -77,6 +73,36 @@ int pf_hessian_gn_factor(pf_engine *eng, const pf_mlp *net, const double *theta,
   F->rank = k;
   F->hvps = 0;
 done:
-  PF_FREE(&J), PF_FREE(&K), PF_FREE(&mu), PF_FREE(&U), PF_FREE(&idx);
+  PF_FREE(&K), PF_FREE(&mu), PF_FREE(&U), PF_FREE(&idx);
   return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
+}
+
+int pf_hessian_gn_factor(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
+                         const pf_influence_params *ip, uint64_t seed, int cycle,
+                         pf_influence_factor *F) {
+  const size_t P = net->nparams, nz = Z->n;
+  double *J = NULL; /* (nz, P) row-major residual Jacobian over Z */
+  int rc = PF_OK;
+  PF_CALL(PF_CALLOC(nz * P, &J));
+  if (!(rc = pf_engine_jacobian_rows(eng, theta, Z, 0, nz, J, NULL)))
+    rc = gn_from_jacobian(J, nz, P, ip, F);
+  PF_FREE(&J);
+  return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
+}
+
+int pf_influence_factor_from_jacobian(const double *J, size_t nz, size_t nparams,
+                                      const pf_influence_params *ip, pf_influence_factor **F) {
+  *F = NULL;
+  PF_CALL(pf_influence_params_check(ip));
+  PF_CHECK(nz >= 1 && nparams >= 1, PF_ERR_ARG, "gauss_newton: empty Jacobian (%zu x %zu)", nz,
+           nparams);
+  pf_influence_factor *f = NULL;
+  PF_CALL(pf_influence_factor_alloc(nparams, ip->rank, &f));
+  int rc = gn_from_jacobian(J, nz, nparams, ip, f);
+  if (rc) {
+    pf_influence_factor_destroy(&f);
+    return pf_trace(rc, __FILE__, __LINE__, __func__);
+  }
+  *F = f;
+  return PF_OK;
 }

@@ -12,45 +12,61 @@
 #include <math.h>
 #include <string.h>
 
-int pf_hessian_dense(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
-                     double *H) {
+int pf_hessian_dense_rows(pf_engine *eng, const pf_mlp *net, const double *theta,
+                          const pf_points *Z, size_t j0, size_t nj, double *H) {
   const size_t P = net->nparams;
+  PF_CHECK(j0 + nj <= P, PF_ERR_ARG, "Hessian rows %zu..%zu outside the %zu parameters", j0,
+           j0 + nj, P);
   const double scale = (double)Z->n; /* the engine's HVP is that of the mean */
   double *e = NULL;
   PF_CALL(PF_CALLOC(P, &e));
-  for (size_t j = 0; j < P; j++) {
+  for (size_t j = j0; j < j0 + nj; j++) {
     e[j] = 1.0;
-    int rc = pf_engine_hvp(eng, theta, Z, e, H + j * P); /* row j = (H e_j)^T: H symmetric */
+    /* row j = (H e_j)^T: H symmetric */
+    int rc = pf_engine_hvp(eng, theta, Z, e, H + (j - j0) * P);
     e[j] = 0.0;
     if (rc) {
       PF_FREE(&e);
       return pf_trace(rc, __FILE__, __LINE__, __func__);
     }
-    cblas_dscal((int)P, scale, H + j * P, 1);
+    cblas_dscal((int)P, scale, H + (j - j0) * P, 1);
   }
   PF_FREE(&e);
+  return PF_OK;
+}
+
+/* (H + H^T) / 2 in place, (P, P) */
+static void symmetrise(size_t P, double *H) {
   for (size_t i = 0; i < P; i++)
     for (size_t j = i + 1; j < P; j++) {
       const double a = 0.5 * (H[i * P + j] + H[j * P + i]);
       H[i * P + j] = a, H[j * P + i] = a;
     }
+}
+
+int pf_hessian_dense(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
+                     double *H) {
+  PF_CALL(pf_hessian_dense_rows(eng, net, theta, Z, 0, net->nparams, H));
+  symmetrise(net->nparams, H);
   return PF_OK;
 }
 
-int pf_hessian_exact_factor(pf_engine *eng, const pf_mlp *net, const double *theta,
-                            const pf_points *Z, const pf_influence_params *ip, uint64_t seed,
-                            int cycle, pf_influence_factor *F) {
-  const size_t P = net->nparams;
+/* The dense Hessian has P^2 entries: refuse large networks with a hint. */
+static int check_size(size_t P) {
   PF_CHECK(P <= PF_INFLUENCE_EXACT_MAX_PARAMS, PF_ERR_CONFIG,
            "influence.backend = \"exact\" forms the dense %zu x %zu Hessian; it is meant for "
            "networks of at most %d parameters (use \"arnoldi\" or \"gauss_newton\")",
            P, P, PF_INFLUENCE_EXACT_MAX_PARAMS);
-  double *H = NULL, *w = NULL;
+  return PF_OK;
+}
+
+/* The factor from the symmetric dense Hessian H (P, P), destroyed (it holds the eigenvectors). */
+static int exact_from_hessian(double *H, size_t P, const pf_influence_params *ip,
+                              pf_influence_factor *F) {
+  double *w = NULL;
   size_t *idx = NULL;
   int rc = PF_OK, k = 0;
-  PF_CALL(PF_CALLOC(P * P, &H));
   if ((rc = PF_CALLOC(P, &w)) || (rc = PF_CALLOC(P, &idx))) goto done;
-  if ((rc = pf_hessian_dense(eng, net, theta, Z, H))) goto done;
   F->hvps = (int)P;
   if (!pf_influence_finite(P * P, H)) {
     rc = pf_error(PF_ERR_NUMERIC, __FILE__, __LINE__, __func__, "exact: non-finite Hessian");
@@ -80,6 +96,36 @@ int pf_hessian_exact_factor(pf_engine *eng, const pf_mlp *net, const double *the
   }
   F->rank = k;
 done:
-  PF_FREE(&H), PF_FREE(&w), PF_FREE(&idx);
+  PF_FREE(&w), PF_FREE(&idx);
   return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
+}
+
+int pf_hessian_exact_factor(pf_engine *eng, const pf_mlp *net, const double *theta,
+                            const pf_points *Z, const pf_influence_params *ip, uint64_t seed,
+                            int cycle, pf_influence_factor *F) {
+  const size_t P = net->nparams;
+  PF_CALL(check_size(P));
+  double *H = NULL;
+  int rc = PF_OK;
+  PF_CALL(PF_CALLOC(P * P, &H));
+  if (!(rc = pf_hessian_dense(eng, net, theta, Z, H))) rc = exact_from_hessian(H, P, ip, F);
+  PF_FREE(&H);
+  return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
+}
+
+int pf_influence_factor_from_hessian(double *H, size_t nparams, const pf_influence_params *ip,
+                                     pf_influence_factor **F) {
+  *F = NULL;
+  PF_CALL(pf_influence_params_check(ip));
+  PF_CALL(check_size(nparams));
+  pf_influence_factor *f = NULL;
+  PF_CALL(pf_influence_factor_alloc(nparams, ip->rank, &f));
+  symmetrise(nparams, H);
+  int rc = exact_from_hessian(H, nparams, ip, f);
+  if (rc) {
+    pf_influence_factor_destroy(&f);
+    return pf_trace(rc, __FILE__, __LINE__, __func__);
+  }
+  *F = f;
+  return PF_OK;
 }

@@ -127,11 +127,23 @@ int pf_influence_factor_create(pf_engine *eng, const pf_mlp *net, const double *
   PF_CHECK(Z->n >= 1, PF_ERR_ARG, "influence: empty Z set");
   const pf_influence_backend *b = pf_influence_backend_find(ip->backend);
   pf_influence_factor *f = NULL;
-  PF_CALL(PF_CALLOC(1, &f));
-  f->nparams = net->nparams;
-  PF_CALL(PF_CALLOC(net->nparams * (size_t)ip->rank, &f->R));
-  PF_CALL(PF_CALLOC(ip->rank, &f->lambda));
+  PF_CALL(pf_influence_factor_alloc(net->nparams, ip->rank, &f));
   int rc = b->factor(eng, net, theta, Z, ip, seed, cycle, f);
+  if (rc) {
+    pf_influence_factor_destroy(&f);
+    return pf_trace(rc, __FILE__, __LINE__, __func__);
+  }
+  *F = f;
+  return PF_OK;
+}
+
+int pf_influence_factor_alloc(size_t nparams, int rank, pf_influence_factor **F) {
+  pf_influence_factor *f = NULL;
+  *F = NULL;
+  PF_CALL(PF_CALLOC(1, &f));
+  f->nparams = nparams;
+  int rc = PF_CALLOC(nparams * (size_t)rank, &f->R);
+  if (!rc) rc = PF_CALLOC(rank, &f->lambda);
   if (rc) {
     pf_influence_factor_destroy(&f);
     return pf_trace(rc, __FILE__, __LINE__, __func__);

@@ -28,6 +28,9 @@ int pf_hessian_gn_factor(pf_engine *eng, const pf_mlp *net, const double *theta,
                          const pf_influence_params *ip, uint64_t seed, int cycle,
                          pf_influence_factor *F);
 
+/* A factor with nparams set and R, lambda allocated (zeroed) with room for `rank` columns. */
+int pf_influence_factor_alloc(size_t nparams, int rank, pf_influence_factor **F);
+
 /* The backend registered under name, or NULL. */
 const pf_influence_backend *pf_influence_backend_find(const char *name);
 

@@ -238,6 +238,28 @@ static void block_backward_tangent(pf_engine *e, const double *theta, const doub
   }
 }
 
+/* The Hessian-vector product of sigma/2 * sum r_i^2 over the block of points i0 .. i0+nb-1 into
+ * hout (nparams), overwriting it: forward pass, residual tangent, seeds, forward over reverse. */
+static void block_hvp(pf_engine *e, const double *theta, const pf_points *pts, size_t i0, int nb,
+                      const double *v, double sigma, double *hout) {
+  block_residual(e, theta, pts, i0, nb, 1, 1);
+  block_rdot(e, theta, pts, i0, nb, v);
+  /* ubar_c = sigma r dr_c;  ubar_c' = sigma (r' dr_c + r sum_d d2r_cd u_d') */
+  for (int c = 0; c < PF_NCH; c++) {
+    for (int p = 0; p < nb; p++) {
+      const double r = e->r[p], drc = e->dr[c * nb + p];
+      double curv = 0.0;
+      for (int d = 0; d < PF_NCH; d++)
+        curv += e->d2r[(c * PF_NCH + d) * nb + p] * e->udot[d * nb + p];
+      e->ubar[c * nb + p] = sigma * r * drc;
+      e->ubard[c * nb + p] = sigma * (e->rdot[p] * drc + r * curv);
+    }
+  }
+  pf_jets_constrain_adjoint(e, pts, i0, nb, e->ubar, e->G0);
+  pf_jets_constrain_adjoint(e, pts, i0, nb, e->ubard, e->Gd0);
+  block_backward_tangent(e, theta, v, nb, hout);
+}
+
 int pf_engine_hvp(pf_engine *e, const double *theta, const pf_points *pts, const double *v,
                   double *hv) {
   const size_t n = pts->n, P = e->net->nparams;
@@ -246,23 +268,25 @@ int pf_engine_hvp(pf_engine *e, const double *theta, const pf_points *pts, const
   memset(hv, 0, P * sizeof *hv);
   for (size_t i0 = 0; i0 < n; i0 += (size_t)e->block) {
     const int nb = (int)(n - i0 < (size_t)e->block ? n - i0 : (size_t)e->block);
-    block_residual(e, theta, pts, i0, nb, 1, 1);
-    block_rdot(e, theta, pts, i0, nb, v);
-    /* ubar_c = sigma r dr_c;  ubar_c' = sigma (r' dr_c + r sum_d d2r_cd u_d') */
-    for (int c = 0; c < PF_NCH; c++) {
-      for (int p = 0; p < nb; p++) {
-        const double r = e->r[p], drc = e->dr[c * nb + p];
-        double curv = 0.0;
-        for (int d = 0; d < PF_NCH; d++)
-          curv += e->d2r[(c * PF_NCH + d) * nb + p] * e->udot[d * nb + p];
-        e->ubar[c * nb + p] = sigma * r * drc;
-        e->ubard[c * nb + p] = sigma * (e->rdot[p] * drc + r * curv);
-      }
-    }
-    pf_jets_constrain_adjoint(e, pts, i0, nb, e->ubar, e->G0);
-    pf_jets_constrain_adjoint(e, pts, i0, nb, e->ubard, e->Gd0);
-    block_backward_tangent(e, theta, v, nb, e->gblk);
+    block_hvp(e, theta, pts, i0, nb, v, sigma, e->gblk);
     for (size_t k = 0; k < P; k++) hv[k] += e->gblk[k];
+  }
+  return PF_OK;
+}
+
+int pf_engine_hvp_blocks(pf_engine *e, const double *theta, const pf_points *pts,
+                         size_t first_block, size_t nblocks, const double *v, double *out,
+                         double scale) {
+  const size_t n = pts->n, P = e->net->nparams, bs = (size_t)e->block;
+  const size_t nbt = (n + bs - 1) / bs;
+  PF_CHECK(first_block + nblocks <= nbt, PF_ERR_ARG, "HVP blocks %zu..%zu outside the %zu blocks",
+           first_block, first_block + nblocks, nbt);
+  /* 2 * scale is exactly the 2 / n of pf_engine_hvp when scale = 1 / n (a power-of-two factor) */
+  const double sigma = 2.0 * scale;
+  for (size_t b = 0; b < nblocks; b++) {
+    const size_t i0 = (first_block + b) * bs;
+    const int nb = (int)(n - i0 < bs ? n - i0 : bs);
+    block_hvp(e, theta, pts, i0, nb, v, sigma, out + b * P);
   }
   return PF_OK;
 }
