@@ -41,6 +41,7 @@ typedef struct {
   char influence_backend[32];
   const char *label;   /* prefix of progress lines, e.g. "burgers/rar/add seed 1" */
   int fault_nan_cycle; /* testing: from this cycle (1-based) on the loss is NaN; 0: off */
+  int store_pool;      /* hand the last cycle's pool and scores to hooks->pool_done */
 } pf_task_spec;
 
 /* Columns of a metrics row (also the columns of /metrics in the store). */
@@ -66,6 +67,9 @@ typedef struct {
   /* the resampling round of cycle c (1-based): fill the pool px, pt (spec->pool) and its scores;
    * NULL: the task scores alone with spec->method */
   int (*score)(void *user, int cycle, const double *theta, double *px, double *pt, double *scores);
+  /* with spec->store_pool: the last cycle's (1-based) pool and its scores (spec->pool each) */
+  int (*pool_done)(void *user, int cycle, const double *theta, const double *px, const double *pt,
+                   const double *scores);
 } pf_task_hooks;
 
 typedef struct {

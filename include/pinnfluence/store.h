@@ -38,6 +38,8 @@
  *   /points/final          (sum of final_count, 2) double: x, t of the final training set
  *   /points/drawn          (sum of cycles * drawn_per_cycle, 2) double: the points drawn in each
  *                          cycle, cycle-major (row drawn_offset + c * drawn_per_cycle + i)
+ *   /pool/params           (sum of param_count, or 0 if no task stores its pool) double: the
+ *                          parameters the last pool was scored with, at the offsets of /params
  *   /pool/points, /pool/scores, /pool/z   the last cycle's candidate pool (x, t), its scores, and
  *                          the influence set Z (x, t); rows /tasks/pool_* and /tasks/z_* (none
  *                          unless run.store_pool_scores is set) */
@@ -112,8 +114,8 @@ int pf_store_write_final_points(pf_store *st, int task, size_t n, const double *
 /* The points drawn in cycle c (n = drawn_per_cycle). */
 int pf_store_write_drawn(pf_store *st, int task, int c, size_t n, const double *x, const double *t);
 /* The last pool (pool_points: x, t, scores) and Z (z_points: zx, zt; may be NULL if 0). */
-int pf_store_write_pool(pf_store *st, int task, const double *x, const double *t,
-                        const double *scores, const double *zx, const double *zt);
+int pf_store_write_pool(pf_store *st, int task, const double *theta, const double *x,
+                        const double *t, const double *scores, const double *zx, const double *zt);
 
 /* ---- reads (any rank) ---- */
 int pf_store_ntasks(const pf_store *st);
@@ -131,8 +133,8 @@ int pf_store_read_final_points(pf_store *st, int task, double *x, double *t);
 /* The points drawn in cycle c: x, t (drawn_per_cycle). */
 int pf_store_read_drawn(pf_store *st, int task, int c, double *x, double *t);
 /* The last pool: x, t, scores (pool_points) and Z: zx, zt (z_points; may be NULL if 0). */
-int pf_store_read_pool(pf_store *st, int task, double *x, double *t, double *scores, double *zx,
-                       double *zt);
+int pf_store_read_pool(pf_store *st, int task, double *theta, double *x, double *t, double *scores,
+                       double *zx, double *zt);
 
 #ifdef __cplusplus
 }

@@ -435,6 +435,9 @@ static void pf_store_dims(const pf_store *st, pf_store_ds ds, const uint64_t tot
     dims[0] = totals[4];
     dims[1] = 2;
     break;
+  case PF_DS_POOL_PARAMS:
+    dims[0] = totals[3] > 0 ? totals[0] : 0; /* only when some task stores its pool */
+    break;
   default:
     break;
   }

@@ -87,6 +87,10 @@ const pf_store_dsinfo pf_store_datasets[PF_DS_COUNT] = {
                            NULL},
     [PF_DS_POOL_SCORES] = {"/pool/scores", PF_KIND_F64, 1,
                            "scores of the last cycle's candidate pool", NULL, NULL},
+    [PF_DS_POOL_PARAMS] = {"/pool/params", PF_KIND_F64, 1,
+                           "parameters the last pool was scored with (before the last cycle's "
+                           "training), at the offsets of /params; NaN for tasks without a pool",
+                           NULL, NULL},
     [PF_DS_POOL_Z] = {"/pool/z", PF_KIND_F64, 2, "the last cycle's influence set Z", "x,t", NULL},
 };
 

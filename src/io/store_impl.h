@@ -42,6 +42,7 @@ typedef enum {
   PF_DS_POOL_POINTS,
   PF_DS_POOL_SCORES,
   PF_DS_POOL_Z,
+  PF_DS_POOL_PARAMS, /* parameters the last pool was scored with, same offsets as /params */
   PF_DS_COUNT
 } pf_store_ds;
 

@@ -130,11 +130,16 @@ int pf_store_write_drawn(pf_store *st, int task, int c, size_t n, const double *
   return PF_OK;
 }
 
-int pf_store_write_pool(pf_store *st, int task, const double *x, const double *t,
-                        const double *scores, const double *zx, const double *zt) {
+int pf_store_write_pool(pf_store *st, int task, const double *theta, const double *x,
+                        const double *t, const double *scores, const double *zx, const double *zt) {
   PF_CALL(pf_store_check_write(st, task));
   const uint64_t first = pf_idx(st, task, PF_IDX_POOL_OFFSET);
   const uint64_t n = pf_idx(st, task, PF_IDX_POOL_COUNT);
+  if (n > 0) {
+    PF_CHECK(theta != NULL, PF_ERR_ARG, "%s: task %d: theta is NULL", st->path, task);
+    hsize_t ps = pf_idx(st, task, PF_IDX_PARAM_OFFSET), pc = pf_idx(st, task, PF_IDX_PARAM_COUNT);
+    PF_CALL(pf_store_rw(st, PF_DS_POOL_PARAMS, 1, &ps, &pc, (void *)theta));
+  }
   PF_CALL(pf_store_write_xt(st, PF_DS_POOL_POINTS, first, (size_t)n, x, t));
   PF_CHECK(scores || n == 0, PF_ERR_ARG, "%s: task %d: scores is NULL", st->path, task);
   hsize_t start = first, count = n;
@@ -286,11 +291,15 @@ int pf_store_read_drawn(pf_store *st, int task, int c, double *x, double *t) {
   return PF_OK;
 }
 
-int pf_store_read_pool(pf_store *st, int task, double *x, double *t, double *scores, double *zx,
-                       double *zt) {
+int pf_store_read_pool(pf_store *st, int task, double *theta, double *x, double *t, double *scores,
+                       double *zx, double *zt) {
   PF_CALL(pf_store_check_task(st, task));
   const uint64_t first = pf_idx(st, task, PF_IDX_POOL_OFFSET);
   const uint64_t n = pf_idx(st, task, PF_IDX_POOL_COUNT);
+  if (n > 0 && theta) {
+    hsize_t ps = pf_idx(st, task, PF_IDX_PARAM_OFFSET), pc = pf_idx(st, task, PF_IDX_PARAM_COUNT);
+    PF_CALL(pf_store_rw(st, PF_DS_POOL_PARAMS, 0, &ps, &pc, theta));
+  }
   PF_CALL(pf_store_read_xt(st, PF_DS_POOL_POINTS, first, (size_t)n, x, t));
   PF_CHECK(scores || n == 0, PF_ERR_ARG, "scores is NULL");
   hsize_t start = first, count = n;

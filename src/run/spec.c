@@ -37,6 +37,7 @@ int pf_task_spec_from_config(const pf_config *cfg, pf_task_spec *s) {
   s->c = cfg->sample.c;
   s->holdout_points = (size_t)cfg->holdout.points;
   s->block = cfg->run.block;
+  s->store_pool = cfg->run.store_pool_scores;
   snprintf(s->influence_backend, sizeof s->influence_backend, "%s", cfg->influence.backend);
   s->influence.backend = s->influence_backend; /* re-pointed by the task loop after copies */
   s->influence.test_points = (size_t)cfg->influence.test_points;
@@ -77,5 +78,11 @@ int pf_store_task_from_config(const pf_config *cfg, const pf_task_spec *s, pf_ta
   d->nparams = P;
   d->final_points = pf_task_final_points(s);
   d->drawn_per_cycle = pf_task_drawn_per_cycle(s);
+  if (s->store_pool && s->method->resamples) {
+    d->pool_points = s->pool;
+    /* the influence set Z of the methods that use one */
+    if (!strcmp(s->method->name, "grad_dot") || !strcmp(s->method->name, "pinnfluence"))
+      d->z_points = s->influence.test_points;
+  }
   return PF_OK;
 }

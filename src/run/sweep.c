@@ -20,6 +20,8 @@ typedef struct {
   pf_store *st;
   int task;
   MPI_Comm group;
+  const pf_task_spec *spec;
+  size_t z_points;
 } hook_ctx;
 
 static int on_cycle(void *user, int c, const double row[PF_MET_NCOLS], size_t n, const double *x,
@@ -28,6 +30,23 @@ static int on_cycle(void *user, int c, const double row[PF_MET_NCOLS], size_t n,
   PF_CALL(pf_store_write_metrics(h->st, h->task, c, row));
   if (n) PF_CALL(pf_store_write_drawn(h->st, h->task, c, n, x, t));
   return PF_OK;
+}
+
+/* The last pool, its scores and (for grad_dot and pinnfluence) the influence set Z, regenerated
+ * from its stream, so anyone can recompute a score from the file. */
+static int on_pool(void *user, int cycle, const double *theta, const double *px, const double *pt,
+                   const double *scores) {
+  hook_ctx *h = user;
+  double *zx = NULL, *zt = NULL;
+  if (h->z_points) {
+    PF_CALL(PF_CALLOC(h->z_points, &zx));
+    PF_CALL(PF_CALLOC(h->z_points, &zt));
+    pf_influence_zset(h->spec->pde, h->spec->seed, cycle, 0, h->z_points, zx, zt);
+  }
+  int rc = pf_store_write_pool(h->st, h->task, theta, px, pt, scores, zx, zt);
+  PF_FREE(&zx);
+  PF_FREE(&zt);
+  return rc;
 }
 
 /* Relative cost of a task (for longest-first ordering): parameter-point products over the whole
@@ -67,8 +86,10 @@ static int by_cost_desc(const void *a, const void *b) {
 static int lead_task(const pf_ctx *ctx, pf_store *st, MPI_Comm group, int i,
                      const pf_task_spec *spec, int *failed, int *interrupted, double *l2) {
   PF_CALL(pf_store_set_status(st, i, PF_TASK_RUNNING, "", 0.0));
-  hook_ctx hc = {st, i, group};
-  pf_task_hooks hooks = {.user = &hc, .cycle_done = on_cycle, .score = NULL};
+  pf_store_task d;
+  PF_CALL(pf_store_read_task(st, i, &d));
+  hook_ctx hc = {st, i, group, spec, d.z_points};
+  pf_task_hooks hooks = {.user = &hc, .cycle_done = on_cycle, .score = NULL, .pool_done = on_pool};
   pf_task_result r;
   int rc = pf_task_run(ctx, spec, &hooks, &r);
   if (rc == PF_ERR_NUMERIC || rc == PF_ERR_LAPACK) {

@@ -191,6 +191,8 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
       PF_CALL(pf_points_destroy(&pool));
       PF_CALL(src);
     }
+    if (resamples && spec->store_pool && c == spec->cycles - 1 && hooks && hooks->pool_done)
+      PF_CALL(hooks->pool_done(hooks->user, c + 1, theta, px, pt, scores));
     if (resamples) {
       if (spec->top_k)
         PF_CALL(pf_sample_top_k(spec->pool, scores, spec->per_cycle, chosen));

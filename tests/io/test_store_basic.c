@@ -126,7 +126,7 @@ static void check_store(MPI_Comm comm, const char *path) {
       double *px = malloc(np * sizeof *px), *pt = malloc(np * sizeof *pt);
       double *sc = malloc(np * sizeof *sc), *zx = malloc(nz * sizeof *zx);
       double *zt = malloc(nz * sizeof *zt);
-      PF_TEST_OK(pf_store_read_pool(st, k, px, pt, sc, zx, zt));
+      PF_TEST_OK(pf_store_read_pool(st, k, NULL, px, pt, sc, zx, zt));
       ts_expect_values(px, k, TS_POOL_X, 0, np, "pool x");
       ts_expect_values(pt, k, TS_POOL_T, 0, np, "pool t");
       ts_expect_values(sc, k, TS_SCORES, 0, np, "scores");
@@ -138,7 +138,7 @@ static void check_store(MPI_Comm comm, const char *path) {
       free(zx);
       free(zt);
     } else {
-      PF_TEST_OK(pf_store_read_pool(st, k, NULL, NULL, NULL, NULL, NULL));
+      PF_TEST_OK(pf_store_read_pool(st, k, NULL, NULL, NULL, NULL, NULL, NULL));
     }
   }
   PF_TEST_OK(pf_store_close(&st));
@@ -204,8 +204,8 @@ static void compare_stores(MPI_Comm comm, const char *pa, const char *pb) {
       same_bytes(va, vb, 2 * da.drawn_per_cycle * sizeof *va, "drawn points", k);
     }
     size_t p = da.pool_points, z = da.z_points;
-    PF_TEST_OK(pf_store_read_pool(a, k, va, va + p, va + 2 * p, va + 3 * p, va + 3 * p + z));
-    PF_TEST_OK(pf_store_read_pool(b, k, vb, vb + p, vb + 2 * p, vb + 3 * p, vb + 3 * p + z));
+    PF_TEST_OK(pf_store_read_pool(a, k, NULL, va, va + p, va + 2 * p, va + 3 * p, va + 3 * p + z));
+    PF_TEST_OK(pf_store_read_pool(b, k, NULL, vb, vb + p, vb + 2 * p, vb + 3 * p, vb + 3 * p + z));
     same_bytes(va, vb, (3 * p + 2 * z) * sizeof *va, "pool", k);
     free(va);
     free(vb);

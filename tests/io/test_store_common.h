@@ -127,7 +127,7 @@ static inline int ts_write_task(pf_store *st, const pf_store_task *d, int task, 
   double *zt = ts_values(task, TS_Z_T, 0, d->z_points);
   int rc = pf_store_write_params(st, task, theta);
   if (!rc) rc = pf_store_write_final_points(st, task, d->final_points, fx, ft);
-  if (!rc) rc = pf_store_write_pool(st, task, px, pt, sc, zx, zt);
+  if (!rc) rc = pf_store_write_pool(st, task, theta, px, pt, sc, zx, zt);
   if (!rc) rc = pf_store_set_status(st, task, PF_TASK_DONE, NULL, 1.5 + task);
   free(theta);
   free(fx);
