@@ -6,6 +6,7 @@
  * other ranks of its group wait for scoring rounds. A task's numerical failure is recorded, not
  * fatal; a signal (pf_run_stop_requested) stops every rank at a safe point, the interrupted tasks
  * go back to pending, and the file is left resumable. */
+#include "pinnfluence/group.h"
 #include "pinnfluence/sweep.h"
 
 #include <math.h>
@@ -13,8 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Commands from a group leader to the other ranks of its group. */
-enum { CMD_END_TASK = 0, CMD_SCORE = 1, CMD_QUIT = 2 };
+/* Commands from a group leader to the other ranks of its group: serve the scoring rounds of task
+ * i (CMD_TASK, i), or leave the sweep (CMD_QUIT). */
+enum { CMD_TASK = 1, CMD_QUIT = 2 };
 
 typedef struct {
   pf_store *st;
@@ -22,7 +24,15 @@ typedef struct {
   MPI_Comm group;
   const pf_task_spec *spec;
   size_t z_points;
+  pf_group_scorer *gs; /* group-parallel scoring (groups of more than one rank) */
 } hook_ctx;
+
+/* A resampling round scored by the whole group. */
+static int group_hook(void *user, int cycle, const double *theta, double *px, double *pt,
+                      double *scores) {
+  hook_ctx *h = user;
+  return pf_group_score(h->gs, cycle, theta, px, pt, scores, NULL);
+}
 
 static int on_cycle(void *user, int c, const double row[PF_MET_NCOLS], size_t n, const double *x,
                     const double *t) {
@@ -82,16 +92,31 @@ static int by_cost_desc(const void *a, const void *b) {
   return (p->task > q->task) - (p->task < q->task);
 }
 
-/* Run one task as the group leader and record it. */
-static int lead_task(const pf_ctx *ctx, pf_store *st, MPI_Comm group, int i,
+static int send_cmd(MPI_Comm group, int cmd, int arg) {
+  int c[2] = {cmd, arg};
+  PF_CALL_MPI(MPI_Bcast(c, 2, MPI_INT, 0, group));
+  return PF_OK;
+}
+
+/* Run one task as the group leader and record it; in a group of G > 1 ranks the others score
+ * the resampling rounds with it. */
+static int lead_task(const pf_ctx *ctx, pf_store *st, MPI_Comm group, int G, int i,
                      const pf_task_spec *spec, int *failed, int *interrupted, double *l2) {
   PF_CALL(pf_store_set_status(st, i, PF_TASK_RUNNING, "", 0.0));
   pf_store_task d;
   PF_CALL(pf_store_read_task(st, i, &d));
-  hook_ctx hc = {st, i, group, spec, d.z_points};
+  hook_ctx hc = {st, i, group, spec, d.z_points, NULL};
   pf_task_hooks hooks = {.user = &hc, .cycle_done = on_cycle, .score = NULL, .pool_done = on_pool};
+  if (G > 1 && spec->method->resamples) {
+    PF_CALL(send_cmd(group, CMD_TASK, i));
+    PF_CALL(pf_group_scorer_create(group, spec, &hc.gs)); /* fails on every rank alike */
+    hooks.score = group_hook;
+  }
   pf_task_result r;
   int rc = pf_task_run(ctx, spec, &hooks, &r);
+  /* always: the serving ranks wait for it */
+  int drc = hc.gs ? pf_group_scorer_destroy(&hc.gs) : PF_OK;
+  if (!rc) rc = drc;
   if (rc == PF_ERR_NUMERIC || rc == PF_ERR_LAPACK) {
     r.failed = 1;
     snprintf(r.reason, sizeof r.reason, "%s (see the log)", pf_error_string(rc));
@@ -115,20 +140,20 @@ static int lead_task(const pf_ctx *ctx, pf_store *st, MPI_Comm group, int i,
   return PF_OK;
 }
 
-/* The other ranks of a group: wait for the leader's commands until it quits. */
-static int follow(MPI_Comm group) {
+/* The other ranks of a group: serve the scoring rounds of the leader's tasks until it quits. A
+ * scorer that cannot be created fails on every rank alike (the leader records the error). */
+static int follow(MPI_Comm group, const pf_task_spec *spec) {
   for (;;) {
     int cmd[2];
     PF_CALL_MPI(MPI_Bcast(cmd, 2, MPI_INT, 0, group));
     if (cmd[0] == CMD_QUIT) return PF_OK;
-    /* CMD_END_TASK: nothing to do; CMD_SCORE: group-parallel scoring (not yet distributed) */
+    pf_group_scorer *gs = NULL;
+    if (pf_group_scorer_create(group, &spec[cmd[1]], &gs) == PF_OK) {
+      int rc = pf_group_serve(gs);
+      PF_CALL(pf_group_scorer_destroy(&gs));
+      PF_CALL(rc);
+    }
   }
-}
-
-static int send_cmd(MPI_Comm group, int cmd, int arg) {
-  int c[2] = {cmd, arg};
-  PF_CALL_MPI(MPI_Bcast(c, 2, MPI_INT, 0, group));
-  return PF_OK;
 }
 
 /* Resolve every task: specs, store descriptions, labels, fault injection. */
@@ -247,7 +272,7 @@ int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_op
   const double t0 = pf_wtime();
   int rc = PF_OK, my_failed = 0, my_interrupted = 0;
   if (grank != 0) {
-    rc = follow(group);
+    rc = follow(group, spec);
   } else {
     while (!rc && !pf_run_stop_requested()) {
       const int64_t one = 1;
@@ -259,8 +284,7 @@ int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_op
       const int i = order[k].task;
       int failed = 0, interrupted = 0;
       double l2 = NAN;
-      rc = lead_task(ctx, st, group, i, &spec[i], &failed, &interrupted, &l2);
-      if (!rc && G > 1) rc = send_cmd(group, CMD_END_TASK, i);
+      rc = lead_task(ctx, st, group, G, i, &spec[i], &failed, &interrupted, &l2);
       if (rc || interrupted) {
         my_interrupted += interrupted;
         break;
