@@ -8,7 +8,7 @@
  *
  * Layout (ntasks = T; all strings are fixed-width, NUL-padded char arrays stored as 8-bit
  * integers, which `h5dump -r` prints as text; attributes name the columns and units):
- *   /                      attributes: format = "pinnfluence-results", format_version = 1,
+ *   /                      attributes: format = "pinnfluence-results", format_version = 2,
  *                          program_version, git_commit, compiler, build_type, blas_config,
  *                          blas_core, mpi_version, hdf5_version, hosts, ranks, created (UTC ISO
  *                          8601), command_line

@@ -76,7 +76,7 @@ typedef struct {
 extern const pf_store_dsinfo pf_store_datasets[PF_DS_COUNT];
 
 #define PF_STORE_FORMAT         "pinnfluence-results"
-#define PF_STORE_FORMAT_VERSION 1
+#define PF_STORE_FORMAT_VERSION 2 /* 2: /timing split from /metrics, /pool/params */
 #define PF_STORE_NAMES          3 /* pde, method, mode */
 
 struct pf_store {
