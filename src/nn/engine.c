@@ -111,6 +111,17 @@ static void block_residual(pf_engine *e, const double *theta, const pf_points *p
                   want_dr ? e->dr : NULL, want_d2r ? e->d2r : NULL);
 }
 
+/* Bias gradients of a layer: the sums over the block's points of the value channel of its
+ * output adjoint G (rows, ld), in point order. */
+static void bias_sums(int rows, int nb, int ld, const double *G, double *out) {
+  for (int j = 0; j < rows; j++) {
+    const double *g = G + (size_t)j * ld;
+    double s = 0.0;
+    for (int p = 0; p < nb; p++) s += g[p];
+    out[j] = s;
+  }
+}
+
 /* Reverse pass of a block from the output adjoint in G0 (1, nc*nb). Writes the parameter
  * gradient of the block into gout (nparams), overwriting it. */
 static void block_backward(pf_engine *e, const double *theta, int nb, double *gout) {
@@ -122,12 +133,7 @@ static void block_backward(pf_engine *e, const double *theta, int nb, double *go
     /* dW_l = Zbar A_l^T over all channels and points: one GEMM with K = nc*nb. */
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nout, nin, ld, 1.0, G, ld, e->A[l], ld,
                 0.0, gout + net->w_off[l], nin);
-    for (int j = 0; j < nout; j++) {
-      const double *g = G + (size_t)j * ld;
-      double s = 0.0;
-      for (int p = 0; p < nb; p++) s += g[p];
-      gout[net->b_off[l] + j] = s;
-    }
+    bias_sums(nout, nb, ld, G, gout + net->b_off[l]);
     if (l == 0) break;
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nin, ld, nout, 1.0, theta + net->w_off[l],
                 nin, G, ld, 0.0, Gn, ld);
@@ -214,12 +220,7 @@ static void block_backward_tangent(pf_engine *e, const double *theta, const doub
     if (l > 0)
       cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nout, nin, ld, 1.0, G, ld, e->Ad[l], ld,
                   1.0, hout + net->w_off[l], nin);
-    for (int j = 0; j < nout; j++) {
-      const double *g = Gd + (size_t)j * ld;
-      double s = 0.0;
-      for (int p = 0; p < nb; p++) s += g[p];
-      hout[net->b_off[l] + j] = s;
-    }
+    bias_sums(nout, nb, ld, Gd, hout + net->b_off[l]);
     if (l == 0) break;
     /* abar = W^T Zbar;  abar' = W^T Zbar' + V^T Zbar */
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nin, ld, nout, 1.0, theta + net->w_off[l],
