@@ -1,0 +1,101 @@
+"""Command line: python3 -m pinnfluence_analysis {table,stats,plots} FILE.h5 [options].
+
+  table  FILE [--metric l2_relative_error|test_loss] [--format markdown|latex]
+  stats  FILE [--metric ...] [--reference METHOD | --all-pairs]
+  plots  FILE [--out DIR] [--seed S] [--task ID]... [--predict-with EXE]
+
+Tasks that are not done (pending, running, failed) are left out, with a note.
+"""
+
+import argparse
+import subprocess
+import sys
+
+import numpy as np
+
+from . import stats, table
+from .store import Store, StoreFormatError, exclusion_note
+
+METRICS = ("l2_relative_error", "test_loss")
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="pinnfluence-analysis",
+                                description="Tables, statistics and figures of a pinnfluence "
+                                            "results file.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("table", help="the paper-style table (mean ± std over seeds)")
+    _common(t)
+    t.add_argument("--format", choices=("markdown", "latex"), default="markdown")
+
+    s = sub.add_parser("stats", help="paired tests between methods across seeds")
+    _common(s)
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--reference", metavar="METHOD", default=None,
+                   help="compare every method with this one (default: pinnfluence, or the first "
+                        "method present in paper order)")
+    g.add_argument("--all-pairs", action="store_true", help="compare every pair of methods")
+
+    f = sub.add_parser("plots", help="figures as PNG and PDF")
+    f.add_argument("file", help="results file (.h5)")
+    f.add_argument("--out", default="figures", help="output directory (default: figures)")
+    f.add_argument("--seed", type=int, default=None,
+                   help="seed of the point, pool and solution figures (default: the smallest)")
+    f.add_argument("--task", type=int, action="append", metavar="ID",
+                   help="task (0-based) of a solution figure; repeatable (default: one per "
+                        "problem and mode, first method in paper order)")
+    f.add_argument("--predict-with", metavar="EXE", default=None,
+                   help="predict with `EXE predict FILE --task ID` (the C program) instead of "
+                        "the numpy forward pass")
+    return p
+
+
+def _common(p):
+    p.add_argument("file", help="results file (.h5)")
+    p.add_argument("--metric", choices=METRICS, default="l2_relative_error",
+                   help="final metric to compare (default: l2_relative_error)")
+
+
+def run_table(store, args):
+    tables = table.build_tables(store.tasks, args.metric)
+    fmt = table.latex if args.format == "latex" else table.markdown
+    return fmt(tables, args.metric, [exclusion_note(store)])
+
+
+def run_stats(store, args):
+    reference, note = stats.choose_reference(store.tasks, args.reference)
+    comps = stats.comparisons(store.tasks, args.metric, reference, args.all_pairs)
+    return stats.markdown(comps, args.metric, [exclusion_note(store),
+                                               "" if args.all_pairs else note])
+
+
+def program_predictor(exe, path):
+    """A predictor(task, x, t) -> u that runs `exe predict path --task ID`."""
+    def predict(task, x, t):
+        text = "".join(f"{a!r} {b!r}\n" for a, b in zip(np.ravel(x), np.ravel(t)))
+        out = subprocess.run([exe, "predict", path, "--task", str(task.index)], input=text,
+                             capture_output=True, text=True, check=True).stdout
+        return np.loadtxt(out.splitlines(), ndmin=2)[:, 2]
+    return predict
+
+
+def run_plots(store, args):
+    from . import plots  # matplotlib only when figures are wanted
+    predictor = program_predictor(args.predict_with, store.path) if args.predict_with else None
+    paths, notes = plots.plot_all(store.done(), args.out, args.seed, args.task, predictor)
+    lines = [f"wrote {p}" for p in paths]
+    lines += [f"note: {n}" for n in [exclusion_note(store)] + notes if n]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    try:
+        with Store(args.file) as store:
+            run = {"table": run_table, "stats": run_stats, "plots": run_plots}[args.command]
+            sys.stdout.write(run(store, args))
+    except (OSError, StoreFormatError, ValueError, subprocess.CalledProcessError) as e:
+        print(f"pinnfluence-analysis: {e}", file=sys.stderr)
+        return 2
+    return 0

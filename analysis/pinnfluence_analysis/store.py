@@ -1,0 +1,246 @@
+"""Reader for pinnfluence results files (one HDF5 file per sweep).
+
+Only the documented layout is used (README "The results file" and the layout comment of
+include/pinnfluence/store.h): per-task descriptions under /tasks, per-cycle rows in /metrics
+and /timing, and flat datasets (/params, /points/final, /points/drawn, /pool/...) addressed by
+the per-task offset and count columns.
+
+Strings are fixed-width NUL-padded 8-bit arrays; unwritten numbers read as NaN (the file can be
+read while a sweep is still running). Large per-task arrays (parameters, points, pools) are read
+lazily, when a Task attribute is first used.
+
+    with Store("results.h5") as store:
+        for task in store.done():
+            print(task.pde, task.method, task.seed, task.final("l2_relative_error"))
+"""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import h5py
+import numpy as np
+
+FORMAT_NAME = "pinnfluence-results"
+FORMAT_VERSION = 1
+
+STATUS_NAMES = {0: "pending", 1: "running", 2: "done", 3: "failed"}
+DONE = 2
+
+METRIC_COLUMNS = ("cycle", "iteration", "l2_relative_error", "test_loss", "train_loss",
+                  "train_size")
+TIMING_COLUMNS = ("seconds_score", "seconds_train")
+
+
+def decode(a):
+    """Text of a fixed-width NUL-padded 8-bit array (or of an HDF5 string attribute)."""
+    if isinstance(a, bytes):
+        return a.rstrip(b"\0").decode()
+    if isinstance(a, str):
+        return a
+    return bytes(np.asarray(a).astype(np.uint8)).rstrip(b"\0").decode()
+
+
+def status_name(code):
+    """'pending', 'running', 'done', 'failed' (or 'unknown N')."""
+    return STATUS_NAMES.get(int(code), f"unknown {int(code)}")
+
+
+@dataclass
+class Task:
+    """One task of a sweep: its description, per-cycle results and (lazily) its arrays."""
+
+    index: int
+    pde: str
+    method: str
+    mode: str
+    seed: int
+    status: int
+    reason: str
+    cycles: int
+    layers: tuple
+    config: str
+    hash: int
+    metrics: np.ndarray = field(repr=False)  # (cycles, 6), columns METRIC_COLUMNS
+    timing: np.ndarray = field(repr=False)   # (cycles, 2), columns TIMING_COLUMNS
+    seconds: float = float("nan")
+    _store: "Store" = field(default=None, repr=False, compare=False)
+    _slices: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def done(self):
+        return self.status == DONE
+
+    @property
+    def status_name(self):
+        return status_name(self.status)
+
+    def metric(self, name):
+        """The column `name` of /metrics for this task's cycles, shape (cycles,)."""
+        return self.metrics[:, METRIC_COLUMNS.index(name)]
+
+    def final(self, name="l2_relative_error"):
+        """The value of metric `name` after the last cycle (NaN if not written)."""
+        return float(self.metric(name)[-1]) if self.cycles > 0 else float("nan")
+
+    @cached_property
+    def params(self):
+        """Final parameters: per layer W (n_out, n_in) row-major, then b (n_out)."""
+        off, n = self._slices["param"]
+        return self._store.read_rows("/params", off, n)
+
+    @cached_property
+    def final_points(self):
+        """(n, 2) x, t of the training set after the last cycle."""
+        off, n = self._slices["final"]
+        return self._store.read_rows("/points/final", off, n)
+
+    @cached_property
+    def drawn_points(self):
+        """(cycles, m, 2) the points drawn in each cycle (m = 0 for static)."""
+        off, m = self._slices["drawn"]
+        rows = self._store.read_rows("/points/drawn", off, self.cycles * m)
+        return rows.reshape(self.cycles, m, 2)
+
+    @cached_property
+    def pool(self):
+        """(points (n, 2), scores (n,)) of the last cycle's pool, or None if not stored
+        (run.store_pool_scores)."""
+        off, n = self._slices["pool"]
+        if n == 0:
+            return None
+        return (self._store.read_rows("/pool/points", off, n),
+                self._store.read_rows("/pool/scores", off, n))
+
+    @cached_property
+    def pool_params(self):
+        """The parameters the last pool was scored with, or None if the pool was not stored."""
+        if self._slices["pool"][1] == 0 or not self._store.has("/pool/params"):
+            return None
+        off, n = self._slices["param"]
+        return self._store.read_rows("/pool/params", off, n)
+
+    @cached_property
+    def z_points(self):
+        """(n, 2) the last cycle's influence set Z, or None if not stored."""
+        off, n = self._slices["z"]
+        if n == 0:
+            return None
+        return self._store.read_rows("/pool/z", off, n)
+
+    def label(self):
+        """A short human-readable name, e.g. 'burgers / rar / add / seed 2'."""
+        return f"{self.pde} / {self.method} / {self.mode} / seed {self.seed}"
+
+
+class StoreFormatError(Exception):
+    """The file is not a pinnfluence results file of a supported version."""
+
+
+class Store:
+    """An open results file; `tasks` lists every task (whatever its status)."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        self._file = h5py.File(self.path, "r")
+        try:
+            self._check_format()
+            self.attrs = {k: _attr_value(v) for k, v in self._file.attrs.items()}
+            self.sweep_config = decode(self._file["/sweep/config"][()])
+            self.tasks = self._read_tasks()
+        except Exception:
+            self._file.close()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self._file.close()
+
+    def _check_format(self):
+        fmt = decode(self._file.attrs.get("format", b""))
+        if fmt != FORMAT_NAME:
+            raise StoreFormatError(f"{self.path}: not a pinnfluence results file "
+                                   f"(format attribute {fmt!r})")
+        version = int(self._file.attrs.get("format_version", -1))
+        if version != FORMAT_VERSION:
+            raise StoreFormatError(f"{self.path}: format_version {version}, this reader "
+                                   f"supports {FORMAT_VERSION}")
+
+    def _read_tasks(self):
+        f = self._file
+        t = {name: f["/tasks/" + name][()] for name in f["/tasks"].keys()}
+        metrics = f["/metrics"][()]
+        timing = f["/timing/cycles"][()]
+        seconds = f["/timing/task_seconds"][()]
+        tasks = []
+        for i in range(len(t["status"])):
+            cycles = int(t["cycles"][i])
+            layers = tuple(int(v) for v in t["layers"][i] if v > 0)
+            tasks.append(Task(
+                index=i, pde=decode(t["pde"][i]), method=decode(t["method"][i]),
+                mode=decode(t["mode"][i]), seed=int(t["seed"][i]), status=int(t["status"][i]),
+                reason=decode(t["reason"][i]), cycles=cycles, layers=layers,
+                config=decode(t["config"][i]), hash=int(t["hash"][i]),
+                metrics=metrics[i, :cycles], timing=timing[i, :cycles],
+                seconds=float(seconds[i]), _store=self,
+                _slices=_task_slices(t, i)))
+        return tasks
+
+    def has(self, path):
+        """Whether the file holds a non-empty dataset at path."""
+        return path in self._file and self._file[path].size > 0
+
+    def read_rows(self, path, offset, count):
+        """Rows offset..offset+count-1 of a flat dataset (a copy)."""
+        return self._file[path][int(offset):int(offset) + int(count)]
+
+    def done(self):
+        """The tasks with status done, in file order."""
+        return [task for task in self.tasks if task.done]
+
+    def not_done(self):
+        """The tasks that are pending, running or failed."""
+        return [task for task in self.tasks if not task.done]
+
+    def task(self, index):
+        return self.tasks[index]
+
+
+def _task_slices(t, i):
+    """Offset and count of task i in each flat dataset."""
+    def pair(offset, count):
+        return int(t[offset][i]), int(t[count][i])
+    return {
+        "param": pair("param_offset", "param_count"),
+        "final": pair("final_offset", "final_count"),
+        "drawn": pair("drawn_offset", "drawn_per_cycle"),
+        "pool": pair("pool_offset", "pool_count"),
+        "z": pair("z_offset", "z_count"),
+    }
+
+
+def _attr_value(v):
+    """A root attribute as Python text or number."""
+    if isinstance(v, bytes):
+        return decode(v)
+    if isinstance(v, np.ndarray) and v.ndim == 1 and v.dtype.itemsize == 1:
+        return decode(v)
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def exclusion_note(store):
+    """One line naming how many tasks are not done (and why), or '' if all are done."""
+    rest = store.not_done()
+    if not rest:
+        return ""
+    counts = {}
+    for task in rest:
+        counts[task.status_name] = counts.get(task.status_name, 0) + 1
+    parts = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+    return (f"{len(rest)} of {len(store.tasks)} tasks are not done ({parts}) and are excluded")
