@@ -150,7 +150,10 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
   pf_adam_params ap = pf_adam_params_default();
   ap.lr = spec->adam_lr;
   pf_lbfgs_params lp = pf_lbfgs_params_default();
-  lp.max_iter = spec->lbfgs_step;
+  /* a step never exceeds the cycle's budget (DeepXDE: iter_per_step = min(step, maxiter)) */
+  lp.max_iter = spec->lbfgs_iters > 0 && spec->lbfgs_iters < spec->lbfgs_step
+                    ? (int)spec->lbfgs_iters
+                    : spec->lbfgs_step;
   lp.max_eval = spec->lbfgs_max_eval;
   lp.history = spec->lbfgs_history;
   lp.total_iters = spec->lbfgs_iters;
