@@ -21,7 +21,7 @@ import h5py
 import numpy as np
 
 FORMAT_NAME = "pinnfluence-results"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: /timing split from /metrics, /pool/params
 
 STATUS_NAMES = {0: "pending", 1: "running", 2: "done", 3: "failed"}
 DONE = 2
