@@ -270,7 +270,7 @@ int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_op
   PF_CALL_MPI(MPI_Barrier(ctx->comm));
 
   const double t0 = pf_wtime();
-  int rc = PF_OK, my_failed = 0, my_interrupted = 0;
+  int rc = PF_OK, my_interrupted = 0;
   if (grank != 0) {
     rc = follow(group, spec);
   } else {
@@ -289,7 +289,6 @@ int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_op
         my_interrupted += interrupted;
         break;
       }
-      my_failed += failed;
       /* global progress: finished and failed counts, finished cost for the ETA */
       int64_t add[2] = {1, failed}, got[2];
       int64_t costu = (int64_t)(order[k].cost / total_cost * 1099511627776.0), gotc;
@@ -334,7 +333,6 @@ int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_op
   PF_FREE(&desc);
   PF_FREE(&labels);
   PF_FREE(&order);
-  (void)my_failed;
   if (any_rc) PF_RAISE(any_rc, "the sweep stopped: a task hit an error that could not be recorded");
   if (any_stop)
     pf_log(ctx, PF_LOG_WARN, 0,
