@@ -318,14 +318,18 @@ int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_op
   PF_CALL_MPI(MPI_Win_free(&win));
   PF_CALL_MPI(MPI_Comm_free(&group));
   /* failed tasks, counting those recorded before a resume */
-  int recorded_failed = 0;
+  int counts[2] = {0, 0}; /* failed, unfinished */
   if (ctx->rank == 0)
     for (int i = 0; i < T; i++) {
       pf_task_status s;
-      if (!pf_store_read_status(st, i, &s, NULL, 0) && s == PF_TASK_FAILED) recorded_failed++;
+      if (pf_store_read_status(st, i, &s, NULL, 0)) continue;
+      counts[0] += s == PF_TASK_FAILED;
+      counts[1] += s == PF_TASK_PENDING || s == PF_TASK_RUNNING;
     }
-  PF_CALL_MPI(MPI_Bcast(&recorded_failed, 1, MPI_INT, 0, ctx->comm));
-  *nfailed = recorded_failed;
+  PF_CALL_MPI(MPI_Bcast(counts, 2, MPI_INT, 0, ctx->comm));
+  *nfailed = counts[0];
+  /* a signal that came after the last task finished interrupted nothing */
+  any_stop = any_stop && counts[1] > 0;
   *ninterrupted = any_stop;
   PF_CALL(pf_store_close(&st));
   PF_FREE(&spec);
