@@ -16,13 +16,32 @@
 #include <string.h>
 
 static void usage(FILE *f) {
-  fprintf(f, "usage:\n"
-             "  pinnfluence bench [--json] [--points N] [--reps N] [--block B] [--pde NAME]\n"
-             "      time loss+gradient and one Hessian-vector product on one core for the paper's\n"
-             "      network shapes, beside the machine's dgemm rate at the same GEMM shapes\n"
-             "  pinnfluence --version | --help\n"
-             "exit codes: 0 success, 1 some tasks failed, 2 bad usage or configuration,\n"
-             "            3 environment or I/O failure\n");
+  fprintf(f,
+          "usage:\n"
+          "  pinnfluence run CONFIG [-o results.h5] [--set key=value]... [--overwrite | --resume]\n"
+          "      run every task of the configuration (a sweep when keys are lists) into one\n"
+          "      results file (default: CONFIG's name with .h5); under mpirun the ranks share\n"
+          "      the tasks in groups of run.ranks_per_task; --resume completes an interrupted\n"
+          "      sweep; SIGTERM/SIGUSR1/SIGINT stop at a safe point and leave it resumable\n"
+          "  pinnfluence run --help-config\n"
+          "      every configuration key with its default and allowed values\n"
+          "  pinnfluence status results.h5\n"
+          "      tasks done, running, failed and pending, per method; reasons of failures\n"
+          "  pinnfluence report results.h5 [--format markdown|latex|csv]\n"
+          "      final L2 relative error and test loss, mean +- std over seeds, per problem,\n"
+          "      method and mode\n"
+          "  pinnfluence predict results.h5 [--task ID] < points > predictions\n"
+          "      read 'x t' per line, write 'x t u residual' per line from the stored network\n"
+          "      of task ID (0-based; optional when the file holds one task)\n"
+          "  pinnfluence bench [--json] [--points N] [--reps N] [--block B] [--pde NAME]\n"
+          "      time loss+gradient and one Hessian-vector product on one core for the paper's\n"
+          "      network shapes, beside the machine's dgemm rate at the same GEMM shapes\n"
+          "  pinnfluence bench --round [--pde NAME] [--json]\n"
+          "      time one resampling round (Z = 1000, pool = 10,000) per problem, method and\n"
+          "      inverse-Hessian backend, split into phases\n"
+          "  pinnfluence --version | --help\n"
+          "exit codes: 0 success, 1 some tasks failed, 2 bad usage or configuration,\n"
+          "            3 environment or I/O failure, 4 interrupted by a signal (resumable)\n");
 }
 
 /* Parse a positive integer option value; 0 on success. */

@@ -20,6 +20,9 @@ expect() { # expect CODE PATTERN -- command...
 }
 cd "$tmp"
 expect 0 "usage" -- "$exe" --help
+for cmd in "pinnfluence run CONFIG" "run --help-config" "pinnfluence status" "pinnfluence report" "pinnfluence predict" "bench --round" "4 interrupted"; do
+  expect 0 "$cmd" -- "$exe" --help
+done
 expect 0 "pinnfluence" -- "$exe" --version
 expect 2 "usage" -- "$exe"
 expect 2 "unknown command" -- "$exe" frobnicate
