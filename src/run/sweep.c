@@ -101,11 +101,10 @@ static int send_cmd(MPI_Comm group, int cmd, int arg) {
 /* Run one task as the group leader and record it; in a group of G > 1 ranks the others score
  * the resampling rounds with it. */
 static int lead_task(const pf_ctx *ctx, pf_store *st, MPI_Comm group, int G, int i,
-                     const pf_task_spec *spec, int *failed, int *interrupted, double *l2) {
+                     const pf_task_spec *spec, const pf_store_task *desc, int *failed,
+                     int *interrupted, double *l2) {
   PF_CALL(pf_store_set_status(st, i, PF_TASK_RUNNING, "", 0.0));
-  pf_store_task d;
-  PF_CALL(pf_store_read_task(st, i, &d));
-  hook_ctx hc = {st, i, group, spec, d.z_points, NULL};
+  hook_ctx hc = {st, i, group, spec, desc->z_points, NULL};
   pf_task_hooks hooks = {.user = &hc, .cycle_done = on_cycle, .score = NULL, .pool_done = on_pool};
   if (G > 1 && spec->method->resamples) {
     PF_CALL(send_cmd(group, CMD_TASK, i));
@@ -284,7 +283,7 @@ int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_op
       const int i = order[k].task;
       int failed = 0, interrupted = 0;
       double l2 = NAN;
-      rc = lead_task(ctx, st, group, G, i, &spec[i], &failed, &interrupted, &l2);
+      rc = lead_task(ctx, st, group, G, i, &spec[i], &desc[i], &failed, &interrupted, &l2);
       if (rc || interrupted) {
         my_interrupted += interrupted;
         break;
