@@ -41,6 +41,9 @@ int pf_error(int code, const char *file, int line, const char *func, const char 
     __attribute__((format(printf, 5, 6)));
 /* Append a traceback line for a propagated error and return code. */
 int pf_trace(int code, const char *file, int line, const char *func);
+/* The message of the latest pf_error ("" after pf_error_clear): what a failed task records. */
+const char *pf_error_last(void);
+void pf_error_clear(void);
 /* When nonzero, pf_error/pf_trace print nothing (tests that provoke errors on purpose). */
 void pf_error_set_quiet(int quiet);
 

@@ -39,9 +39,10 @@ typedef struct {
   int block;                     /* engine block size */
   pf_influence_params influence; /* grad_dot / pinnfluence (backend points at influence_backend) */
   char influence_backend[32];
-  const char *label;   /* prefix of progress lines, e.g. "burgers/rar/add seed 1" */
-  int fault_nan_cycle; /* testing: from this cycle (1-based) on the loss is NaN; 0: off */
-  int store_pool;      /* hand the last cycle's pool and scores to hooks->pool_done */
+  const char *label;      /* prefix of progress lines, e.g. "burgers/rar/add seed 1" */
+  int fault_nan_cycle;    /* testing: from this cycle (1-based) on the loss is NaN; 0: off */
+  struct pf_fault *fault; /* testing: a signal at a chosen cycle and iteration; NULL: off */
+  int store_pool;         /* hand the last cycle's pool and scores to hooks->pool_done */
 } pf_task_spec;
 
 /* Columns of a metrics row (also the columns of /metrics in the store). */
@@ -93,11 +94,43 @@ void pf_run_install_signal_handlers(void);
 int pf_run_stop_requested(void);
 void pf_run_request_stop(void);
 
+/* Fault injection, for tests only, from the environment (read by pf_sweep_run):
+ *   PF_FAULT_NAN_TASK=i           task i (0-based) diverges: its loss is NaN from cycle 1 on
+ *   PF_FAULT_SIGNAL=i:c:k:ACTION  when task i reaches iteration k (1-based, counted within the
+ *                                 cycle: Adam's iterations, then L-BFGS's) of cycle c (1-based),
+ *                                 the rank running it does ACTION, once:
+ *       SIG         raise SIG (TERM, USR1, INT or KILL) in this rank (KILL: dies as if killed)
+ *       SIG@parent  send SIG to the parent process (mpiexec, which forwards USR1 to every rank)
+ *       SIG@ranks   send SIG to every rank of the run (pids gathered at the start; one host)
+ *       wait        send nothing: wait for a signal from outside (a test's scancel, kill)
+ *                   and then the rank waits until the stop request has reached it, so the
+ *                   signal always lands mid-task, whatever the machine's speed
+ *   PF_FAULT_MARK=path            the fault creates this file when it fires (a test waiting to
+ *                                 signal from outside watches for it) and does not fire when it
+ *                                 exists already (a resumed or requeued run passes the point) */
+typedef enum {
+  PF_FAULT_TARGET_SELF,
+  PF_FAULT_TARGET_PARENT,
+  PF_FAULT_TARGET_RANKS
+} pf_fault_target;
+typedef struct pf_fault pf_fault;
+/* Collective on ctx->comm (gathers pids for @ranks). *fault = NULL when no variable is set; a
+ * malformed value is PF_ERR_CONFIG with a message naming the variable. */
+int pf_fault_create(const pf_ctx *ctx, pf_fault **fault);
+void pf_fault_destroy(pf_fault **fault);
+/* Whether task (0-based) is the one PF_FAULT_NAN_TASK / PF_FAULT_SIGNAL names (0 for NULL). */
+int pf_fault_nan_task(const pf_fault *fault, int task);
+int pf_fault_signal_task(const pf_fault *fault, int task);
+/* Called by the task at every optimiser iteration: fires the signal fault once at its point. */
+void pf_fault_check(pf_fault *fault, const char *label, int cycle, long iteration_in_cycle);
+
 /* Training-set size after the last cycle and points drawn per cycle, from the spec alone. */
 size_t pf_task_final_points(const pf_task_spec *spec);
 size_t pf_task_drawn_per_cycle(const pf_task_spec *spec);
 
-/* Run the task on the calling rank (local: no communication). Progress goes to the log of ctx. */
+/* Run the task on the calling rank (local: no communication). Progress goes to the log of ctx.
+ * Whatever it returns, everything the task allocated is freed except what res holds (on an error
+ * res->theta holds the last parameters if it got that far): call pf_task_result_free always. */
 int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks *hooks,
                 pf_task_result *res);
 void pf_task_result_free(pf_task_result *res);

@@ -3,8 +3,11 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static int pf_quiet_errors = 0;
+/* The message of the latest pf_error (also when quiet), for a failed task's stored reason. */
+static char pf_last_message[1024];
 
 void pf_error_set_quiet(int quiet) {
   pf_quiet_errors = quiet;
@@ -32,13 +35,22 @@ static int world_rank(void) {
   return rank;
 }
 
+const char *pf_error_last(void) {
+  return pf_last_message;
+}
+
+void pf_error_clear(void) {
+  pf_last_message[0] = '\0';
+}
+
 int pf_error(int code, const char *file, int line, const char *func, const char *fmt, ...) {
-  if (pf_quiet_errors) return code;
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  memcpy(pf_last_message, msg, sizeof msg);
+  if (pf_quiet_errors) return code;
   fprintf(stderr, "[pf %d] error: %s (%s)\n[pf %d]   at %s() %s:%d\n", world_rank(), msg,
           pf_error_string(code), world_rank(), func, file, line);
   return code;

@@ -98,6 +98,13 @@ static int send_cmd(MPI_Comm group, int cmd, int arg) {
   return PF_OK;
 }
 
+/* Errors of a task that are recorded as its failure (the sweep goes on): numerical breakdown,
+ * LAPACK failures, and memory the machine could not give. Anything else (I/O, MPI, a bug) stops
+ * the sweep. */
+static int recordable(int rc) {
+  return rc == PF_ERR_NUMERIC || rc == PF_ERR_LAPACK || rc == PF_ERR_MEM;
+}
+
 /* Run one task as the group leader and record it; in a group of G > 1 ranks the others score
  * the resampling rounds with it. */
 static int lead_task(const pf_ctx *ctx, pf_store *st, MPI_Comm group, int G, int i,
@@ -112,17 +119,20 @@ static int lead_task(const pf_ctx *ctx, pf_store *st, MPI_Comm group, int G, int
     hooks.score = group_hook;
   }
   pf_task_result r;
+  pf_error_clear();
   int rc = pf_task_run(ctx, spec, &hooks, &r);
   /* always: the serving ranks wait for it */
   int drc = hc.gs ? pf_group_scorer_destroy(&hc.gs) : PF_OK;
   if (!rc) rc = drc;
-  if (rc == PF_ERR_NUMERIC || rc == PF_ERR_LAPACK) {
+  if (recordable(rc)) {
+    /* the specific message ("Krylov basis is empty"), not only the error class */
     r.failed = 1;
-    snprintf(r.reason, sizeof r.reason, "%s (see the log)", pf_error_string(rc));
+    snprintf(r.reason, sizeof r.reason, "%s: %s", pf_error_string(rc),
+             pf_error_last()[0] ? pf_error_last() : "see the log");
     rc = PF_OK;
   }
   if (!rc && r.interrupted) {
-    PF_CALL(pf_store_set_status(st, i, PF_TASK_PENDING, "interrupted; resume to rerun", 0.0));
+    rc = pf_store_set_status(st, i, PF_TASK_PENDING, "interrupted; resume to rerun", 0.0);
   } else if (!rc) {
     if (r.theta) rc = pf_store_write_params(st, i, r.theta);
     if (!rc && !r.failed) rc = pf_store_write_final_points(st, i, r.ntrain, r.x, r.t);
@@ -156,10 +166,9 @@ static int follow(MPI_Comm group, const pf_task_spec *spec) {
 }
 
 /* Resolve every task: specs, store descriptions, labels, fault injection. */
-static int resolve(const pf_sweep *sweep, pf_task_spec *spec, pf_task_layout *lay,
+static int resolve(const pf_sweep *sweep, pf_fault *fault, pf_task_spec *spec, pf_task_layout *lay,
                    pf_store_task *desc, char (*labels)[160]) {
   const int T = pf_sweep_ntasks(sweep);
-  const char *fault = getenv("PF_FAULT_NAN_TASK"); /* testing: "i" makes task i diverge */
   for (int i = 0; i < T; i++) {
     pf_config cfg;
     PF_CALL(pf_sweep_task(sweep, i, &cfg));
@@ -170,7 +179,8 @@ static int resolve(const pf_sweep *sweep, pf_task_spec *spec, pf_task_layout *la
     PF_CALL(pf_sweep_task_label(sweep, i, lab, sizeof lab));
     snprintf(labels[i], sizeof labels[i], "task %d/%d%s%s", i + 1, T, lab[0] ? " " : "", lab);
     spec[i].label = labels[i];
-    if (fault && atoi(fault) == i) spec[i].fault_nan_cycle = 1;
+    if (pf_fault_nan_task(fault, i)) spec[i].fault_nan_cycle = 1;
+    if (pf_fault_signal_task(fault, i)) spec[i].fault = fault;
   }
   return PF_OK;
 }
@@ -197,6 +207,8 @@ static int open_store(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_r
       rc = PF_ERR_CONFIG;
       pf_store_close(st);
     }
+    /* the stored task layout must be the one computed here: writes use these sizes */
+    if (!rc && (rc = pf_store_check_tasks(*st, T, desc))) pf_store_close(st);
     free(stored);
   } else if (!rc) {
     rc = pf_store_create(ctx->comm, opt->out_path, opt->overwrite, opt->sweep_config, canonical,
@@ -206,51 +218,55 @@ static int open_store(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_r
   return rc;
 }
 
-int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_options *opt,
-                 int *nfailed, int *ninterrupted) {
-  const int T = pf_sweep_ntasks(sweep);
-  pf_task_spec *spec = NULL;
-  pf_task_layout *lay = NULL;
-  pf_store_task *desc = NULL;
-  char(*labels)[160] = NULL;
-  order_t *order = NULL;
-  PF_CALL(PF_CALLOC(T, &spec));
-  PF_CALL(PF_CALLOC(T, &lay));
-  PF_CALL(PF_CALLOC(T, &desc));
-  PF_CALL(PF_CALLOC(T, &labels));
-  PF_CALL(PF_CALLOC(T, &order));
-  PF_CALL(resolve(sweep, spec, lay, desc, labels));
-  pf_config cfg0;
-  PF_CALL(pf_sweep_task(sweep, 0, &cfg0));
-  const int G = cfg0.run.ranks_per_task;
-  PF_CHECK(ctx->size % G == 0, PF_ERR_CONFIG,
-           "run.ranks_per_task = %d does not divide the %d MPI ranks; start a multiple of %d", G,
-           ctx->size, G);
+/* What a sweep holds, with one destroy path. */
+typedef struct {
+  pf_task_spec *spec;  /* (T) */
+  pf_task_layout *lay; /* (T) */
+  pf_store_task *desc; /* (T) */
+  char (*labels)[160]; /* (T) */
+  order_t *order;      /* (T) the tasks still to do, longest first */
+  pf_fault *fault;     /* fault injection (tests), NULL normally */
+  pf_store *st;
+} sweep_mem;
 
-  pf_store *st = NULL;
-  PF_CALL(open_store(ctx, sweep, opt, T, desc, &st));
+/* Collective (the store's close). */
+static int sweep_free(sweep_mem *m) {
+  int rc = pf_store_close(&m->st);
+  pf_fault_destroy(&m->fault);
+  PF_FREE(&m->spec);
+  PF_FREE(&m->lay);
+  PF_FREE(&m->desc);
+  PF_FREE(&m->labels);
+  PF_FREE(&m->order);
+  return rc;
+}
 
-  /* the tasks still to do, longest first (every rank computes the same order) */
-  int ntodo = 0, already = 0;
+/* Every rank: the tasks still to do (not done or failed), longest first, into m->order. */
+static int todo_list(const pf_sweep_run_options *opt, int T, sweep_mem *m, int *ntodo, int *already,
+                     double *total_cost) {
+  *ntodo = *already = 0;
   for (int i = 0; i < T; i++) {
     pf_task_status s = PF_TASK_PENDING;
-    if (opt->resume) PF_CALL(pf_store_read_status(st, i, &s, NULL, 0));
+    if (opt->resume) PF_CALL(pf_store_read_status(m->st, i, &s, NULL, 0));
     if (s == PF_TASK_DONE || s == PF_TASK_FAILED) {
-      already++;
+      (*already)++;
       continue;
     }
-    order[ntodo].task = i;
-    order[ntodo].cost = estimated_cost(&spec[i], &desc[i]);
-    ntodo++;
+    m->order[*ntodo].task = i;
+    m->order[*ntodo].cost = estimated_cost(&m->spec[i], &m->desc[i]);
+    (*ntodo)++;
   }
-  qsort(order, (size_t)ntodo, sizeof *order, by_cost_desc);
-  double total_cost = 0;
-  for (int k = 0; k < ntodo; k++) total_cost += order[k].cost;
-  pf_log(ctx, PF_LOG_INFO, 0,
-         "sweep of %d task%s (%d to run%s) on %d rank%s in groups of %d, into %s", T,
-         T == 1 ? "" : "s", ntodo, opt->resume ? ", resumed" : "", ctx->size,
-         ctx->size == 1 ? "" : "s", G, opt->out_path);
+  qsort(m->order, (size_t)*ntodo, sizeof *m->order, by_cost_desc);
+  *total_cost = 0;
+  for (int k = 0; k < *ntodo; k++) *total_cost += m->order[k].cost;
+  return PF_OK;
+}
 
+/* Collective on ctx->comm: the farm. The world splits into groups of G; group leaders take tasks
+ * from the shared counters, the other ranks serve their leader's scoring rounds. *interrupted:
+ * this rank's leader stopped a task for a signal. */
+static int farm(const pf_ctx *ctx, int T, int G, sweep_mem *m, int ntodo, int already,
+                double total_cost, int *interrupted) {
   /* groups and the shared counters: [0] next position in order, [1] finished, [2] failed,
    * [3] finished cost (in units of total_cost / 2^40) */
   MPI_Comm group;
@@ -269,9 +285,10 @@ int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_op
   PF_CALL_MPI(MPI_Barrier(ctx->comm));
 
   const double t0 = pf_wtime();
-  int rc = PF_OK, my_interrupted = 0;
+  int rc = PF_OK;
+  *interrupted = 0;
   if (grank != 0) {
-    rc = follow(group, spec);
+    rc = follow(group, m->spec);
   } else {
     while (!rc && !pf_run_stop_requested()) {
       const int64_t one = 1;
@@ -280,17 +297,18 @@ int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_op
       PF_CALL_MPI(MPI_Fetch_and_op(&one, &k, MPI_INT64_T, 0, 0, MPI_SUM, win));
       PF_CALL_MPI(MPI_Win_unlock(0, win));
       if (k >= ntodo) break;
-      const int i = order[k].task;
-      int failed = 0, interrupted = 0;
+      const int i = m->order[k].task;
+      int failed = 0, task_interrupted = 0;
       double l2 = NAN;
-      rc = lead_task(ctx, st, group, G, i, &spec[i], &desc[i], &failed, &interrupted, &l2);
-      if (rc || interrupted) {
-        my_interrupted += interrupted;
+      rc = lead_task(ctx, m->st, group, G, i, &m->spec[i], &m->desc[i], &failed, &task_interrupted,
+                     &l2);
+      if (rc || task_interrupted) {
+        *interrupted = task_interrupted;
         break;
       }
       /* global progress: finished and failed counts, finished cost for the ETA */
       int64_t add[2] = {1, failed}, got[2];
-      int64_t costu = (int64_t)(order[k].cost / total_cost * 1099511627776.0), gotc;
+      int64_t costu = (int64_t)(m->order[k].cost / total_cost * 1099511627776.0), gotc;
       PF_CALL_MPI(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win));
       PF_CALL_MPI(MPI_Fetch_and_op(&add[0], &got[0], MPI_INT64_T, 0, 1, MPI_SUM, win));
       PF_CALL_MPI(MPI_Fetch_and_op(&add[1], &got[1], MPI_INT64_T, 0, 2, MPI_SUM, win));
@@ -301,7 +319,7 @@ int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_op
       pf_log(
           ctx, PF_LOG_INFO, 1,
           "%s: %s, L2 rel %.3e | sweep: %lld/%d finished, %lld failed, elapsed %.0f s, ETA %.0f s",
-          spec[i].label, failed ? "FAILED" : "done", l2, (long long)(got[0] + 1 + already), T,
+          m->spec[i].label, failed ? "FAILED" : "done", l2, (long long)(got[0] + 1 + already), T,
           (long long)(got[1] + failed), el, eta);
     }
     if (G > 1) {
@@ -309,35 +327,80 @@ int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_op
       if (!rc) rc = qrc;
     }
   }
-
-  /* agree on the outcome before the collective close */
-  int any_rc = 0, stop_local = pf_run_stop_requested() || my_interrupted, any_stop = 0;
-  PF_CALL_MPI(MPI_Allreduce(&rc, &any_rc, 1, MPI_INT, MPI_MAX, ctx->comm));
-  PF_CALL_MPI(MPI_Allreduce(&stop_local, &any_stop, 1, MPI_INT, MPI_MAX, ctx->comm));
   PF_CALL_MPI(MPI_Win_free(&win));
   PF_CALL_MPI(MPI_Comm_free(&group));
+  return rc;
+}
+
+/* Collective: the same error code on every rank (the largest). */
+static int agree(MPI_Comm comm, int rc) {
+  int any = 0;
+  PF_CALL_MPI(MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm));
+  return any;
+}
+
+int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_options *opt,
+                 int *nfailed, int *ninterrupted) {
+  const int T = pf_sweep_ntasks(sweep);
+  sweep_mem m = {0};
+  int rc = PF_CALLOC(T, &m.spec);
+  if (!rc) rc = PF_CALLOC(T, &m.lay);
+  if (!rc) rc = PF_CALLOC(T, &m.desc);
+  if (!rc) rc = PF_CALLOC(T, &m.labels);
+  if (!rc) rc = PF_CALLOC(T, &m.order);
+  rc = agree(ctx->comm, rc);
+  if (!rc) rc = agree(ctx->comm, pf_fault_create(ctx, &m.fault));
+  if (!rc) rc = agree(ctx->comm, resolve(sweep, m.fault, m.spec, m.lay, m.desc, m.labels));
+  int G = 1;
+  if (!rc) {
+    pf_config cfg0;
+    rc = pf_sweep_task(sweep, 0, &cfg0);
+    G = cfg0.run.ranks_per_task;
+    if (!rc && ctx->size % G != 0)
+      rc = pf_error(PF_ERR_CONFIG, __FILE__, __LINE__, __func__,
+                    "run.ranks_per_task = %d does not divide the %d MPI ranks; start a multiple "
+                    "of %d",
+                    G, ctx->size, G);
+  }
+  /* open_store agrees on its outcome itself */
+  if (!rc) rc = open_store(ctx, sweep, opt, T, m.desc, &m.st);
+  int ntodo = 0, already = 0;
+  double total_cost = 0;
+  if (!rc) rc = agree(ctx->comm, todo_list(opt, T, &m, &ntodo, &already, &total_cost));
+  if (rc) {
+    int frc = sweep_free(&m);
+    (void)frc;
+    return pf_trace(rc, __FILE__, __LINE__, __func__);
+  }
+  pf_log(ctx, PF_LOG_INFO, 0,
+         "sweep of %d task%s (%d to run%s) on %d rank%s in groups of %d, into %s", T,
+         T == 1 ? "" : "s", ntodo, opt->resume ? ", resumed" : "", ctx->size,
+         ctx->size == 1 ? "" : "s", G, opt->out_path);
+
+  int my_interrupted = 0;
+  rc = farm(ctx, T, G, &m, ntodo, already, total_cost, &my_interrupted);
+
+  /* agree on the outcome before the collective close */
+  int stop_local = pf_run_stop_requested() || my_interrupted;
+  const int any_rc = agree(ctx->comm, rc), any_stop = agree(ctx->comm, stop_local);
   /* failed tasks, counting those recorded before a resume */
   int counts[2] = {0, 0}; /* failed, unfinished */
   if (ctx->rank == 0)
     for (int i = 0; i < T; i++) {
       pf_task_status s;
-      if (pf_store_read_status(st, i, &s, NULL, 0)) continue;
+      if (pf_store_read_status(m.st, i, &s, NULL, 0)) continue;
       counts[0] += s == PF_TASK_FAILED;
       counts[1] += s == PF_TASK_PENDING || s == PF_TASK_RUNNING;
     }
-  PF_CALL_MPI(MPI_Bcast(counts, 2, MPI_INT, 0, ctx->comm));
+  int brc = MPI_Bcast(counts, 2, MPI_INT, 0, ctx->comm);
   *nfailed = counts[0];
   /* a signal that came after the last task finished interrupted nothing */
-  any_stop = any_stop && counts[1] > 0;
-  *ninterrupted = any_stop;
-  PF_CALL(pf_store_close(&st));
-  PF_FREE(&spec);
-  PF_FREE(&lay);
-  PF_FREE(&desc);
-  PF_FREE(&labels);
-  PF_FREE(&order);
+  *ninterrupted = any_stop && counts[1] > 0;
+  int frc = sweep_free(&m);
+  if (brc != MPI_SUCCESS) return pf_error_mpi(brc, __FILE__, __LINE__, __func__);
   if (any_rc) PF_RAISE(any_rc, "the sweep stopped: a task hit an error that could not be recorded");
-  if (any_stop)
+  PF_CALL(frc);
+  if (*ninterrupted)
     pf_log(ctx, PF_LOG_WARN, 0,
            "interrupted by a signal: finished tasks are stored, the rest are pending; complete "
            "the sweep with: pinnfluence run ... --resume -o %s",

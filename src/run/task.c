@@ -23,6 +23,37 @@ void pf_task_result_free(pf_task_result *res) {
   PF_FREE(&res->t);
 }
 
+/* Everything a task holds, with one destroy path (task_free), so a task that fails half-way
+ * frees what it took (STYLE.md, "Recoverable errors free what they took"). */
+typedef struct {
+  pf_mlp *net;
+  pf_engine *eng;
+  size_t nh;
+  double *hx, *ht, *href, *hr, *hu; /* holdout set (nh), its reference, residuals, jets */
+  pf_points *hold;
+  double *tx, *tt; /* training set, capacity for the largest it can become */
+  pf_points *train;
+  double *px, *pt, *scores, *work, *dx, *dt; /* pool (pool), work (work_len), drawn (per_cycle) */
+  size_t *chosen;                            /* (per_cycle) */
+  size_t work_len;
+  pf_adam *adam;
+  pf_lbfgs *lbfgs;
+} task_mem;
+
+static void task_free(task_mem *m) {
+  /* destroy functions accept NULL; their errors cannot make things worse here */
+  (void)pf_adam_destroy(&m->adam);
+  (void)pf_lbfgs_destroy(&m->lbfgs);
+  PF_FREE(&m->px), PF_FREE(&m->pt), PF_FREE(&m->scores), PF_FREE(&m->work);
+  PF_FREE(&m->dx), PF_FREE(&m->dt), PF_FREE(&m->chosen);
+  PF_FREE(&m->tx), PF_FREE(&m->tt);
+  PF_FREE(&m->hx), PF_FREE(&m->ht), PF_FREE(&m->href), PF_FREE(&m->hr), PF_FREE(&m->hu);
+  (void)pf_points_destroy(&m->train);
+  (void)pf_points_destroy(&m->hold);
+  (void)pf_engine_destroy(&m->eng);
+  (void)pf_mlp_destroy(&m->net);
+}
+
 /* State shared by the objective and the progress monitor. */
 typedef struct {
   const pf_ctx *ctx;
@@ -30,7 +61,8 @@ typedef struct {
   pf_engine *eng;
   pf_points *train;
   int cycle;         /* 0-based */
-  long iter_base;    /* iterations before the current optimiser run */
+  long iter_cycle;   /* iterations of the cycle before the current optimiser run */
+  long iter_base;    /* iterations of the task before the current optimiser run */
   const char *phase; /* "adam" or "lbfgs" */
   double t_start, t_last_log;
 } task_state;
@@ -46,6 +78,8 @@ static int objective(void *user, const double *theta, double *loss, double *grad
 /* Progress inside a cycle when a cycle is long (wave): a line at most every 30 s. */
 static int monitor(void *user, long iteration, double loss, int *stop) {
   task_state *st = user;
+  if (st->spec->fault)
+    pf_fault_check(st->spec->fault, st->spec->label, st->cycle + 1, st->iter_cycle + iteration);
   double now = pf_wtime();
   if (now - st->t_last_log >= 30.0) {
     pf_log(st->ctx, PF_LOG_INFO, 1, "%s: cycle %d/%d %s iteration %ld loss %.3e (%.0f s)",
@@ -86,64 +120,45 @@ static void format_seconds(double s, char *buf, size_t len) {
     snprintf(buf, len, "%.1f h", s / 3600);
 }
 
-int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks *hooks,
-                pf_task_result *res) {
+/* Allocate what the task holds: network and engine, initial parameters (into res->theta), the
+ * holdout set and its reference, the initial training set, the resampling buffers, optimisers. */
+static int task_setup(const pf_task_spec *spec, pf_task_result *res, task_mem *m) {
   const pf_pde *pde = spec->pde;
-  const double t0 = pf_wtime();
-  memset(res, 0, sizeof *res);
-  PF_CHECK(spec->nhidden >= 1 && spec->nhidden <= PF_PDE_MAX_HIDDEN, PF_ERR_ARG,
-           "%d hidden layers; allowed 1..%d", spec->nhidden, PF_PDE_MAX_HIDDEN);
-  PF_CHECK(!spec->method->resamples || spec->per_cycle <= spec->pool, PF_ERR_ARG,
-           "sample.per_cycle (%zu) exceeds sample.pool (%zu)", spec->per_cycle, spec->pool);
-
-  /* network */
   res->nlayers = spec->nhidden + 1;
   res->sizes[0] = 2;
   for (int l = 0; l < spec->nhidden; l++) res->sizes[l + 1] = spec->hidden[l];
   res->sizes[res->nlayers] = 1;
-  pf_mlp *net = NULL;
-  pf_engine *eng = NULL;
-  PF_CALL(pf_mlp_create(res->nlayers, res->sizes, &net));
-  PF_CALL(pf_engine_create(net, &pde->ops, spec->block, &eng));
-  const size_t P = net->nparams;
+  PF_CALL(pf_mlp_create(res->nlayers, res->sizes, &m->net));
+  PF_CALL(pf_engine_create(m->net, &pde->ops, spec->block, &m->eng));
+  const size_t P = m->net->nparams;
   res->nparams = P;
   PF_CALL(PF_CALLOC(P, &res->theta));
-  double *theta = res->theta;
   pf_rng_stream init = pf_rng_stream_make(spec->seed, 0, PF_RNG_INIT, 0);
-  PF_CALL(pf_mlp_init_glorot(net, &init, theta));
+  PF_CALL(pf_mlp_init_glorot(m->net, &init, res->theta));
 
   /* holdout set and reference */
-  size_t nh = 0;
-  double *hx = NULL, *ht = NULL, *href = NULL, *hr = NULL, *hu = NULL;
-  PF_CALL(pf_pde_holdout(pde, spec->seed, spec->holdout_points, &nh, &hx, &ht, &href));
-  pf_points *hold = NULL;
-  PF_CALL(pf_points_create(&pde->ops, nh, hx, ht, &hold));
-  PF_CALL(PF_CALLOC(nh, &hr));
-  PF_CALL(PF_CALLOC(PF_NCH * nh, &hu));
+  PF_CALL(pf_pde_holdout(pde, spec->seed, spec->holdout_points, &m->nh, &m->hx, &m->ht, &m->href));
+  PF_CALL(pf_points_create(&pde->ops, m->nh, m->hx, m->ht, &m->hold));
+  PF_CALL(PF_CALLOC(m->nh, &m->hr));
+  PF_CALL(PF_CALLOC(PF_NCH * m->nh, &m->hu));
 
   /* training set: capacity for the largest it can become */
   const size_t cap = spec->initial_points + (size_t)spec->cycles * spec->per_cycle;
-  double *tx = NULL, *tt = NULL;
-  PF_CALL(PF_CALLOC(cap, &tx));
-  PF_CALL(PF_CALLOC(cap, &tt));
-  size_t ntrain = spec->initial_points;
-  pf_pde_hammersley(pde, ntrain, tx, tt);
-  pf_points *train = NULL;
-  PF_CALL(pf_points_create(&pde->ops, ntrain, tx, tt, &train));
+  PF_CALL(PF_CALLOC(cap, &m->tx));
+  PF_CALL(PF_CALLOC(cap, &m->tt));
+  pf_pde_hammersley(pde, spec->initial_points, m->tx, m->tt);
+  PF_CALL(pf_points_create(&pde->ops, spec->initial_points, m->tx, m->tt, &m->train));
 
   /* resampling buffers */
-  const int resamples = spec->method->resamples;
-  double *px = NULL, *pt = NULL, *scores = NULL, *work = NULL, *dx = NULL, *dt = NULL;
-  size_t *chosen = NULL, work_len = 0;
-  if (resamples) {
-    PF_CALL(PF_CALLOC(spec->pool, &px));
-    PF_CALL(PF_CALLOC(spec->pool, &pt));
-    PF_CALL(PF_CALLOC(spec->pool, &scores));
-    PF_CALL(PF_CALLOC(spec->per_cycle, &chosen));
-    PF_CALL(PF_CALLOC(spec->per_cycle, &dx));
-    PF_CALL(PF_CALLOC(spec->per_cycle, &dt));
-    if (spec->method->work_size) work_len = spec->method->work_size(spec->pool, P, spec->block);
-    PF_CALL(PF_CALLOC(work_len, &work));
+  if (spec->method->resamples) {
+    PF_CALL(PF_CALLOC(spec->pool, &m->px));
+    PF_CALL(PF_CALLOC(spec->pool, &m->pt));
+    PF_CALL(PF_CALLOC(spec->pool, &m->scores));
+    PF_CALL(PF_CALLOC(spec->per_cycle, &m->chosen));
+    PF_CALL(PF_CALLOC(spec->per_cycle, &m->dx));
+    PF_CALL(PF_CALLOC(spec->per_cycle, &m->dt));
+    if (spec->method->work_size) m->work_len = spec->method->work_size(spec->pool, P, spec->block);
+    PF_CALL(PF_CALLOC(m->work_len, &m->work));
   }
 
   /* optimisers: state re-created (reset) every cycle */
@@ -157,12 +172,60 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
   lp.max_eval = spec->lbfgs_max_eval;
   lp.history = spec->lbfgs_history;
   lp.total_iters = spec->lbfgs_iters;
-  pf_adam *adam = NULL;
-  pf_lbfgs *lbfgs = NULL;
-  PF_CALL(pf_adam_create(P, &ap, &adam));
-  if (spec->lbfgs_iters > 0) PF_CALL(pf_lbfgs_create(P, &lp, &lbfgs));
+  PF_CALL(pf_adam_create(P, &ap, &m->adam));
+  if (spec->lbfgs_iters > 0) PF_CALL(pf_lbfgs_create(P, &lp, &m->lbfgs));
+  return PF_OK;
+}
 
-  task_state st = {ctx, spec, eng, train, 0, 0, "adam", t0, t0};
+/* The resampling round of cycle c (0-based): score the pool, draw, add or replace. */
+static int task_resample(const pf_task_spec *spec, const pf_task_hooks *hooks, int c, double *theta,
+                         task_mem *m, size_t *ntrain) {
+  const pf_pde *pde = spec->pde;
+  if (hooks && hooks->score) {
+    PF_CALL(hooks->score(hooks->user, c + 1, theta, m->px, m->pt, m->scores));
+  } else {
+    pf_sample_pool(pde, spec->seed, c + 1, 0, spec->pool, m->px, m->pt);
+    pf_points *pool = NULL;
+    PF_CALL(pf_points_create(&pde->ops, spec->pool, m->px, m->pt, &pool));
+    pf_influence_params ip = spec->influence;
+    ip.backend = spec->influence_backend;
+    pf_score_ctx sc = {.influence = &ip,
+                       .eng = m->eng,
+                       .net = m->net,
+                       .pde = pde,
+                       .seed = spec->seed,
+                       .cycle = c + 1,
+                       .work = m->work,
+                       .work_len = m->work_len};
+    int src = spec->method->score(&sc, theta, pool, m->scores);
+    PF_CALL(pf_points_destroy(&pool));
+    PF_CALL(src);
+  }
+  if (spec->store_pool && c == spec->cycles - 1 && hooks && hooks->pool_done)
+    PF_CALL(hooks->pool_done(hooks->user, c + 1, theta, m->px, m->pt, m->scores));
+  if (spec->top_k)
+    PF_CALL(pf_sample_top_k(spec->pool, m->scores, spec->per_cycle, m->chosen));
+  else
+    PF_CALL(pf_sample_distribution(spec->pool, m->scores, spec->k, spec->c, spec->per_cycle,
+                                   spec->seed, c + 1, m->chosen));
+  const size_t ndrawn = spec->per_cycle;
+  for (size_t i = 0; i < ndrawn; i++)
+    m->dx[i] = m->px[m->chosen[i]], m->dt[i] = m->pt[m->chosen[i]];
+  if (spec->replace) *ntrain = 0;
+  memcpy(m->tx + *ntrain, m->dx, ndrawn * sizeof *m->tx);
+  memcpy(m->tt + *ntrain, m->dt, ndrawn * sizeof *m->tt);
+  *ntrain += ndrawn;
+  PF_CALL(pf_points_destroy(&m->train));
+  PF_CALL(pf_points_create(&pde->ops, *ntrain, m->tx, m->tt, &m->train));
+  return PF_OK;
+}
+
+/* The cycles of PAPER.md section 2 on the task's resources; *ntrain: training-set size. */
+static int task_cycles(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks *hooks,
+                       pf_task_result *res, task_mem *m, double t0, size_t *ntrain) {
+  double *theta = res->theta;
+  const int resamples = spec->method->resamples;
+  task_state st = {ctx, spec, m->eng, m->train, 0, 0, 0, "adam", t0, t0};
   long iterations = 0;
   for (int c = 0; c < spec->cycles && !res->failed; c++) {
     if (pf_run_stop_requested()) {
@@ -173,44 +236,10 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
     st.cycle = c;
     /* 1. resample (the first round sees the untrained network) */
     const double ts0 = pf_wtime();
-    size_t ndrawn = 0;
-    if (resamples && hooks && hooks->score) {
-      PF_CALL(hooks->score(hooks->user, c + 1, theta, px, pt, scores));
-    } else if (resamples) {
-      pf_sample_pool(pde, spec->seed, c + 1, 0, spec->pool, px, pt);
-      pf_points *pool = NULL;
-      PF_CALL(pf_points_create(&pde->ops, spec->pool, px, pt, &pool));
-      pf_influence_params ip = spec->influence;
-      ip.backend = spec->influence_backend;
-      pf_score_ctx sc = {.influence = &ip,
-                         .eng = eng,
-                         .net = net,
-                         .pde = pde,
-                         .seed = spec->seed,
-                         .cycle = c + 1,
-                         .work = work,
-                         .work_len = work_len};
-      int src = spec->method->score(&sc, theta, pool, scores);
-      PF_CALL(pf_points_destroy(&pool));
-      PF_CALL(src);
-    }
-    if (resamples && spec->store_pool && c == spec->cycles - 1 && hooks && hooks->pool_done)
-      PF_CALL(hooks->pool_done(hooks->user, c + 1, theta, px, pt, scores));
+    const size_t ndrawn = resamples ? spec->per_cycle : 0;
     if (resamples) {
-      if (spec->top_k)
-        PF_CALL(pf_sample_top_k(spec->pool, scores, spec->per_cycle, chosen));
-      else
-        PF_CALL(pf_sample_distribution(spec->pool, scores, spec->k, spec->c, spec->per_cycle,
-                                       spec->seed, c + 1, chosen));
-      ndrawn = spec->per_cycle;
-      for (size_t i = 0; i < ndrawn; i++) dx[i] = px[chosen[i]], dt[i] = pt[chosen[i]];
-      if (spec->replace) ntrain = 0;
-      memcpy(tx + ntrain, dx, ndrawn * sizeof *tx);
-      memcpy(tt + ntrain, dt, ndrawn * sizeof *tt);
-      ntrain += ndrawn;
-      PF_CALL(pf_points_destroy(&train));
-      PF_CALL(pf_points_create(&pde->ops, ntrain, tx, tt, &train));
-      st.train = train;
+      PF_CALL(task_resample(spec, hooks, c, theta, m, ntrain));
+      st.train = m->train;
     }
     const double ts1 = pf_wtime();
 
@@ -218,7 +247,8 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
     pf_optim_result ar = {0}, lr = {0};
     st.phase = "adam";
     st.iter_base = iterations;
-    PF_CALL(pf_adam_run(adam, objective, &st, theta, spec->adam_iters, monitor, &st, &ar));
+    st.iter_cycle = 0;
+    PF_CALL(pf_adam_run(m->adam, objective, &st, theta, spec->adam_iters, monitor, &st, &ar));
     iterations += ar.iterations;
     if (ar.reason == PF_OPTIM_STOP_REQUESTED) {
       res->interrupted = 1;
@@ -229,10 +259,11 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
       break;
     }
     double train_loss = ar.loss;
-    if (lbfgs) {
+    if (m->lbfgs) {
       st.phase = "lbfgs";
       st.iter_base = iterations;
-      PF_CALL(pf_lbfgs_run(lbfgs, objective, &st, theta, monitor, &st, &lr));
+      st.iter_cycle = ar.iterations;
+      PF_CALL(pf_lbfgs_run(m->lbfgs, objective, &st, theta, monitor, &st, &lr));
       iterations += lr.iterations;
       if (lr.reason == PF_OPTIM_STOP_REQUESTED) {
         res->interrupted = 1;
@@ -248,18 +279,19 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
 
     /* 3. metrics on the holdout set */
     double l2 = NAN, test_loss = NAN;
-    PF_CALL(evaluate(eng, theta, hold, href, hr, hu, &l2, &test_loss));
+    PF_CALL(evaluate(m->eng, theta, m->hold, m->href, m->hr, m->hu, &l2, &test_loss));
     row[PF_MET_CYCLE] = c + 1;
     row[PF_MET_ITERATION] = (double)iterations;
     row[PF_MET_L2] = l2;
     row[PF_MET_TEST_LOSS] = test_loss;
     row[PF_MET_TRAIN_LOSS] = train_loss;
-    row[PF_MET_TRAIN_SIZE] = (double)ntrain;
+    row[PF_MET_TRAIN_SIZE] = (double)*ntrain;
     row[PF_MET_SECONDS_SCORE] = ts1 - ts0;
     row[PF_MET_SECONDS_TRAIN] = ts2 - ts1;
     memcpy(res->last, row, sizeof row);
     res->cycles_done = c + 1;
-    if (hooks && hooks->cycle_done) PF_CALL(hooks->cycle_done(hooks->user, c, row, ndrawn, dx, dt));
+    if (hooks && hooks->cycle_done)
+      PF_CALL(hooks->cycle_done(hooks->user, c, row, ndrawn, m->dx, m->dt));
     if (!isfinite(l2) || !isfinite(test_loss) || !isfinite(train_loss)) {
       fail(res, "cycle %d: %s", c + 1, "non-finite metrics (the network diverged)");
       break;
@@ -271,28 +303,35 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
     pf_log(ctx, PF_LOG_INFO, 1,
            "%s: cycle %d/%d iteration %ld train loss %.3e L2 rel %.3e test loss %.3e n %zu "
            "[%s, ETA %s]",
-           spec->label, c + 1, spec->cycles, iterations, train_loss, l2, test_loss, ntrain, els,
+           spec->label, c + 1, spec->cycles, iterations, train_loss, l2, test_loss, *ntrain, els,
            etas);
     st.t_last_log = pf_wtime();
   }
+  return PF_OK;
+}
 
-  /* results: final parameters (the last finite iterate) and training points */
-  res->ntrain = ntrain;
-  PF_CALL(PF_CALLOC(ntrain, &res->x));
-  PF_CALL(PF_CALLOC(ntrain, &res->t));
-  memcpy(res->x, tx, ntrain * sizeof *tx);
-  memcpy(res->t, tt, ntrain * sizeof *tt);
+int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks *hooks,
+                pf_task_result *res) {
+  const double t0 = pf_wtime();
+  memset(res, 0, sizeof *res);
+  PF_CHECK(spec->nhidden >= 1 && spec->nhidden <= PF_PDE_MAX_HIDDEN, PF_ERR_ARG,
+           "%d hidden layers; allowed 1..%d", spec->nhidden, PF_PDE_MAX_HIDDEN);
+  PF_CHECK(!spec->method->resamples || spec->per_cycle <= spec->pool, PF_ERR_ARG,
+           "sample.per_cycle (%zu) exceeds sample.pool (%zu)", spec->per_cycle, spec->pool);
+  task_mem m = {0};
+  size_t ntrain = spec->initial_points;
+  int rc = task_setup(spec, res, &m);
+  if (!rc) rc = task_cycles(ctx, spec, hooks, res, &m, t0, &ntrain);
+  /* results: final parameters (the last finite iterate, in res->theta) and training points */
+  if (!rc) {
+    res->ntrain = ntrain;
+    rc = PF_CALLOC(ntrain, &res->x);
+    if (!rc) rc = PF_CALLOC(ntrain, &res->t);
+    if (!rc) memcpy(res->x, m.tx, ntrain * sizeof *m.tx);
+    if (!rc) memcpy(res->t, m.tt, ntrain * sizeof *m.tt);
+  }
   res->seconds = pf_wtime() - t0;
-
-  PF_CALL(pf_adam_destroy(&adam));
-  PF_CALL(pf_lbfgs_destroy(&lbfgs));
-  PF_FREE(&px), PF_FREE(&pt), PF_FREE(&scores), PF_FREE(&work), PF_FREE(&dx), PF_FREE(&dt);
-  PF_FREE(&chosen);
-  PF_FREE(&tx), PF_FREE(&tt);
-  PF_FREE(&hx), PF_FREE(&ht), PF_FREE(&href), PF_FREE(&hr), PF_FREE(&hu);
-  PF_CALL(pf_points_destroy(&train));
-  PF_CALL(pf_points_destroy(&hold));
-  PF_CALL(pf_engine_destroy(&eng));
-  PF_CALL(pf_mlp_destroy(&net));
+  task_free(&m);
+  if (rc) return pf_trace(rc, __FILE__, __LINE__, __func__);
   return PF_OK;
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Distributed sweeps end to end: the tiny sweep on 1, 2, 3 and 4 ranks and with ranks_per_task 2
-# gives identical bits in every dataset outside /timing; a SIGTERM and a SIGKILL of one rank in
-# the middle, each followed by --resume, give the same file as an uninterrupted run; a resume with
-# an edited configuration is refused; a task forced to diverge is recorded failed while the
-# others complete. Usage: test_sweep_mpi.sh PINNFLUENCE MPIEXEC CONFIG
+# gives identical bits in every dataset outside /timing; a SIGUSR1 to mpiexec, a SIGTERM to every
+# rank and a SIGKILL of one rank, injected in the middle of a task (PF_FAULT_SIGNAL, so the test
+# does not depend on the machine's speed), each followed by --resume, give the same file as an
+# uninterrupted run; a resume with an edited configuration is refused; a task forced to diverge
+# is recorded failed while the others complete, and a task whose linear algebra fails records the
+# specific reason. Usage: test_sweep_mpi.sh PINNFLUENCE MPIEXEC CONFIG
 set -u
 exe="$1"; mpiexec="$2"; cfg="$3"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
@@ -36,30 +38,43 @@ done
 run 3 bad.h5 --set run.ranks_per_task=2 2> err.txt
 [ $? = 2 ] && grep -q "does not divide" err.txt || { echo "FAIL: 3 ranks in groups of 2 accepted"; fail=1; }
 
-# interruptions: stop a 2-rank run after the first tasks finish, then resume. USR1 goes to mpiexec,
-# which forwards it (what a batch script does with SLURM's --signal=B:USR1); TERM goes to every
-# rank (what SLURM sends at the time limit); KILL goes to one rank.
-for sig in USR1 TERM KILL; do
-  out=int_$sig.h5
-  "$mpiexec" -np 2 "$exe" run "$cfg" -o $out --set train.adam_iters=400 > /dev/null 2> log_$sig.txt &
-  pid=$! # mpiexec itself; the ranks are its children
-  for i in $(seq 1 300); do # wait until some task is done
-    sleep 0.1
-    [ -e $out ] && "$exe" status $out 2>/dev/null | grep -Eq "^all +[1-9]" && break
-  done
-  ranks=$(pgrep -P $pid)
-  case $sig in
-    USR1) kill -USR1 $pid ;;
-    TERM) kill -TERM $ranks ;;
-    KILL) kill -KILL $(echo "$ranks" | tail -1) ;;
-  esac
-  wait $pid; code=$?
-  if [ $sig != KILL ] && [ $code != 4 ]; then echo "FAIL: SIG$sig run exited $code, want 4"; cat log_$sig.txt; fail=1; fi
-  "$exe" status $out > st_$sig.txt 2>&1 || { echo "FAIL: status after SIG$sig"; fail=1; }
-  grep -Eq "^all +16 " st_$sig.txt && echo "warning: SIG$sig arrived after the sweep finished"
-  run 2 $out --set train.adam_iters=400 --resume || { echo "FAIL: resume after SIG$sig"; fail=1; }
-  [ -e full.h5 ] || run 2 full.h5 --set train.adam_iters=400 || { echo "FAIL: full run"; fail=1; }
-  same full.h5 $out
+# interruptions, each followed by --resume: the fault hook PF_FAULT_SIGNAL makes the signal arrive
+# in the middle of task 3 (burgers/pinnfluence seed 1, the first task a leader takes), at cycle 2,
+# iteration 10, on a machine of any speed (the rank waits there until the stop has reached it):
+#   USR1@parent  to mpiexec, which forwards it to every rank (a batch script passing on SLURM's
+#                --signal=B:USR1); the same in groups of 2 ranks
+#   TERM@ranks   to every rank (what SLURM sends at the time limit)
+#   KILL         the rank running task 3 dies (a node failure): task 3 stays "running"
+for case in USR1@parent TERM@ranks KILL USR1@parent:g2; do
+  fault=${case%:g2}
+  sig=${fault%@*}
+  name=int_${case//[@:]/_}
+  args=()
+  [ "$case" != "$fault" ] && args=(--set run.ranks_per_task=2)
+  PF_FAULT_SIGNAL=3:2:10:$fault run 2 $name.h5 "${args[@]}" > /dev/null 2> $name.log
+  code=$?
+  grep -q "fault injection: task 4/16 .*cycle 2, iteration 10" $name.log ||
+    { echo "FAIL: $case: the fault did not fire"; cat $name.log; fail=1; }
+  if [ $sig = KILL ]; then
+    [ $code != 0 ] && [ $code != 1 ] && [ $code != 4 ] ||
+      { echo "FAIL: $case: the killed run exited $code"; fail=1; }
+  else
+    [ $code = 4 ] || { echo "FAIL: $case: run exited $code, want 4"; cat $name.log; fail=1; }
+  fi
+  # tasks were still to do when the signal arrived: task 3 is not done
+  read -r c_done c_running c_failed c_pending c_total <<< \
+    "$("$exe" status $name.h5 2> /dev/null | awk '$1 == "all" { print $2, $3, $4, $5, $6 }')"
+  s3=$(h5dump -d /tasks/status -s 3 -c 1 -y $name.h5 2> /dev/null | awk '/DATA \{/ { f = 1; next } f && /\}/ { exit } f { print $1 }')
+  if [ "${c_total:-0}" != 16 ] || [ "$c_done" -ge 16 ] || [ "$c_failed" != 0 ]; then
+    echo "FAIL: $case: status after the signal: done $c_done running $c_running failed $c_failed pending $c_pending total $c_total"
+    fail=1
+  elif [ $sig = KILL ] && [ "$s3" != 1 ]; then
+    echo "FAIL: $case: task 3 has status '$s3' after the kill, want 1 (running)"; fail=1
+  elif [ $sig != KILL ] && { [ "$s3" != 0 ] || [ "$c_running" != 0 ]; }; then
+    echo "FAIL: $case: task 3 has status '$s3', $c_running running, want task 3 pending, none running"; fail=1
+  fi
+  run 2 $name.h5 "${args[@]}" --resume || { echo "FAIL: resume after $case"; fail=1; }
+  same ref.h5 $name.h5
 done
 
 # a resume with an edited configuration is refused, and changes nothing
@@ -77,6 +92,14 @@ code=$?
 [ $code = 1 ] || { echo "FAIL: fault run exited $code, want 1"; fail=1; }
 "$exe" status fault.h5 > st.txt
 grep -q "^failed: task 5 " st.txt && grep -Eq "^all +15 +0 +1 +0 +16" st.txt || { echo "FAIL: fault status"; cat st.txt; fail=1; }
+
+# a task whose linear algebra fails (no Ritz value above eig_tol) records the specific reason
+run 1 eig.h5 --set influence.eig_tol=1e300 --set sample.method=pinnfluence --set seed=1 \
+  --set pde=burgers 2> /dev/null
+code=$?
+"$exe" status eig.h5 > st_eig.txt 2>&1
+[ $code = 1 ] && grep -q "^failed: task 0 .*no damped Ritz value exceeds eig_tol" st_eig.txt ||
+  { echo "FAIL: eig_tol failure: exit $code, status:"; cat st_eig.txt; fail=1; }
 
 [ $fail = 0 ] && echo "test_sweep_mpi: ok"
 exit $fail
