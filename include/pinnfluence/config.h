@@ -64,8 +64,16 @@
  * override names it instead of FILE:LINE (`--set sample.mode=ad: sample.mode: ...`). The parse
  * functions write the message into a caller buffer and print nothing, so the caller decides
  * whether and where it appears. Floats given where an integer is expected are an error; integers
- * where a float is expected are fine. (libconfig 1.5 wraps integers beyond 32 bits without an
- * L suffix silently; such values then fail the range checks with the wrapped number.) */
+ * where a float is expected are fine. libconfig 1.5 reads integers without an L suffix into a
+ * 32-bit int and wraps them silently (4294967297 reads as 1); the text is scanned first, and such
+ * a literal is an error naming the key and its allowed range (in the file and in --set values).
+ * A key set twice in one group is an error naming the key and both lines (a later --set of the
+ * same key overrides an earlier one). A configuration that sets no key at all (an empty file, or
+ * one with only comments, and no --set) is an error: every key has a default, and an empty file
+ * is more likely a mistake than a wish for the default 100-cycle run. `@include "file"` (libconfig:
+ * at the start of a line, the path relative to the working directory) must name a readable
+ * regular file; anything else is an error with the including file and line (libconfig 1.5 would
+ * exit the process on a directory). */
 #ifndef PINNFLUENCE_CONFIG_H
 #define PINNFLUENCE_CONFIG_H
 

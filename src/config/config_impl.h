@@ -97,6 +97,39 @@ int pf_config_check_cross(const pf_config *cfg, int *blame, char *msg, size_t le
  */
 void pf_key_allowed(const pf_key *k, char *buf, size_t len);
 
+/* ------------------------------------------------------------------ lexical pre-scan (scan.c) */
+#define PF_SCAN_PATH_MAX   160
+#define PF_CONFIG_FILE_MAX (16 << 20) /* larger files are no config files */
+
+/* What the pre-scan of libconfig text found (the first of each kind). */
+typedef struct {
+  int bad_int;                      /* an integer literal libconfig would wrap or saturate */
+  int bad_is64;                     /* it had an L suffix (64-bit) */
+  int bad_wraps;                    /* bad_wrapped is what libconfig would read */
+  long long bad_wrapped;            /* (no L suffix) the wrapped 32-bit value */
+  char bad_where[PF_CFG_WHERE_MAX]; /* "file:line", or the override */
+  char bad_path[PF_SCAN_PATH_MAX];  /* dotted key path, "" if unknown */
+  char bad_text[64];                /* the literal as written */
+  int dup;                          /* a key set twice in one group */
+  char dup_where[PF_CFG_WHERE_MAX]; /* where the second one is */
+  char dup_path[PF_SCAN_PATH_MAX];
+  char dup_first[PF_CFG_WHERE_MAX]; /* "line 2", or "other.cfg:2" in another file */
+} pf_scan_result;
+
+/* Scan text (named `name` in messages; with_lines: append ":line") and every file it @includes.
+ * An include target that is missing, unreadable, a directory or no regular file, or includes
+ * nested more than 10 deep, is PF_ERR_CONFIG with "file:line: @include "target": problem" in err.
+ * Integer literals libconfig cannot hold and keys set twice go to *res (not errors here: libconfig
+ * parses first, so its syntax errors come first). base_path names values outside any setting
+ * (the key of a --set value). */
+int pf_config_scan(const char *name, int with_lines, const char *text, const char *base_path,
+                   pf_scan_result *res, char *err, size_t errlen);
+
+/* The whole file at path into *text (malloc'ed, NUL-terminated). On failure returns nonzero with
+ * the reason in msg ("No such file or directory", "Is a directory", "larger than 16 MiB, no
+ * config file", ...). */
+int pf_config_read_text(const char *path, char **text, char *msg, size_t len);
+
 /* ------------------------------------------------------------------ string builder */
 typedef struct {
   char *buf;

@@ -28,6 +28,7 @@ typedef struct {
   char **hooks; /* (nhooks) copies of the override arguments, the hooks of grafted settings */
   int nhooks;
   pf_sweep *sw;
+  pf_scan_result scan; /* the pre-scan of the text (scan.c) */
 } pstate;
 
 /* ------------------------------------------------------------------ messages */
@@ -160,6 +161,24 @@ static int unknown_key(pstate *ps, const config_setting_t *s, const char *group,
   unknown_text(group, name, msg, sizeof msg);
   snprintf(path, sizeof path, "%s%s%s", group ? group : "", group ? "." : "", name);
   return fail_at(ps, s, path, msg);
+}
+
+/* An integer literal libconfig would wrap (no L suffix) or saturate (L suffix). */
+static int bad_integer(pstate *ps, const pf_scan_result *r) {
+  char allowed[256];
+  const int ki = r->bad_path[0] ? pf_key_find(r->bad_path) : -1;
+  if (ki >= 0)
+    pf_key_allowed(&pf_keys[ki], allowed, sizeof allowed);
+  else
+    snprintf(allowed, sizeof allowed, "an integer in -2147483648 .. 2147483647");
+  const char *path = r->bad_path[0] ? r->bad_path : "(value)";
+  if (r->bad_is64)
+    return pf_config_fail(ps->err, ps->errlen, "%s: %s: %s does not fit in 64 bits; allowed: %s",
+                          r->bad_where, path, r->bad_text, allowed);
+  return pf_config_fail(ps->err, ps->errlen,
+                        "%s: %s: %s does not fit in the 32-bit integers libconfig reads (it would "
+                        "silently become %lld); allowed: %s",
+                        r->bad_where, path, r->bad_text, r->bad_wrapped, allowed);
 }
 
 /* ------------------------------------------------------------------ values */
@@ -481,6 +500,13 @@ static int apply_override_parsed(pstate *ps, const char *arg, char *hook, const 
   }
   if (!*value) return override_fail(ps, arg, "%s: empty value%s", key, "");
 
+  /* integers libconfig would wrap, and @include targets it cannot read (it would exit) */
+  char where[PF_CFG_WHERE_MAX];
+  pf_scan_result scan;
+  snprintf(where, sizeof where, "--set %s", arg);
+  TRY(pf_config_scan(where, 0, value, pf_keys[ki].path, &scan, ps->err, ps->errlen));
+  if (scan.bad_int) return bad_integer(ps, &scan);
+
   /* libconfig syntax first; a bare word that is not valid syntax is taken as a string. */
   size_t tl = strlen(value) + 16;
   char *text = malloc(tl);
@@ -562,6 +588,7 @@ static int apply_override(pstate *ps, const char *arg) {
 
 static int build(pstate *ps, int nset, const char *const *set, pf_sweep **sweep) {
   PF_CHECK(nset >= 0 && (nset == 0 || set), PF_ERR_ARG, "bad override list");
+  if (ps->scan.bad_int) return bad_integer(ps, &ps->scan);
   for (int i = 0; i < nset; i++) TRY(apply_override(ps, set[i]));
   pf_sweep *sw = calloc(1, sizeof *sw);
   PF_CHECK(sw, PF_ERR_MEM, "cannot allocate the sweep");
@@ -570,6 +597,17 @@ static int build(pstate *ps, int nset, const char *const *set, pf_sweep **sweep)
   sw->keys = calloc((size_t)pf_nkeys, sizeof *sw->keys);
   PF_CHECK(sw->keys, PF_ERR_MEM, "cannot allocate the sweep keys");
   TRY(walk(ps));
+  /* Every key has a default, so an empty file would start a long default run (100 cycles of
+   * burgers): more likely the wrong file than the intent. */
+  int nset_keys = 0;
+  for (int k = 0; k < pf_nkeys; k++) nset_keys += sw->keys[k].nvals > 0;
+  if (!nset_keys)
+    return pf_config_fail(ps->err, ps->errlen,
+                          "%s: the configuration sets no keys (the file is empty or holds only "
+                          "comments), so every key would take its default; allowed: at least "
+                          "pde, e.g. pde = \"burgers\"; (pinnfluence run --help-config lists the "
+                          "keys)",
+                          ps->name);
   TRY(pf_sweep_finalize(sw, ps->err, ps->errlen));
   *sweep = sw;
   ps->sw = NULL;
@@ -586,13 +624,26 @@ static void finish(pstate *ps, int rc) {
     snprintf(ps->err, ps->errlen, "%s: %s (see the messages above)", ps->name, pf_error_string(rc));
 }
 
-static int read_error(pstate *ps, int saved_errno) {
-  if (config_error_type(&ps->lc) == CONFIG_ERR_FILE_IO)
-    return pf_config_fail(ps->err, ps->errlen, "%s: cannot read the config file: %s", ps->name,
-                          saved_errno ? strerror(saved_errno) : "I/O error");
+static int read_error(pstate *ps) {
   const char *file = config_error_file(&ps->lc), *text = config_error_text(&ps->lc);
+  /* libconfig names no key; the pre-scan knows it and where it was first set */
+  const pf_scan_result *r = &ps->scan;
+  if (text && !strcmp(text, "duplicate setting name") && r->dup)
+    return pf_config_fail(ps->err, ps->errlen,
+                          "%s: %s: duplicate key (first set at %s); allowed: each key once (a "
+                          "list [a, b] sweeps over values)",
+                          r->dup_where, r->dup_path, r->dup_first);
   return pf_config_fail(ps->err, ps->errlen, "%s:%d: libconfig: %s", file ? file : ps->name,
                         config_error_line(&ps->lc), text ? text : "parse error");
+}
+
+/* Pre-scan the text (include targets, integer literals, duplicate keys), let libconfig parse it,
+ * then build the sweep. */
+static int parse_text(pstate *ps, const char *text, int nset, const char *const *set,
+                      pf_sweep **sweep) {
+  TRY(pf_config_scan(ps->name, 1, text, NULL, &ps->scan, ps->err, ps->errlen));
+  if (config_read_string(&ps->lc, text) != CONFIG_TRUE) return read_error(ps);
+  return build(ps, nset, set, sweep);
 }
 
 int pf_sweep_create(const char *path, int nset, const char *const *set, pf_sweep **sweep, char *err,
@@ -602,19 +653,14 @@ int pf_sweep_create(const char *path, int nset, const char *const *set, pf_sweep
   if (err && errlen) err[0] = '\0';
   pstate ps = {.name = path, .err = err, .errlen = errlen};
   config_init(&ps.lc);
+  /* read once here (libconfig would read the file again, and exit on a directory) */
+  char *text = NULL, why[256];
   int rc;
-  errno = 0;
-  if (config_read_file(&ps.lc, path) != CONFIG_TRUE) {
-    int saved = errno;
-    if (config_error_type(&ps.lc) == CONFIG_ERR_FILE_IO) {
-      FILE *f = fopen(path, "r"); /* libconfig does not keep errno: ask again for the reason */
-      saved = f ? 0 : errno;
-      if (f) fclose(f);
-    }
-    rc = read_error(&ps, saved);
-  } else {
-    rc = build(&ps, nset, set, sweep);
-  }
+  if (pf_config_read_text(path, &text, why, sizeof why))
+    rc = pf_config_fail(err, errlen, "%s: cannot read the config file: %s", path, why);
+  else
+    rc = parse_text(&ps, text, nset, set, sweep);
+  free(text);
   finish(&ps, rc);
   return rc;
 }
@@ -627,11 +673,7 @@ int pf_sweep_create_from_string(const char *name, const char *text, int nset,
   if (err && errlen) err[0] = '\0';
   pstate ps = {.name = name ? name : "<string>", .err = err, .errlen = errlen};
   config_init(&ps.lc);
-  int rc;
-  if (config_read_string(&ps.lc, text) != CONFIG_TRUE)
-    rc = read_error(&ps, 0);
-  else
-    rc = build(&ps, nset, set, sweep);
+  int rc = parse_text(&ps, text, nset, set, sweep);
   finish(&ps, rc);
   return rc;
 }

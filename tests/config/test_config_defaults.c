@@ -90,8 +90,9 @@ int main(void) {
   PF_TEST_EXPECT(pf_config_default("burgers", "ad", &c) == PF_ERR_ARG, "unknown mode accepted");
   pf_error_set_quiet(0);
 
-  /* An empty file: one task, every default, pde burgers in add mode. */
-  pf_sweep *sw = parse("");
+  /* A file setting only the seed (an empty one is refused): one task, every default, pde burgers
+   * in add mode. */
+  pf_sweep *sw = parse("seed = 1;");
   if (sw) {
     PF_TEST_EXPECT(pf_sweep_ntasks(sw) == 1 && pf_sweep_naxes(sw) == 0, "empty: %d tasks",
                    pf_sweep_ntasks(sw));

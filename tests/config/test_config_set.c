@@ -122,5 +122,32 @@ int main(int argc, char **argv) {
   expect_error("train.cycles=", "--set train.cycles=: train.cycles: empty value", NULL);
   expect_error("run.ranks_per_task=[1,2]", "run.ranks_per_task: cannot be a list", NULL);
   expect_error("pde=burgers,wave", "--set pde=burgers,wave: pde: not a libconfig value", NULL);
+
+  /* Integers libconfig 1.5 would wrap (it reads them as 32-bit ints without an L suffix). */
+  expect_error("seed=4294967297",
+               "--set seed=4294967297: seed: 4294967297 does not fit in the 32-bit integers "
+               "libconfig reads (it would silently become 1); allowed: an integer in 0 .. "
+               "2147483647",
+               NULL);
+  expect_error("seed=[1, 2147483648]", "--set seed=[1, 2147483648]: seed: 2147483648 does not fit",
+               "silently become -2147483648");
+  expect_error("train.cycles=-2147483649", "train.cycles: -2147483649 does not fit",
+               "allowed: an integer in 1 .. 1000000");
+  expect_error("network.hidden=[32, 4294967328]",
+               "--set network.hidden=[32, 4294967328]: network.hidden: 4294967328 does not fit",
+               "silently become 32");
+  expect_error("holdout.points=99999999999999999999L",
+               "holdout.points: 99999999999999999999L does "
+               "not fit in 64 bits",
+               NULL);
+
+  /* An empty file is refused (test_config_errors), but not when an override sets a key. */
+  pf_sweep *sw = NULL;
+  char err[PF_CONFIG_ERR_MAX] = "";
+  const char *s10[] = {"pde=wave"};
+  PF_TEST_EXPECT(
+      !pf_sweep_create_from_string("empty.cfg", "# nothing\n", 1, s10, &sw, err, sizeof err) && sw,
+      "empty file with --set pde=wave refused: %s", err);
+  pf_sweep_destroy(&sw);
   return pf_test_report("test_config_set");
 }
