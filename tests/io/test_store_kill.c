@@ -1,28 +1,21 @@
 /* A writer killed with SIGKILL leaves a store that opens. Before MPI starts, the test forks a
  * child that creates a store (MPI singleton), writes task 0 completely, tells the parent through a
- * pipe, and then rewrites task 1's rows in an endless loop, never closing the file. The parent
- * opens the store read-only while the child writes, reads task 0 back exactly, kills the child
- * mid-write, opens the store again, finds task 0 intact, each metrics row of task 1 either
- * unwritten (NaN) or exact, the statuses as written, and h5dump -H must parse the file. Finally
- * the file is opened for writing, as a resume would, and the missing task is written. */
+ * pipe, and then rewrites task 1's rows in an endless loop, never closing the file (telling the
+ * parent after the first round). The parent opens the store read-only while the child writes,
+ * reads task 0 back exactly, kills the child in the loop, opens the store again, finds task 0
+ * intact, each metrics row of task 1 either unwritten (NaN) or exact, the statuses as written, and
+ * h5dump -H must parse the file. Finally the file is opened for writing, as a resume would, and the
+ * missing task is written. */
 #include "test_store_common.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 static const char *path = "test_store_kill.h5";
 
 static pf_store_task tasks[TS_NTASKS];
-
-static void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-  }
-}
 
 /* The child: no return. Exits 2 on any failure before the parent is told to go on. */
 static void child(int fd) {
@@ -37,9 +30,12 @@ static void child(int fd) {
       pf_store_set_status(st, 1, PF_TASK_RUNNING, NULL, 0.0))
     _exit(2);
   if (write(fd, "1", 1) != 1) _exit(2);
-  /* Rewrite task 1 (same values) until killed: the kill lands in the middle of writes. */
-  for (;;)
+  /* Rewrite task 1 (same values) until killed: the kill lands in the middle of writes. After the
+   * first rewrite the parent is told that the loop runs (no sleeping on its side). */
+  for (long k = 0;; k++) {
     if (ts_write_task(st, &tasks[1], 1, tasks[1].cycles, 0)) _exit(3);
+    if (k == 0 && write(fd, "2", 1) != 1) _exit(2);
+  }
 }
 
 /* Task 0 exact and done; task 1 running with rows NaN or exact; task 2 pending and NaN. */
@@ -115,12 +111,14 @@ int main(int argc, char **argv) {
   close(fds[1]);
   char go = 0;
   ssize_t got = read(fds[0], &go, 1); /* 0 bytes: the child died before it was ready */
-  close(fds[0]);
 
   MPI_Init(&argc, &argv);
   PF_TEST_EXPECT(got == 1, "the child failed before writing task 0");
   if (got == 1) check("while the writer runs");
-  sleep_ms(100);
+  /* the child is in its rewrite loop once it says "2" */
+  if (got == 1) got = read(fds[0], &go, 1);
+  close(fds[0]);
+  PF_TEST_EXPECT(got == 1 && go == '2', "the child did not enter its rewrite loop");
   int status = 0, alive = waitpid(pid, &status, WNOHANG) == 0;
   PF_TEST_EXPECT(alive, "the child exited on its own (status %d)", status);
   kill(pid, SIGKILL);

@@ -4,8 +4,8 @@
 # packages on this machine (a one-node cluster, everything in a temporary directory, private
 # ports), then
 #   a. a tiny sweep with sbatch jobs/sweep.sbatch: complete, provenance recorded;
-#   b. a longer run of a sweep stopped mid-run by `scancel --batch --signal=USR2` (a clean stop,
-#      no requeue): exit code 4 in the job and its log, the file resumable (tasks pending);
+#   b. a sweep stopped mid-task by `scancel --batch --signal=USR2` (a clean stop, no requeue; the
+#      fault hook PF_FAULT_SIGNAL=...:wait holds a task until the signal arrives): exit code 4 in the job and its log, the file resumable (tasks pending);
 #      resubmitted: it resumes and equals an uninterrupted run (h5diff outside /timing);
 #   c. the same with `scancel --batch --signal=USR1` (what --signal=B:USR1@LEAD sends before the
 #      time limit) and srun as the launcher: the job requeues itself, resumes and equals the
@@ -255,7 +255,6 @@ daemon_pids+=($!)
 echo "${daemon_pids[*]}" > "$tmp/daemons"
 
 # the uninterrupted reference runs locally meanwhile (jobs/run_local.sh: no SLURM)
-long=(--set train.adam_iters=4000) # the longer run of the tiny sweep, ~10 s on 2 cores
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
 export PF_EXE=$exe
 unset PF_LAUNCHER PF_LAUNCHER_ARGS PF_NP PF_REQUEUE PF_MAX_RESTARTS PF_JOBS_DIR PF_SRC
@@ -274,7 +273,7 @@ sample = { method = ["static", "rar", "loss_grad", "pinnfluence"]; mode = "add";
 influence = { test_points = 200; arnoldi_iters = 30; };
 EOF
 fi
-"$jobs/run_local.sh" -n 2 "$cfg" "$work/ref.h5" "${long[@]}" > "$work/ref.log" 2>&1 < /dev/null &
+"$jobs/run_local.sh" -n 2 "$cfg" "$work/ref.h5" > "$work/ref.log" 2>&1 < /dev/null &
 ref_pid=$!
 echo "$ref_pid" > "$tmp/ref.pid"
 
@@ -341,21 +340,25 @@ same() { # same A B WHAT: identical outside /timing and the root attributes
     fail "$3: $1 and $2 differ"
   fi
 }
-interrupt() { # interrupt JOB FILE SIGNAL: once a task of FILE is done, signal the batch shell
+# The jobs b. and c. stop mid-task on a machine of any speed: the fault hook holds task 3 at cycle
+# 2, iteration 10 (PF_FAULT_SIGNAL=...:wait) after creating a mark file, until the stop request
+# arrives; the mark also keeps the hook from firing again in the resubmitted or requeued job.
+fault_env() { # fault_env MARK: the sbatch --export value
+  echo "ALL,PF_FAULT_SIGNAL=3:2:10:wait,PF_FAULT_MARK=$1"
+}
+interrupt() { # interrupt JOB FILE MARK SIGNAL: once task 3 waits at its fault point, signal the batch shell
   local c
-  while :; do
-    c=$(counts "$2")
-    [ -n "$c" ] && [ "${c%% *}" -ge 1 ] && break
+  while [ ! -e "$3" ]; do # an event that comes: the job starts and reaches the point
     case "$(field "$1" JobState)" in
       RUNNING | PENDING | CONFIGURING) ;;
-      *) fail "job $1 ended before it could be interrupted" ;;
+      *) fail "job $1 ended before it reached the fault point" ;;
     esac
-    check_time "waiting for a first finished task in $2"
+    check_time "waiting for job $1 to reach its fault point"
     sleep 0.2
   done
-  [ "${c%% *}" -lt "${c##* }" ] || fail "the sweep of job $1 finished before the signal; make it longer"
-  timeout 10 scancel --batch --signal="$3" "$1" || fail "scancel --batch --signal=$3 $1"
-  log "job $1: SIG$3 to the batch shell with $c (done running failed pending total)"
+  c=$(counts "$2")
+  timeout 10 scancel --batch --signal="$4" "$1" || fail "scancel --batch --signal=$4 $1"
+  log "job $1: SIG$4 to the batch shell while task 3 runs, with $c (done running failed pending total)"
 }
 
 # ---------------------------------------------------------------- a. tiny sweep
@@ -386,8 +389,8 @@ fi
 log "a. tiny sweep: job $ja complete, provenance recorded ($SECONDS s)"
 
 # ---------------------------------------------------------------- b. USR2: stop, resubmit
-jb=$(submit stop "$jobs/sweep.sbatch" -- "$cfg" "$work/stop.h5" "${long[@]}")
-interrupt "$jb" "$work/stop.h5" USR2
+jb=$(submit stop "$jobs/sweep.sbatch" --export="$(fault_env "$work/stop.fault")" -- "$cfg" "$work/stop.h5")
+interrupt "$jb" "$work/stop.h5" "$work/stop.fault" USR2
 wait_end "$jb" "stopped sweep"
 expect_job "$jb" FAILED 4:0 "stopped sweep"
 grep -q "pinnfluence exited with code 4" "$work/stop.out" || fail "stopped sweep: exit code 4 not in its log"
@@ -395,10 +398,10 @@ grep -q "not requeueing\|requeueing" "$work/stop.out" && fail "stopped sweep: US
 [ "$(field "$jb" Restarts)" = 0 ] || fail "stopped sweep: job $jb was requeued"
 c=$(counts "$work/stop.h5")
 read -r c_done c_running c_failed c_pending c_total <<< "$c"
-[ "$c_pending" -gt 0 ] && [ "$c_done" -gt 0 ] && [ "$c_running" = 0 ] && [ "$c_failed" = 0 ] ||
-  fail "stopped sweep: want done and pending tasks, got '$c' (done running failed pending total)"
+[ "$c_pending" -gt 0 ] && [ "$c_running" = 0 ] && [ "$c_failed" = 0 ] ||
+  fail "stopped sweep: want pending tasks and none running, got '$c' (done running failed pending total)"
 log "b. job $jb stopped by USR2: exit code 4, $c_done of $c_total done, $c_pending pending"
-jb2=$(submit resume "$jobs/sweep.sbatch" -- "$cfg" "$work/stop.h5" "${long[@]}")
+jb2=$(submit resume "$jobs/sweep.sbatch" -- "$cfg" "$work/stop.h5")
 wait_end "$jb2" "resubmitted sweep"
 expect_job "$jb2" COMPLETED 0:0 "resubmitted sweep"
 grep -q -- "--resume" "$work/resume.out" || fail "resubmitted sweep: not run with --resume"
@@ -407,9 +410,10 @@ same "$work/ref.h5" "$work/stop.h5" "stopped and resubmitted sweep"
 log "b. job $jb2 resumed it: equal to the uninterrupted run ($SECONDS s)"
 
 # ---------------------------------------------------------------- c. USR1: stop, requeue (srun)
-jc=$(submit requeue "$jobs/sweep.sbatch" --export=ALL,PF_LAUNCHER=srun,PF_LAUNCHER_ARGS=--mpi=pmix -- \
-  "$cfg" "$work/requeue.h5" "${long[@]}")
-interrupt "$jc" "$work/requeue.h5" USR1
+jc=$(submit requeue "$jobs/sweep.sbatch" \
+  --export="$(fault_env "$work/requeue.fault"),PF_LAUNCHER=srun,PF_LAUNCHER_ARGS=--mpi=pmix" -- \
+  "$cfg" "$work/requeue.h5")
+interrupt "$jc" "$work/requeue.h5" "$work/requeue.fault" USR1
 while [ "$(field "$jc" Restarts)" != 1 ]; do
   case "$(field "$jc" JobState)" in
     COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL) fail "requeue: job $jc ended without requeueing itself" ;;
