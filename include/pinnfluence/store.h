@@ -94,9 +94,19 @@ int pf_store_create(MPI_Comm comm, const char *path, int overwrite, const char *
                     const pf_store_task *tasks, const char *command_line, pf_store **st);
 /* Collective on comm. Open an existing store for reading (writable = 0) or for resuming
  * (writable = 1). Fails with PF_ERR_IO and a clear message if the file is not a pinnfluence store
- * or has another format version. Reading works while another process writes the file (neither
- * side locks it) and on a file left behind by a killed writer. */
+ * or has another format version, and if the file does not follow the layout above: every dataset
+ * a plain contiguous one reached through hard links (no external storage, no soft or external
+ * links) with the layout's type and shape, its storage inside the file, layer sizes within the
+ * configuration's limits, counts consistent with the layers, offsets equal to the running sums of
+ * the counts, statuses and cycles in range (src/io/store_check.c); nothing is written before these
+ * checks pass. Reading works while another process writes the file (neither side locks it) and on
+ * a file left behind by a killed writer. */
 int pf_store_open(MPI_Comm comm, const char *path, int writable, pf_store **st);
+/* Collective on the store's communicator (rank 0 compares). Compare the task descriptions stored
+ * in an opened store with the ones the program resolved from its configuration (every field but
+ * the canonical text), so that a resume writes exactly the sizes the program computed: call it
+ * before the first write of a resume. PF_ERR_IO naming the dataset and the task if one differs. */
+int pf_store_check_tasks(pf_store *st, int ntasks, const pf_store_task *tasks);
 /* Collective on the store's communicator. Accepts NULL. */
 int pf_store_close(pf_store **st);
 

@@ -736,6 +736,8 @@ static int pf_store_check_format(const char *path) {
     rc = pf_error(PF_ERR_IO, __FILE__, __LINE__, __func__,
                   "%s: store format version %d; this program reads version %d", path, version,
                   PF_STORE_FORMAT_VERSION);
+  /* the structure, before any handle that could write is opened (store_check.c) */
+  if (!rc) rc = pf_store_check_structure(path, f, (hsize_t)sb.st_size);
   free(format);
   PF_H5_CLOSE(rc, H5Fclose(f), "%s: cannot close the file", path);
   return rc;
@@ -756,40 +758,22 @@ static int pf_store_open_file(pf_store *st) {
   return rc;
 }
 
-/* Collective on the store's communicator (H5Dopen). Open every dataset and check the shapes that
- * tie them together. */
+/* Collective on the store's communicator (H5Dopen). Open every dataset through hard links only,
+ * check its storage and type again on this rank's handle, and the shapes that tie them together
+ * (store_check.c). */
 static int pf_store_open_datasets(pf_store *st) {
   hsize_t dims[PF_DS_COUNT][3];
   for (int ds = 0; ds < PF_DS_COUNT; ds++) {
     const pf_store_dsinfo *info = &pf_store_datasets[ds];
-    st->dset[ds] = H5Dopen2(st->file, info->path, H5P_DEFAULT);
-    PF_H5_CHECK(st->dset[ds] >= 0, "%s: cannot open dataset %s (not a complete store?)", st->path,
-                info->path);
+    PF_CALL(pf_store_check_open_dataset(st->path, st->file, (pf_store_ds)ds, 0, &st->dset[ds],
+                                        dims[ds]));
     st->fspace[ds] = H5Dget_space(st->dset[ds]);
     PF_H5_CHECK(st->fspace[ds] >= 0, "%s: cannot get the dataspace of %s", st->path, info->path);
-    int rank = H5Sget_simple_extent_ndims(st->fspace[ds]);
-    PF_CHECK(rank == info->rank, PF_ERR_IO, "%s: dataset %s has %d dimensions, expected %d",
-             st->path, info->path, rank, info->rank);
-    PF_H5_CHECK(H5Sget_simple_extent_dims(st->fspace[ds], dims[ds], NULL) >= 0,
-                "%s: cannot get the shape of %s", st->path, info->path);
   }
-  const hsize_t T = dims[PF_DS_TASK_STATUS][0];
-  PF_CHECK(T >= 1 && T <= INT_MAX, PF_ERR_IO, "%s: /tasks/status has %llu rows", st->path,
-           (unsigned long long)T);
-  st->ntasks = (int)T;
+  PF_CALL(pf_store_check_shapes(st->path, (const hsize_t(*)[3])dims));
+  st->ntasks = (int)dims[PF_DS_TASK_STATUS][0];
   st->config_width = (size_t)dims[PF_DS_TASK_CONFIG][1];
   st->max_cycles = (int)dims[PF_DS_METRICS][1];
-  for (int ds = PF_DS_TASK_CONFIG; ds <= PF_DS_TIMING; ds++)
-    PF_CHECK(dims[ds][0] == T, PF_ERR_IO, "%s: dataset %s has %llu rows, expected %llu", st->path,
-             pf_store_datasets[ds].path, (unsigned long long)dims[ds][0], (unsigned long long)T);
-  PF_CHECK(dims[PF_DS_TASK_PDE][1] == PF_STORE_NAME_LEN &&
-               dims[PF_DS_TASK_METHOD][1] == PF_STORE_NAME_LEN &&
-               dims[PF_DS_TASK_MODE][1] == PF_STORE_NAME_LEN &&
-               dims[PF_DS_TASK_REASON][1] == PF_STORE_REASON_LEN &&
-               dims[PF_DS_TASK_LAYERS][1] == PF_STORE_MAX_LAYERS &&
-               dims[PF_DS_METRICS][2] == PF_STORE_RESULT_COLUMNS &&
-               dims[PF_DS_TIMING][2] == PF_STORE_TIMING_COLUMNS,
-           PF_ERR_IO, "%s: a dataset under /tasks or /metrics has an unexpected width", st->path);
   return PF_OK;
 }
 
@@ -852,6 +836,9 @@ int pf_store_open(MPI_Comm comm, const char *path, int writable, pf_store **st) 
   if (!rc) rc = pf_store_agree(comm, pf_store_open_datasets(s));
   if (!rc) rc = pf_store_agree(comm, pf_store_alloc_caches(s));
   if (!rc) rc = pf_store_agree(comm, s->rank == 0 ? pf_store_read_descriptions(s) : PF_OK);
+  /* before anything is written or sized from the descriptions (store_check.c) */
+  if (!rc) rc = pf_store_agree(comm, s->rank == 0 ? pf_store_check_descriptions(s) : PF_OK);
+  if (!rc) rc = pf_store_agree(comm, s->rank == 0 ? pf_store_check_statuses(s) : PF_OK);
   if (!rc) rc = pf_store_agree(comm, pf_store_bcast_descriptions(s));
   if (rc) return pf_trace(pf_store_abandon(&s, rc, 0), __FILE__, __LINE__, __func__);
   pf_store_derive_nlayers(s);

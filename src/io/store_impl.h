@@ -140,6 +140,22 @@ int pf_store_close_handles(pf_store *st);
  * store's communicator (MPI_Comm_free). */
 int pf_store_free(pf_store **st);
 
+/* Validation of a store being opened (store_check.c); each returns PF_ERR_IO with a message
+ * naming the file, the dataset, the task and what was wrong. Not collective.
+ * Check that the links leading to dataset ds are hard links, open it (*dset) and check its
+ * storage (contiguous, no external files, no filters), type and rank; dims gets its shape. eof > 0
+ * (the file's size): also that its storage is allocated in full inside the file. */
+int pf_store_check_open_dataset(const char *file, hid_t f, pf_store_ds ds, hsize_t eof,
+                                hid_t *dset, hsize_t dims[3]);
+/* pf_store_check_open_dataset on every dataset of the layout, then pf_store_check_shapes. */
+int pf_store_check_structure(const char *file, hid_t f, hsize_t eof);
+/* The shapes that tie the datasets together (dims: the shape of each dataset). */
+int pf_store_check_shapes(const char *file, const hsize_t dims[PF_DS_COUNT][3]);
+/* The cached task descriptions (after they are read): names, cycles, layers, counts, offsets. */
+int pf_store_check_descriptions(pf_store *st);
+/* Every /tasks/status in range (reads the dataset). */
+int pf_store_check_statuses(pf_store *st);
+
 /* Allocate the description caches for st->ntasks tasks and derive nlayers from layers. */
 int pf_store_alloc_caches(pf_store *st);
 void pf_store_derive_nlayers(pf_store *st);

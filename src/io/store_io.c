@@ -195,6 +195,10 @@ int pf_store_read_status(pf_store *st, int task, pf_task_status *status, char *r
   if (reason && reason_len > 0) {
     char row[PF_STORE_REASON_LEN + 1] = {0};
     PF_CALL(pf_store_rw(st, PF_DS_TASK_REASON, 0, start, count, row));
+    PF_CHECK(memchr(row, '\0', PF_STORE_REASON_LEN) != NULL, PF_ERR_IO,
+             "%s: dataset /tasks/reason, task %d: not NUL-terminated within its %d bytes; the "
+             "file is damaged",
+             st->path, task, PF_STORE_REASON_LEN);
     size_t n = strlen(row);
     if (n > reason_len - 1) n = reason_len - 1;
     memcpy(reason, row, n);

@@ -3,6 +3,7 @@
 #include "pinnfluence/nn.h"
 #include "pinnfluence/pde.h"
 #include "pinnfluence/predict.h"
+#include "pinnfluence/sample.h"
 #include "pinnfluence/store.h"
 
 #include <errno.h>
@@ -35,7 +36,16 @@ static int predict_task(pf_store *st, int task, FILE *in, FILE *out, const char 
            "%s: task %d has not finished (status %s): no parameters to evaluate", path, task,
            status == PF_TASK_RUNNING ? "running" : "pending");
   const pf_pde *pde = pf_pde_find(d.pde);
-  PF_CHECK(pde, PF_ERR_IO, "%s: task %d names an unknown problem \"%s\"", path, task, d.pde);
+  PF_CHECK(pde, PF_ERR_IO,
+           "%s: dataset /tasks/pde, task %d: \"%s\" is not a known problem; the file is damaged",
+           path, task, d.pde);
+  PF_CHECK(pf_score_method_find(d.method) != NULL, PF_ERR_IO,
+           "%s: dataset /tasks/method, task %d: \"%s\" is not a known method; the file is damaged",
+           path, task, d.method);
+  PF_CHECK(!strcmp(d.mode, "add") || !strcmp(d.mode, "replace"), PF_ERR_IO,
+           "%s: dataset /tasks/mode, task %d: \"%s\" is not a mode (add, replace); the file is "
+           "damaged",
+           path, task, d.mode);
   pf_mlp *net = NULL;
   PF_CALL(pf_mlp_create(d.nlayers, d.sizes, &net));
   PF_CHECK(net->nparams == d.nparams, PF_ERR_IO, "%s: task %d: %zu parameters stored for %zu", path,

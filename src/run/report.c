@@ -1,24 +1,82 @@
 /* `pinnfluence status` and `pinnfluence report`: counts by status, and the paper-style table of
  * final L2 relative errors and test losses (mean ± std over seeds) from a results file. */
+#include "pinnfluence/pde.h"
 #include "pinnfluence/report.h"
+#include "pinnfluence/sample.h"
 #include "pinnfluence/store.h"
 
 #include <math.h>
 #include <string.h>
 
-#define MAXG 256 /* distinct problems, methods, modes */
+/* Distinct problems and methods a table holds: the names are checked against the registries, so
+ * at most the registered ones appear; the bound guards the tables all the same. */
+#define MAXG 64
+#define MAXP 16
 
 typedef struct {
-  char name[PF_STORE_NAME_LEN];
+  char name[PF_STORE_NAME_LEN + 1];
 } name_t;
 
-/* Index of s in the list, appended if new (in order of first appearance). */
-static int intern(name_t *list, int *n, const char *s) {
+static const char *const modes_known[2] = {"add", "replace"};
+
+/* Index of s in the list, appended if new (in order of first appearance); -1 if the list is full
+ * (max entries). */
+static int intern(name_t *list, int *n, int max, const char *s) {
   for (int i = 0; i < *n; i++)
     if (!strcmp(list[i].name, s)) return i;
-  if (*n >= MAXG) return -1;
+  if (*n >= max) return -1;
   snprintf(list[*n].name, sizeof list[*n].name, "%s", s);
   return (*n)++;
+}
+
+/* Index of a mode name in modes_known, or -1. */
+static int mode_index(const char *s) {
+  for (int i = 0; i < 2; i++)
+    if (!strcmp(s, modes_known[i])) return i;
+  return -1;
+}
+
+/* The names of a task must be registered ones: anything else comes from a damaged file. */
+static int check_names(const char *path, int task, const pf_store_task *d) {
+  PF_CHECK(pf_pde_find(d->pde) != NULL, PF_ERR_IO,
+           "%s: dataset /tasks/pde, task %d: \"%s\" is not a known problem; the file is damaged",
+           path, task, d->pde);
+  PF_CHECK(pf_score_method_find(d->method) != NULL, PF_ERR_IO,
+           "%s: dataset /tasks/method, task %d: \"%s\" is not a known method; the file is damaged",
+           path, task, d->method);
+  PF_CHECK(mode_index(d->mode) >= 0, PF_ERR_IO,
+           "%s: dataset /tasks/mode, task %d: \"%s\" is not a mode (add, replace); the file is "
+           "damaged",
+           path, task, d->mode);
+  return PF_OK;
+}
+
+/* Copy text from a file to out with control characters (bytes below 0x20, 0x7f) and bytes that
+ * are not part of valid UTF-8 written as \xNN, so no terminal escape sequence reaches the
+ * user's terminal. */
+static void print_safe(FILE *out, const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
+  while (*p) {
+    int len = 0; /* length of a valid UTF-8 sequence starting at p (0: not one) */
+    if (*p >= 0x20 && *p < 0x7f) {
+      len = 1;
+    } else if (*p >= 0xc2 && *p <= 0xf4) {
+      const int n = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : 2;
+      len = n;
+      for (int k = 1; k < n && len; k++)
+        if ((p[k] & 0xc0) != 0x80) len = 0;
+      /* overlong 3- and 4-byte forms, surrogates and code points past U+10FFFF */
+      if (len == 3 && ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0))) len = 0;
+      if (len == 4 && ((*p == 0xf0 && p[1] < 0x90) || (*p == 0xf4 && p[1] >= 0x90))) len = 0;
+    }
+    if (len == 0) {
+      fprintf(out, "\\x%02x", *p);
+      p++;
+    } else {
+      fwrite(p, 1, (size_t)len, out);
+      p += len;
+    }
+  }
 }
 
 int pf_status(const pf_ctx *ctx, const char *path, FILE *out) {
@@ -34,15 +92,25 @@ int pf_status(const pf_ctx *ctx, const char *path, FILE *out) {
     pf_store_task d;
     pf_task_status s;
     rc = pf_store_read_task(st, i, &d);
+    if (!rc) rc = check_names(path, i, &d);
     if (!rc) rc = pf_store_read_status(st, i, &s, reason, sizeof reason);
     if (rc) break;
-    int m = intern(methods, &nm, d.method);
+    int m = intern(methods, &nm, MAXG, d.method);
+    if (m < 0) {
+      rc = pf_error(PF_ERR_IO, __FILE__, __LINE__, __func__,
+                    "%s: dataset /tasks/method, task %d: more than %d distinct methods", path, i,
+                    MAXG);
+      break;
+    }
     if ((int)s < 0 || (int)s > 3) s = PF_TASK_PENDING;
     counts[MAXG][s]++;
-    if (m >= 0) counts[m][s]++;
-    if (s == PF_TASK_FAILED)
-      fprintf(out, "failed: task %d (%s %s %s seed %lld): %s\n", i, d.pde, d.method, d.mode,
-              (long long)d.seed, reason);
+    counts[m][s]++;
+    if (s == PF_TASK_FAILED) {
+      fprintf(out, "failed: task %d (%s %s %s seed %lld): ", i, d.pde, d.method, d.mode,
+              (long long)d.seed);
+      print_safe(out, reason);
+      fputc('\n', out);
+    }
   }
   if (!rc) {
     fprintf(out, "%-14s %7s %7s %7s %7s %7s\n", "method", "done", "running", "failed", "pending",
@@ -72,9 +140,9 @@ int pf_report(const pf_ctx *ctx, const char *path, pf_report_format fmt, FILE *o
   pf_store *st = NULL;
   PF_CALL(pf_store_open(ctx->comm, path, 0, &st));
   const int T = pf_store_ntasks(st);
-  name_t pdes[MAXG], methods[MAXG], modes[2] = {{"add"}, {"replace"}};
-  int np = 0, nm = 0, nmo = 2;
-  static cell cells[2][MAXG][16]; /* mode, method, pde */
+  name_t pdes[MAXP], methods[MAXG], modes[2] = {{"add"}, {"replace"}};
+  int np = 0, nm = 0;
+  static cell cells[2][MAXG][MAXP]; /* mode, method, pde */
   memset(cells, 0, sizeof cells);
   double *rows = NULL;
   int rc = PF_OK, skipped = 0;
@@ -83,15 +151,27 @@ int pf_report(const pf_ctx *ctx, const char *path, pf_report_format fmt, FILE *o
     pf_task_status s;
     char reason[PF_STORE_REASON_LEN];
     rc = pf_store_read_task(st, i, &d);
+    if (!rc) rc = check_names(path, i, &d);
     if (!rc) rc = pf_store_read_status(st, i, &s, reason, sizeof reason);
     if (rc) break;
     if (s != PF_TASK_DONE) {
       skipped++;
       continue;
     }
-    int p = intern(pdes, &np, d.pde), m = intern(methods, &nm, d.method);
-    int mo = intern(modes, &nmo, d.mode);
-    if (p < 0 || p >= 16 || m < 0 || mo < 0 || mo > 1) continue;
+    int p = intern(pdes, &np, MAXP, d.pde), m = intern(methods, &nm, MAXG, d.method);
+    const int mo = mode_index(d.mode);
+    if (p < 0 || m < 0 || mo < 0) {
+      rc = pf_error(PF_ERR_IO, __FILE__, __LINE__, __func__,
+                    "%s: task %d: more than %d problems or %d methods, or an unknown mode", path, i,
+                    MAXP, MAXG);
+      break;
+    }
+    if (d.cycles < 1) { /* the store refuses such files; a done task has its cycles' metrics */
+      rc = pf_error(PF_ERR_IO, __FILE__, __LINE__, __func__,
+                    "%s: dataset /tasks/cycles, task %d: a done task with %d cycles", path, i,
+                    d.cycles);
+      break;
+    }
     PF_FREE(&rows);
     rc = PF_CALLOC((size_t)d.cycles * 8, &rows);
     if (!rc) rc = pf_store_read_metrics(st, i, rows);
