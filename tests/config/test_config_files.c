@@ -66,8 +66,8 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(e->d_name, "quickstart.cfg")) {
       quick = 1;
-      /* burgers, diffusion x seeds 1, 2 x static, random, rar */
-      PF_TEST_EXPECT(pf_sweep_ntasks(sw) == 12, "quickstart: %d tasks", pf_sweep_ntasks(sw));
+      /* burgers, diffusion x seeds 1, 2 x static, random, rar, pinnfluence (the method shows) */
+      PF_TEST_EXPECT(pf_sweep_ntasks(sw) == 16, "quickstart: %d tasks", pf_sweep_ntasks(sw));
       static const char *const axes[] = {"pde", "seed", "sample.method"};
       PF_TEST_EXPECT(pf_sweep_naxes(sw) == 3, "quickstart: %d axes", pf_sweep_naxes(sw));
       for (int a = 0; a < pf_sweep_naxes(sw) && a < 3; a++) {
@@ -78,6 +78,9 @@ int main(int argc, char **argv) {
       pf_config c;
       PF_TEST_OK(pf_sweep_task(sw, 0, &c));
       PF_TEST_EXPECT(c.train.cycles <= 5 && !strcmp(c.sample.mode, "add"), "quickstart: too long");
+      PF_TEST_OK(pf_sweep_task(sw, 3, &c));
+      PF_TEST_EXPECT(!strcmp(c.sample.method, "pinnfluence"),
+                     "quickstart: task 3 is %s, want pinnfluence", c.sample.method);
     } else if (strcmp(e->d_name, "quickstart.cfg")) {
       static const char *const paper[] = {"diffusion.cfg", "burgers.cfg", "allen_cahn.cfg",
                                           "wave.cfg", "drift_diffusion.cfg"};
