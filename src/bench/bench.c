@@ -63,27 +63,47 @@ typedef struct {
   double seconds, gflops, dgemm_gflops;
 } result;
 
-static int bench_shape(const pf_bench_options *opt, const pf_pde *pde, int nl, const int *sizes,
-                       unsigned extra_channels, FILE *out, int first) {
-  pf_mlp *net = NULL;
-  pf_engine *eng = NULL;
-  pf_points *pts = NULL;
+/* What one shape's measurement holds, with one destroy path: an error half-way frees it all. */
+typedef struct {
+  pf_mlp *net;
+  pf_engine *eng;
+  pf_points *pts;
+  double *x, *t, *theta, *g, *v, *times, *tg; /* (n), (n), (P), (P), (P), (reps), (reps) */
+  gemm_bufs gb;
+} shape_mem;
+
+static void shape_free(shape_mem *m) {
+  PF_FREE(&m->gb.W), PF_FREE(&m->gb.X), PF_FREE(&m->gb.Y), PF_FREE(&m->gb.G);
+  PF_FREE(&m->x), PF_FREE(&m->t), PF_FREE(&m->theta), PF_FREE(&m->g), PF_FREE(&m->v);
+  PF_FREE(&m->times), PF_FREE(&m->tg);
+  (void)pf_points_destroy(&m->pts);
+  (void)pf_engine_destroy(&m->eng);
+  (void)pf_mlp_destroy(&m->net);
+}
+
+static int bench_shape_in(const pf_bench_options *opt, const pf_pde *pde, int nl, const int *sizes,
+                          unsigned extra_channels, FILE *out, int first, shape_mem *m) {
   pf_pinn_ops ops = pde->ops;
   ops.channels |= extra_channels;
-  PF_CALL(pf_mlp_create(nl, sizes, &net));
-  PF_CALL(pf_engine_create(net, &ops, opt->block, &eng));
+  PF_CALL(pf_mlp_create(nl, sizes, &m->net));
+  PF_CALL(pf_engine_create(m->net, &ops, opt->block, &m->eng));
+  pf_mlp *net = m->net;
+  pf_engine *eng = m->eng;
   const size_t n = opt->points, P = net->nparams;
-  double *x = NULL, *t = NULL, *theta = NULL, *g = NULL, *v = NULL, *times = NULL;
-  PF_CALL(PF_CALLOC(n, &x));
-  PF_CALL(PF_CALLOC(n, &t));
-  PF_CALL(PF_CALLOC(P, &theta));
-  PF_CALL(PF_CALLOC(P, &g));
-  PF_CALL(PF_CALLOC(P, &v));
-  PF_CALL(PF_CALLOC(opt->reps, &times));
+  PF_CALL(PF_CALLOC(n, &m->x));
+  PF_CALL(PF_CALLOC(n, &m->t));
+  PF_CALL(PF_CALLOC(P, &m->theta));
+  PF_CALL(PF_CALLOC(P, &m->g));
+  PF_CALL(PF_CALLOC(P, &m->v));
+  PF_CALL(PF_CALLOC(opt->reps, &m->times));
+  PF_CALL(PF_CALLOC(opt->reps, &m->tg));
+  double *x = m->x, *t = m->t, *theta = m->theta, *g = m->g, *v = m->v, *times = m->times;
+  double *tg = m->tg;
   pf_rng_stream ps = pf_rng_stream_make(1, 0, PF_RNG_TEST, 100);
   pf_rng_uniform_range(&ps, 0, n, pde->xlo, pde->xhi, x);
   pf_rng_uniform_range(&ps, n, n, pde->tlo, pde->thi, t);
-  PF_CALL(pf_points_create(&ops, n, x, t, &pts));
+  PF_CALL(pf_points_create(&ops, n, x, t, &m->pts));
+  pf_points *pts = m->pts;
   pf_rng_stream is = pf_rng_stream_make(1, 0, PF_RNG_INIT, 0);
   PF_CALL(pf_mlp_init_glorot(net, &is, theta));
   pf_rng_normal(&ps, 2 * n, P, v);
@@ -92,14 +112,14 @@ static int bench_shape(const pf_bench_options *opt, const pf_pde *pde, int nl, c
   const int nc = pf_engine_channels(eng), B = opt->block;
   int maxw = 0;
   for (int l = 0; l <= nl; l++) maxw = sizes[l] > maxw ? sizes[l] : maxw;
-  gemm_bufs gb = {0};
+  gemm_bufs *gb = &m->gb;
   const size_t big = (size_t)maxw * (size_t)nc * (size_t)B;
-  PF_CALL(PF_CALLOC((size_t)maxw * maxw, &gb.W));
-  PF_CALL(PF_CALLOC(big, &gb.X));
-  PF_CALL(PF_CALLOC(big, &gb.Y));
-  PF_CALL(PF_CALLOC(big, &gb.G));
-  for (size_t k = 0; k < big; k++) gb.X[k] = gb.G[k] = 1e-3 * (double)(k % 97);
-  for (size_t k = 0; k < (size_t)maxw * maxw; k++) gb.W[k] = 1e-2 * (double)(k % 89);
+  PF_CALL(PF_CALLOC((size_t)maxw * maxw, &gb->W));
+  PF_CALL(PF_CALLOC(big, &gb->X));
+  PF_CALL(PF_CALLOC(big, &gb->Y));
+  PF_CALL(PF_CALLOC(big, &gb->G));
+  for (size_t k = 0; k < big; k++) gb->X[k] = gb->G[k] = 1e-3 * (double)(k % 97);
+  for (size_t k = 0; k < (size_t)maxw * maxw; k++) gb->W[k] = 1e-2 * (double)(k % 89);
 
   char shape[128];
   pf_mlp_describe(net, shape, sizeof shape);
@@ -110,8 +130,6 @@ static int bench_shape(const pf_bench_options *opt, const pf_pde *pde, int nl, c
       flops += gemm_sequence(net, nc, nb, hvp, NULL);
     }
     /* engine, then dgemm alone, alternating so both see the same machine state */
-    double *tg = NULL;
-    PF_CALL(PF_CALLOC(opt->reps, &tg));
     for (int rep = -2; rep < opt->reps; rep++) {
       double t0 = pf_wtime();
       if (hvp)
@@ -121,14 +139,13 @@ static int bench_shape(const pf_bench_options *opt, const pf_pde *pde, int nl, c
       double t1 = pf_wtime();
       for (size_t i0 = 0; i0 < n; i0 += (size_t)B) {
         int nb = (int)(n - i0 < (size_t)B ? n - i0 : (size_t)B);
-        gemm_sequence(net, nc, nb, hvp, &gb);
+        gemm_sequence(net, nc, nb, hvp, gb);
       }
       double t2 = pf_wtime();
       if (rep >= 0) times[rep] = t1 - t0, tg[rep] = t2 - t1;
     }
     result r = {hvp ? "hvp" : "loss_grad", median(times, opt->reps), 0, 0};
     double tgemm = median(tg, opt->reps);
-    PF_FREE(&tg);
     r.gflops = flops / r.seconds * 1e-9;
     r.dgemm_gflops = flops / tgemm * 1e-9;
     if (opt->json) {
@@ -152,12 +169,15 @@ static int bench_shape(const pf_bench_options *opt, const pf_pde *pde, int nl, c
     }
     fflush(out);
   }
-  PF_FREE(&gb.W), PF_FREE(&gb.X), PF_FREE(&gb.Y), PF_FREE(&gb.G);
-  PF_FREE(&x), PF_FREE(&t), PF_FREE(&theta), PF_FREE(&g), PF_FREE(&v), PF_FREE(&times);
-  PF_CALL(pf_points_destroy(&pts));
-  PF_CALL(pf_engine_destroy(&eng));
-  PF_CALL(pf_mlp_destroy(&net));
   return PF_OK;
+}
+
+static int bench_shape(const pf_bench_options *opt, const pf_pde *pde, int nl, const int *sizes,
+                       unsigned extra_channels, FILE *out, int first) {
+  shape_mem m = {0};
+  int rc = bench_shape_in(opt, pde, nl, sizes, extra_channels, out, first, &m);
+  shape_free(&m);
+  return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
 }
 
 int pf_bench_run(const pf_ctx *ctx, const pf_bench_options *opt, FILE *out) {

@@ -65,38 +65,53 @@ static int draw_timed(const double *scores, size_t *chosen, double *seconds) {
   return PF_OK;
 }
 
-static int bench_pde(const pf_pde *pde, int json, FILE *out) {
+/* What one problem's round holds, with one destroy path: an error half-way frees it all. */
+typedef struct {
+  pf_mlp *net;
+  pf_engine *eng;
+  pf_points *pool;
+  double *theta, *px, *pt, *scores; /* (P), (pool) x 3 */
+} round_mem;
+
+static void round_free(round_mem *m) {
+  (void)pf_points_destroy(&m->pool);
+  PF_FREE(&m->theta), PF_FREE(&m->px), PF_FREE(&m->pt), PF_FREE(&m->scores);
+  (void)pf_engine_destroy(&m->eng);
+  (void)pf_mlp_destroy(&m->net);
+}
+
+static int bench_pde_in(const pf_pde *pde, int json, FILE *out, round_mem *m) {
   int sizes[PF_PDE_MAX_HIDDEN + 2];
   const int L = pde->nhidden + 1;
   sizes[0] = 2;
   for (int l = 0; l < pde->nhidden; l++) sizes[l + 1] = pde->hidden[l];
   sizes[L] = 1;
-  pf_mlp *net = NULL;
-  pf_engine *eng = NULL;
-  pf_points *pool = NULL;
-  double *theta = NULL, *px = NULL, *pt = NULL, *scores = NULL;
   size_t chosen[ROUND_DRAW];
-  PF_CALL(pf_mlp_create(L, sizes, &net));
-  PF_CALL(pf_engine_create(net, &pde->ops, ROUND_BLOCK, &eng));
+  PF_CALL(pf_mlp_create(L, sizes, &m->net));
+  PF_CALL(pf_engine_create(m->net, &pde->ops, ROUND_BLOCK, &m->eng));
+  pf_mlp *net = m->net;
+  pf_engine *eng = m->eng;
   const size_t P = net->nparams;
-  PF_CALL(PF_CALLOC(P, &theta));
-  PF_CALL(PF_CALLOC(ROUND_POOL, &px));
-  PF_CALL(PF_CALLOC(ROUND_POOL, &pt));
-  PF_CALL(PF_CALLOC(ROUND_POOL, &scores));
+  PF_CALL(PF_CALLOC(P, &m->theta));
+  PF_CALL(PF_CALLOC(ROUND_POOL, &m->px));
+  PF_CALL(PF_CALLOC(ROUND_POOL, &m->pt));
+  PF_CALL(PF_CALLOC(ROUND_POOL, &m->scores));
+  double *theta = m->theta, *px = m->px, *pt = m->pt, *scores = m->scores;
   /* the first round of a task: the untrained network of seed 1 */
   pf_rng_stream init = pf_rng_stream_make(ROUND_SEED, 0, PF_RNG_INIT, 0);
   PF_CALL(pf_mlp_init_glorot(net, &init, theta));
   pf_sample_pool(pde, ROUND_SEED, ROUND_CYCLE, 0, ROUND_POOL, px, pt);
-  PF_CALL(pf_points_create(&pde->ops, ROUND_POOL, px, pt, &pool));
+  PF_CALL(pf_points_create(&pde->ops, ROUND_POOL, px, pt, &m->pool));
+  pf_points *pool = m->pool;
 
   /* rar: |r| over the pool */
   {
     round_row r = {pde->name, "rar", NULL, P, 0, 0, 0, 0, 0, 0, NULL};
-    const pf_score_method *m = pf_score_method_find("rar");
-    PF_CHECK(m != NULL, PF_ERR_INTERNAL, "rar is not registered");
+    const pf_score_method *rar = pf_score_method_find("rar");
+    PF_CHECK(rar != NULL, PF_ERR_INTERNAL, "rar is not registered");
     pf_score_ctx sc = {eng, net, pde, ROUND_SEED, ROUND_CYCLE, NULL, 0, NULL};
     const double t0 = pf_wtime();
-    PF_CALL(m->score(&sc, theta, pool, scores));
+    PF_CALL(rar->score(&sc, theta, pool, scores));
     r.score = pf_wtime() - t0;
     PF_CALL(draw_timed(scores, chosen, &r.draw));
     print_row(&r, json, out);
@@ -123,11 +138,14 @@ static int bench_pde(const pf_pde *pde, int json, FILE *out) {
     PF_CALL(draw_timed(scores, chosen, &r.draw));
     print_row(&r, json, out);
   }
-  PF_CALL(pf_points_destroy(&pool));
-  PF_FREE(&theta), PF_FREE(&px), PF_FREE(&pt), PF_FREE(&scores);
-  PF_CALL(pf_engine_destroy(&eng));
-  PF_CALL(pf_mlp_destroy(&net));
   return PF_OK;
+}
+
+static int bench_pde(const pf_pde *pde, int json, FILE *out) {
+  round_mem m = {0};
+  int rc = bench_pde_in(pde, json, out, &m);
+  round_free(&m);
+  return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
 }
 
 int pf_bench_round_pde(const pf_ctx *ctx, const char *pde, int json, FILE *out) {
