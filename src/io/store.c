@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Raise an error that every rank detects alike (same inputs, same file): only rank 0 prints it. */
 #define PF_STORE_RAISE0(st, code, ...)                                                             \
@@ -96,6 +97,9 @@ static int pf_store_fapl(pf_store *st, hid_t *fapl) {
   PF_H5_CHECK(H5Pset_fapl_mpio(*fapl, st->comm, MPI_INFO_NULL) >= 0,
               "%s: cannot select the MPI-IO file driver", st->path);
   PF_H5_CHECK(H5Pset_file_locking(*fapl, 0, 1) >= 0, "%s: cannot disable file locking", st->path);
+  /* H5Fclose closes whatever is still open in the file: nothing of it outlives the store */
+  PF_H5_CHECK(H5Pset_fclose_degree(*fapl, H5F_CLOSE_STRONG) >= 0,
+              "%s: cannot set the file close degree", st->path);
   return PF_OK;
 }
 
@@ -485,12 +489,13 @@ static int pf_store_check_exists(pf_store *st, int overwrite) {
   return PF_OK;
 }
 
-/* Collective on the store's communicator: H5Fcreate through MPI-IO. */
-static int pf_store_create_file(pf_store *st, int overwrite) {
+/* Collective on the store's communicator: H5Fcreate through MPI-IO, on the empty file that
+ * pf_store_reserve made (exclusively, unless overwrite). */
+static int pf_store_create_file(pf_store *st) {
   hid_t fapl = H5I_INVALID_HID;
   int rc = pf_store_fapl(st, &fapl);
   if (!rc) {
-    st->file = H5Fcreate(st->path, overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    st->file = H5Fcreate(st->path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     if (st->file < 0)
       rc = pf_store_h5_error(__FILE__, __LINE__, __func__, "%s: cannot create the file", st->path);
   }
@@ -517,9 +522,11 @@ static int pf_store_create_groups(pf_store *st) {
   return rc;
 }
 
-/* Create dataset ds with its final shape: contiguous, storage allocated now and filled (NaN for
- * doubles, 0 otherwise), no timestamps (identical runs give identical files). Collective on the
- * store's communicator (H5Dcreate; the fill is written by all ranks). */
+/* Create dataset ds with its final shape: contiguous, storage allocated now, fill value NaN for
+ * doubles and 0 otherwise, no timestamps (identical runs give identical files). Collective on the
+ * store's communicator (H5Dcreate). HDF5 does not write the fill (pf_store_fill does): its fill
+ * is written by rank 0 inside H5Dcreate and followed by a barrier, so a failed write (a full
+ * disk) left rank 0 returning an error while the other ranks waited in that barrier. */
 static int pf_store_create_dataset(pf_store *st, pf_store_ds ds, const hsize_t *dims,
                                    uint64_t sweep_hash) {
   const pf_store_dsinfo *info = &pf_store_datasets[ds];
@@ -531,7 +538,7 @@ static int pf_store_create_dataset(pf_store *st, pf_store_ds ds, const hsize_t *
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   if (space < 0 || dcpl < 0 || H5Pset_layout(dcpl, H5D_CONTIGUOUS) < 0 ||
       H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0 ||
-      H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC) < 0 ||
+      H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0 ||
       H5Pset_fill_value(dcpl, pf_store_mem_type(info->kind), fill) < 0 ||
       H5Pset_obj_track_times(dcpl, 0) < 0)
     rc = pf_store_h5_error(__FILE__, __LINE__, __func__,
@@ -560,6 +567,83 @@ static int pf_store_create_dataset(pf_store *st, pf_store_ds ds, const hsize_t *
     PF_CALL(pf_store_attr_string(st, st->dset[ds], info->path, "hash", hex));
   }
   return PF_OK;
+}
+
+/* Bytes of one element of a kind in the file. */
+static size_t pf_store_kind_size(pf_store_kind kind) {
+  return kind == PF_KIND_CHAR ? 1 : kind == PF_KIND_I32 ? 4 : 8;
+}
+
+/* Disk space to reserve for the store: the raw data of every dataset, and room for the metadata
+ * (object headers, attributes, group heaps: about 40 kB for the layout) with a wide margin. */
+static uint64_t pf_store_bytes(const pf_store *st, const uint64_t totals[5], size_t lconfig,
+                               size_t lcanon) {
+  uint64_t raw = 0;
+  for (int ds = 0; ds < PF_DS_COUNT; ds++) {
+    hsize_t dims[3];
+    pf_store_dims(st, (pf_store_ds)ds, totals, lconfig, lcanon, dims);
+    uint64_t n = pf_store_kind_size(pf_store_datasets[ds].kind);
+    for (int i = 0; i < pf_store_datasets[ds].rank; i++) n *= dims[i];
+    raw += n;
+  }
+  return raw + raw / 64 + ((uint64_t)256 << 10);
+}
+
+/* Datasets that rank 0 writes in full in pf_store_write_descriptions: rank 0 fills them too, so
+ * one process writes each byte of them (MPI-IO promises nothing for overlapping writes of two
+ * processes without a sync in between). */
+static int pf_store_is_description(pf_store_ds ds) {
+  return ds <= PF_DS_TASK_CYCLES || ds == PF_DS_TASK_LAYERS ||
+         (ds >= PF_DS_PARAM_OFFSET && ds <= PF_DS_Z_COUNT);
+}
+
+/* Collective on the store's communicator, but no collective inside (independent transfers): write
+ * every dataset's fill value (NaN for doubles, 0 otherwise), each rank a share of the rows of the
+ * results, in blocks of about 4 MB. Returns this rank's error; the caller agrees. */
+static int pf_store_fill(pf_store *st, const uint64_t totals[5], size_t lconfig, size_t lcanon) {
+  const size_t cap = (size_t)4 << 20;
+  unsigned char *buf = NULL;
+  size_t have = 0;
+  int rc = PF_OK;
+  for (int ds = 0; ds < PF_DS_COUNT && !rc; ds++) {
+    const pf_store_dsinfo *info = &pf_store_datasets[ds];
+    hsize_t dims[3], start[3] = {0, 0, 0}, count[3];
+    pf_store_dims(st, (pf_store_ds)ds, totals, lconfig, lcanon, dims);
+    size_t row = pf_store_kind_size(info->kind); /* bytes of one row */
+    for (int i = 1; i < info->rank; i++) row *= (size_t)dims[i];
+    uint64_t lo = 0, hi = dims[0];
+    if (pf_store_is_description((pf_store_ds)ds)) {
+      if (st->rank != 0) continue;
+    } else {
+      lo = dims[0] * (uint64_t)st->rank / (uint64_t)st->size;
+      hi = dims[0] * (uint64_t)(st->rank + 1) / (uint64_t)st->size;
+    }
+    if (lo >= hi || row == 0) continue;
+    size_t rows = cap / row > 0 ? cap / row : 1;
+    if (rows > hi - lo) rows = (size_t)(hi - lo);
+    if (rows * row > have) {
+      PF_FREE(&buf);
+      have = 0;
+      rc = PF_CALLOC(rows * row, &buf);
+      if (rc) break;
+      have = rows * row;
+    }
+    if (info->kind == PF_KIND_F64) {
+      const double nan_fill = NAN;
+      for (size_t i = 0; i < rows * row / sizeof nan_fill; i++)
+        memcpy(buf + i * sizeof nan_fill, &nan_fill, sizeof nan_fill);
+    } else {
+      memset(buf, 0, rows * row);
+    }
+    for (int i = 1; i < info->rank; i++) count[i] = dims[i];
+    for (uint64_t first = lo; first < hi && !rc; first += rows) {
+      start[0] = first;
+      count[0] = hi - first < rows ? hi - first : rows;
+      rc = pf_store_rw(st, (pf_store_ds)ds, 1, start, count, buf);
+    }
+  }
+  PF_FREE(&buf);
+  return rc;
 }
 
 /* Write a text into a 1-D char dataset of length >= strlen(text) (the rest stays NUL). */
@@ -634,10 +718,18 @@ static int pf_store_flush(pf_store *st) {
 }
 
 /* Collective on the store's communicator. Undo a failed create or open on every rank: close what
- * is open, remove a half-made file. Returns rc. */
+ * is open, remove a half-made file, release the lock (pf_store_free). Returns rc. */
 static int pf_store_abandon(pf_store **st, int rc, int remove_file) {
   pf_store *s = *st;
   if (!s) return rc;
+  /* H5Fclose writes the metadata of a half-made file, and the create may have failed because the
+   * disk is full: empty the file first (it is removed anyway), so that those writes find space.
+   * A failed H5Fclose is not recoverable: ranks end in different collectives inside HDF5, and the
+   * file stays open in HDF5 with freed internals, which crashes at MPI_Finalize. */
+  if (remove_file && s->file >= 0) {
+    if (s->rank == 0) (void)truncate(s->path, 0);
+    (void)MPI_Barrier(s->comm);
+  }
   /* Errors while undoing are secondary: the first error is the one returned. */
   (void)pf_store_close_handles(s);
   if (remove_file && s->rank == 0) (void)remove(s->path);
@@ -670,14 +762,25 @@ int pf_store_create(MPI_Comm comm, const char *path, int overwrite, const char *
   }
   rc = pf_store_agree(comm, rc);
   if (!rc) rc = pf_store_agree(comm, pf_store_check_same(s, totals, lconfig, lcanon, sweep_hash));
+  /* one run per store: before the file is looked at, let alone truncated (store_lock.c) */
+  if (!rc) rc = pf_store_agree(comm, s->rank == 0 ? pf_store_lock_take(s) : PF_OK);
   if (!rc) rc = pf_store_agree(comm, pf_store_check_exists(s, overwrite));
   if (!rc) rc = pf_prov_collect(s, command_line, prov);
+  /* The file's disk space, before HDF5 sees the file: a full disk or quota fails here, cleanly,
+   * instead of inside HDF5's collective calls. */
+  if (!rc) {
+    const uint64_t bytes = pf_store_bytes(s, totals, lconfig, lcanon);
+    rc = pf_store_agree(comm, s->rank == 0 ? pf_store_reserve(path, overwrite, bytes) : PF_OK);
+  }
   if (rc) {
     pf_prov_free(prov);
     return pf_trace(pf_store_abandon(&s, rc, 0), __FILE__, __LINE__, __func__);
   }
 
-  rc = pf_store_agree(comm, pf_store_create_file(s, overwrite));
+  /* From here every collective HDF5 call is made by all ranks whatever failed locally before
+   * (each step is skipped by all ranks alike, after pf_store_agree), and the only writes before
+   * the flush are independent ones (pf_store_fill, pf_store_write_descriptions). */
+  rc = pf_store_agree(comm, pf_store_create_file(s));
   if (!rc) rc = pf_store_agree(comm, pf_store_create_groups(s));
   if (!rc) rc = pf_store_agree(comm, pf_store_write_provenance(s, prov));
   pf_prov_free(prov);
@@ -686,11 +789,17 @@ int pf_store_create(MPI_Comm comm, const char *path, int overwrite, const char *
     pf_store_dims(s, (pf_store_ds)ds, totals, lconfig, lcanon, dims);
     rc = pf_store_agree(comm, pf_store_create_dataset(s, (pf_store_ds)ds, dims, sweep_hash));
   }
+  if (!rc) rc = pf_store_agree(comm, pf_store_fill(s, totals, lconfig, lcanon));
   if (!rc && s->rank == 0) rc = pf_store_write_descriptions(s, sweep_config, sweep_canonical);
   rc = pf_store_agree(comm, rc);
   /* H5Fflush writes all metadata and syncs the raw data: from here on the file is complete. */
   if (!rc) rc = pf_store_agree(comm, pf_store_flush(s));
-  if (rc) return pf_trace(pf_store_abandon(&s, rc, s->file >= 0), __FILE__, __LINE__, __func__);
+  /* the file is created (also when overwrite truncated an old store): a failure removes it */
+  if (rc) return pf_trace(pf_store_abandon(&s, rc, 1), __FILE__, __LINE__, __func__);
+  /* Give back what the reservation holds beyond the end of the file (truncating to the same size
+   * releases blocks reserved past it); best effort, every later write lies inside the file. */
+  struct stat sb;
+  if (s->rank == 0 && stat(path, &sb) == 0) (void)truncate(path, sb.st_size);
   *st = s;
   return PF_OK;
 }
@@ -830,7 +939,9 @@ int pf_store_open(MPI_Comm comm, const char *path, int writable, pf_store **st) 
   rc = pf_store_agree(comm, pf_store_new(comm, path, &s));
   if (!rc) {
     s->writable = writable != 0;
-    rc = pf_store_agree(comm, s->rank == 0 ? pf_store_check_format(path) : PF_OK);
+    /* one run per store: before a resume reads anything (store_lock.c) */
+    if (s->writable) rc = pf_store_agree(comm, s->rank == 0 ? pf_store_lock_take(s) : PF_OK);
+    if (!rc) rc = pf_store_agree(comm, s->rank == 0 ? pf_store_check_format(path) : PF_OK);
   }
   if (!rc) rc = pf_store_agree(comm, pf_store_open_file(s));
   if (!rc) rc = pf_store_agree(comm, pf_store_open_datasets(s));

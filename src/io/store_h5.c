@@ -1,12 +1,17 @@
 /* HDF5 helpers of the results store: the dataset table (paths, types, attributes), error
  * reporting with HDF5's own message, error agreement between ranks, type mapping, hyperslab
  * transfers, and releasing a store's handles. */
+#define _GNU_SOURCE /* fallocate, FALLOC_FL_KEEP_SIZE (Linux) */
 #include "store_impl.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #define PF_METRIC_NAMES "cycle,iteration,l2_relative_error,test_loss,train_loss,train_size"
 
@@ -164,6 +169,21 @@ hid_t pf_store_mem_type(pf_store_kind kind) {
   return H5I_INVALID_HID;
 }
 
+/* Is the file system holding path (nearly) full? Space below 64 kB counts as full. */
+static int pf_store_disk_full(const char *path) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (!slash)
+    snprintf(dir, sizeof dir, ".");
+  else if (slash == dir)
+    dir[1] = '\0';
+  else
+    *slash = '\0';
+  struct statvfs fs;
+  return statvfs(dir, &fs) == 0 && (unsigned long long)fs.f_bavail * fs.f_frsize < (64u << 10);
+}
+
 int pf_store_rw(pf_store *st, pf_store_ds ds, int write, const hsize_t *start, const hsize_t *count,
                 void *buf) {
   const pf_store_dsinfo *info = &pf_store_datasets[ds];
@@ -177,13 +197,21 @@ int pf_store_rw(pf_store *st, pf_store_ds ds, int write, const hsize_t *start, c
               (unsigned long long)start[0], (unsigned long long)(start[0] + count[0]), info->path);
   hid_t ms = H5Screate_simple(info->rank, count, NULL);
   PF_H5_CHECK(ms >= 0, "%s: cannot create a memory dataspace for dataset %s", st->path, info->path);
+  errno = 0;
   herr_t e = write ? H5Dwrite(st->dset[ds], pf_store_mem_type(info->kind), ms, fs, st->dxpl, buf)
                    : H5Dread(st->dset[ds], pf_store_mem_type(info->kind), ms, fs, st->dxpl, buf);
+  /* HDF5's MPI-IO driver drops the system's reason (errno survives only sometimes): a full disk
+   * or quota is worth naming */
+  int err = errno;
+  if (e < 0 && write && !(err == ENOSPC || err == EDQUOT || err == EFBIG || err == EIO))
+    err = pf_store_disk_full(st->path) ? ENOSPC : 0;
+  const int full = e < 0 && (err == ENOSPC || err == EDQUOT || err == EFBIG || err == EIO);
   int rc = PF_OK;
   if (e < 0)
-    rc = pf_store_h5_error(
-        __FILE__, __LINE__, __func__, "%s: cannot %s rows %llu..%llu of dataset %s", st->path, what,
-        (unsigned long long)start[0], (unsigned long long)(start[0] + count[0]), info->path);
+    rc = pf_store_h5_error(__FILE__, __LINE__, __func__,
+                           "%s: cannot %s rows %llu..%llu of dataset %s%s%s", st->path, what,
+                           (unsigned long long)start[0], (unsigned long long)(start[0] + count[0]),
+                           info->path, full ? ": " : "", full ? strerror(err) : "");
   if (H5Sclose(ms) < 0 && !rc)
     rc = pf_store_h5_error(__FILE__, __LINE__, __func__, "%s: cannot close a dataspace of %s",
                            st->path, info->path);
@@ -225,11 +253,43 @@ int pf_store_free(pf_store **st) {
   PF_FREE(&s->idx);
   PF_FREE(&s->names);
   PF_FREE(&s->nlayers);
+  /* after the handles were closed: the lock outlives every write */
+  int lrc = s->lock ? pf_store_lock_release(s) : PF_OK;
   free(s->path);
   int fin = 0, rc = MPI_Finalized(&fin);
   if (rc == MPI_SUCCESS && !fin && s->comm != MPI_COMM_NULL) rc = MPI_Comm_free(&s->comm);
   PF_FREE(st);
   if (rc != MPI_SUCCESS) return pf_error_mpi(rc, __FILE__, __LINE__, __func__);
+  return lrc;
+}
+
+int pf_store_reserve(const char *path, int overwrite, uint64_t bytes) {
+  int fd = open(path, O_WRONLY | O_CREAT | (overwrite ? O_TRUNC : O_EXCL), 0644);
+  PF_CHECK(fd >= 0, PF_ERR_IO, "%s: cannot create the file: %s", path, strerror(errno));
+  int err = 0;
+#if defined(__linux__) && defined(FALLOC_FL_KEEP_SIZE)
+  /* KEEP_SIZE: the file stays empty, so HDF5's H5Fcreate (which truncates a non-empty file)
+   * keeps the reservation; every later write of the store lands in reserved blocks */
+  while (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)bytes) != 0 && (err = errno) == EINTR)
+    err = 0;
+  if (err == EOPNOTSUPP || err == ENOSYS || err == EINVAL) err = -1; /* cannot reserve */
+#else
+  err = -1;
+#endif
+  /* without a reservation, at least refuse a file system that has not the room now (a quota is
+   * not seen here) */
+  struct statvfs fs;
+  if (err == -1)
+    err = fstatvfs(fd, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < bytes ? ENOSPC : 0;
+  if (close(fd) != 0 && !err) err = errno;
+  if (err) {
+    (void)unlink(path);
+    PF_RAISE(PF_ERR_IO,
+             "%s: cannot reserve %.1f MB of disk space for the store: %s (the file system holding "
+             "it is full, or a disk quota is exhausted; free some space or write elsewhere with "
+             "-o)",
+             path, (double)bytes / 1048576.0, strerror(err));
+  }
   return PF_OK;
 }
 

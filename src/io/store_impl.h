@@ -99,6 +99,7 @@ struct pf_store {
   char *names;      /* (T, PF_STORE_NAMES, PF_STORE_NAME_LEN + 1), NUL-terminated */
   int *nlayers;     /* (T) derived from layers */
   char **canonical; /* (T) read on first use, NUL-terminated */
+  char *lock;       /* rank 0 of a writable store: the lock file it holds (store_lock.c) */
 };
 
 /* Report an HDF5 failure as PF_ERR_IO: the formatted message (which should name the file and the
@@ -153,8 +154,23 @@ int pf_store_check_structure(const char *file, hid_t f, hsize_t eof);
 int pf_store_check_shapes(const char *file, const hsize_t dims[PF_DS_COUNT][3]);
 /* The cached task descriptions (after they are read): names, cycles, layers, counts, offsets. */
 int pf_store_check_descriptions(pf_store *st);
-/* Every /tasks/status in range (reads the dataset). */
+/* Every /tasks/status in range and every /tasks/reason NUL-terminated (reads them). */
 int pf_store_check_statuses(pf_store *st);
+
+/* One run per store (store_lock.c). Not collective: rank 0 of a writable store calls them (then
+ * pf_store_agree spreads the verdict). Take the lock file st->path + ".lock" (O_CREAT | O_EXCL)
+ * into st->lock, taking over a stale one (holder on this host and gone) with a warning; PF_ERR_IO
+ * naming the holder's host and pid if another run holds it. Release removes it (NULL: nothing);
+ * pf_store_free releases it, so close and abandon do. */
+int pf_store_lock_take(pf_store *st);
+int pf_store_lock_release(pf_store *st);
+
+/* Not collective (rank 0). Reserve bytes of disk space for the file at path before HDF5 creates
+ * it (store_h5.c): create it empty (or truncate it: overwrite) and ask the file system for the
+ * blocks (Linux fallocate, keeping the size 0, so a full file system or an exhausted quota is
+ * reported before any HDF5 call, where a failed write can leave ranks in different collectives).
+ * File systems without fallocate: nothing reserved, PF_OK. */
+int pf_store_reserve(const char *path, int overwrite, uint64_t bytes);
 
 /* Allocate the description caches for st->ntasks tasks and derive nlayers from layers. */
 int pf_store_alloc_caches(pf_store *st);
