@@ -142,7 +142,7 @@ static int lead_task(const pf_ctx *ctx, pf_store *st, MPI_Comm group, int G, int
   }
   *failed = !rc && r.failed && !r.interrupted;
   *interrupted = r.interrupted;
-  *l2 = r.last[PF_MET_L2];
+  *l2 = r.cycles_done ? r.last[PF_MET_L2] : NAN;
   if (*failed) pf_log(ctx, PF_LOG_WARN, 1, "%s: failed: %s", spec->label, r.reason);
   pf_task_result_free(&r);
   if (rc) return pf_trace(rc, __FILE__, __LINE__, __func__);

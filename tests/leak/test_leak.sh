@@ -2,8 +2,9 @@
 # Failed, interrupted and refused work frees what it took: runs the sanitizer build of pinnfluence
 # (LeakSanitizer reports every leak at exit) on
 #   - a sweep whose tasks fail: one diverges (PF_FAULT_NAN_TASK), the pinnfluence tasks fail in
-#     their linear algebra (influence.eig_tol = 1e300: no Ritz value is kept), on 1 rank and in a
-#     group of 2 ranks (the group scorer's failure path);
+#     their linear algebra (influence.eig_tol = 1e300: no Ritz value is kept), with each of the
+#     three inverse-Hessian backends, on 1 rank and in a group of 2 ranks (the group scorer's
+#     failure path);
 #   - a sweep stopped mid-task by SIGTERM on every rank (PF_FAULT_SIGNAL), and its resume;
 #   - refused work: a bad configuration, predict with a bad task and bad input, status and report
 #     of a file that is not a store, bench of an unknown problem;
@@ -42,6 +43,18 @@ PF_FAULT_NAN_TASK=1 "$mpiexec" -np 2 "$exe" run "$cfg" -o f2.h5 "${fails[@]}" \
 check "failing tasks, a group of 2 ranks" 1 $? f2.log
 "$exe" status f2.h5 > st2.txt 2>&1
 grep -Eq "^all +[0-9]+ +0 +[1-9]" st2.txt || { echo "FAIL: no failed task in f2.h5"; cat st2.txt; fail=1; }
+# the other inverse-Hessian backends fail in their own eigen-decompositions, alone and in a group
+one=(--set seed=1 --set pde=diffusion --set 'sample.method=["pinnfluence","grad_dot"]'
+  --set influence.eig_tol=1e300)
+for b in exact gauss_newton; do
+  "$exe" run "$cfg" -o b1_$b.h5 "${one[@]}" --set influence.backend=$b > b1_$b.log 2>&1
+  check "$b backend failing, 1 rank" 1 $? b1_$b.log
+  "$mpiexec" -np 2 "$exe" run "$cfg" -o b2_$b.h5 "${one[@]}" --set influence.backend=$b \
+    --set run.ranks_per_task=2 > b2_$b.log 2>&1
+  check "$b backend failing, a group of 2 ranks" 1 $? b2_$b.log
+  grep -q "$b: no damped eigenvalue exceeds eig_tol" b1_$b.log ||
+    { echo "FAIL: the $b backend did not fail in its eigen-decomposition"; fail=1; }
+done
 
 PF_FAULT_SIGNAL=3:1:5:TERM@ranks "$mpiexec" -np 2 "$exe" run "$cfg" -o int.h5 > int.log 2>&1
 check "interrupted sweep" 4 $? int.log
