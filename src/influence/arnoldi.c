@@ -93,9 +93,9 @@ static int arnoldi_run(pf_influence_hvp_fn hvp, void *user, size_t P, size_t nz,
   lapack_int info = LAPACKE_dgeev(LAPACK_COL_MAJOR, 'N', 'V', (lapack_int)m, A, (lapack_int)m, wr,
                                   wi, NULL, 1, VR, (lapack_int)m);
   if (info != 0) {
-    rc = pf_error(PF_ERR_LAPACK, __FILE__, __LINE__, __func__,
-                  "arnoldi: dgeev of the %zu x %zu Hessenberg block failed (info %d)", m, m,
-                  (int)info);
+    rc = pf_error(PF_LAPACK_ERROR(info), __FILE__, __LINE__, __func__,
+                  "arnoldi: dgeev of the %zu x %zu Hessenberg block failed (info %d%s)", m, m,
+                  (int)info, PF_LAPACK_WHAT(info));
     goto done;
   }
 

@@ -36,9 +36,9 @@ static int gn_from_jacobian(const double *J, size_t nz, size_t P, const pf_influ
   lapack_int info =
       LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)nz, K, (lapack_int)nz, mu);
   if (info != 0) {
-    rc = pf_error(PF_ERR_LAPACK, __FILE__, __LINE__, __func__,
-                  "gauss_newton: dsyevd of the %zu x %zu Gram matrix failed (info %d)", nz, nz,
-                  (int)info);
+    rc = pf_error(PF_LAPACK_ERROR(info), __FILE__, __LINE__, __func__,
+                  "gauss_newton: dsyevd of the %zu x %zu Gram matrix failed (info %d%s)", nz, nz,
+                  (int)info, PF_LAPACK_WHAT(info));
     goto done;
   }
   /* numerical rank: eigenvalues below it are rounding noise of G's zero eigenvalues, and

@@ -75,8 +75,9 @@ static int exact_from_hessian(double *H, size_t P, const pf_influence_params *ip
   /* column-major upper triangle; eigenvalues ascending, eigenvector j at H + j*P */
   lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)P, H, (lapack_int)P, w);
   if (info != 0) {
-    rc = pf_error(PF_ERR_LAPACK, __FILE__, __LINE__, __func__,
-                  "exact: dsyevd of the %zu x %zu Hessian failed (info %d)", P, P, (int)info);
+    rc = pf_error(PF_LAPACK_ERROR(info), __FILE__, __LINE__, __func__,
+                  "exact: dsyevd of the %zu x %zu Hessian failed (info %d%s)", P, P, (int)info,
+                  PF_LAPACK_WHAT(info));
     goto done;
   }
   for (size_t j = 0; j < P; j++) w[j] += ip->damping;

@@ -6,6 +6,14 @@
 
 #include "pinnfluence/influence.h"
 
+/* The error code for a LAPACKE info (use where lapacke.h is included): LAPACKE's own failures to
+ * allocate its workspace are out-of-memory (a task records them as failed), the rest
+ * PF_ERR_LAPACK. */
+#define PF_LAPACK_ERROR(info)                                                                      \
+  ((info) == LAPACK_WORK_MEMORY_ERROR || (info) == LAPACK_TRANSPOSE_MEMORY_ERROR ? PF_ERR_MEM      \
+                                                                                 : PF_ERR_LAPACK)
+#define PF_LAPACK_WHAT(info) ((info) <= LAPACK_WORK_MEMORY_ERROR ? ": out of memory" : "")
+
 /* A backend fills F->R, F->lambda, F->rank, F->candidates and its diagnostics; F->nparams is
  * set and F->R / F->lambda are allocated with room for ip->rank columns before the call. */
 typedef int (*pf_influence_backend_fn)(pf_engine *eng, const pf_mlp *net, const double *theta,

@@ -398,6 +398,7 @@ int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_op
   *ninterrupted = any_stop && counts[1] > 0;
   int frc = sweep_free(&m);
   if (brc != MPI_SUCCESS) return pf_error_mpi(brc, __FILE__, __LINE__, __func__);
+  if (any_rc && ctx->rank != 0) return any_rc; /* rank 0 says it once */
   if (any_rc) PF_RAISE(any_rc, "the sweep stopped: a task hit an error that could not be recorded");
   PF_CALL(frc);
   if (*ninterrupted)

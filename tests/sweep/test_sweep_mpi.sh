@@ -4,8 +4,8 @@
 # rank and a SIGKILL of one rank, injected in the middle of a task (PF_FAULT_SIGNAL, so the test
 # does not depend on the machine's speed), each followed by --resume, give the same file as an
 # uninterrupted run; a resume with an edited configuration is refused; a task forced to diverge
-# is recorded failed while the others complete, and a task whose linear algebra fails records the
-# specific reason. Usage: test_sweep_mpi.sh PINNFLUENCE MPIEXEC CONFIG
+# is recorded failed while the others complete, a task whose linear algebra fails records the
+# specific reason, and a task that runs out of memory is recorded failed. Usage: test_sweep_mpi.sh PINNFLUENCE MPIEXEC CONFIG
 set -u
 exe="$1"; mpiexec="$2"; cfg="$3"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
@@ -100,6 +100,19 @@ code=$?
 "$exe" status eig.h5 > st_eig.txt 2>&1
 [ $code = 1 ] && grep -q "^failed: task 0 .*no damped Ritz value exceeds eig_tol" st_eig.txt ||
   { echo "FAIL: eig_tol failure: exit $code, status:"; cat st_eig.txt; fail=1; }
+
+# a task that runs out of memory (an address-space limit below what its holdout set needs; the
+# up-front estimate is told the machine is larger) is recorded failed, the next one completes
+(
+  ulimit -v 1500000
+  PF_MEMORY_LIMIT_BYTES=1000000000000 "$exe" run "$cfg" -o oom.h5 --set seed=1 --set pde=diffusion \
+    --set sample.method=rar --set 'holdout.points=[20000000, 400]' 2> oom.log
+)
+code=$?
+"$exe" status oom.h5 > st_oom.txt 2>&1
+[ $code = 1 ] && grep -q "^failed: task 0 .*out of memory: cannot allocate" st_oom.txt &&
+  grep -Eq "^all +1 +0 +1 +0 +2" st_oom.txt ||
+  { echo "FAIL: out-of-memory task: exit $code, status:"; cat st_oom.txt; tail -5 oom.log; fail=1; }
 
 [ $fail = 0 ] && echo "test_sweep_mpi: ok"
 exit $fail
