@@ -6,9 +6,10 @@
  * the kernel's start time in clock ticks to tell a reused pid from the holder) and the store.
  *
  * A lock is stale when its holder is gone: same host, and the pid no longer exists (or exists but
- * started at another time, i.e. was reused). A stale lock is taken over with a warning; any other
- * lock refuses the run, naming the holder and how to remove the lock if that run is truly gone.
- * Readers (status, report, predict) take no lock. */
+ * started at another time, i.e. was reused); or the holder was an earlier attempt of this SLURM job
+ * (slurm_job and slurm_restart lines: SLURM_JOB_ID, SLURM_RESTART_COUNT). A stale lock is taken
+ * over with a warning; any other lock refuses the run, naming the holder and how to remove the lock
+ * if that run is truly gone. Readers (status, report, predict) take no lock. */
 #include "store_impl.h"
 
 #include <errno.h>
@@ -83,6 +84,8 @@ typedef struct {
   long pid;
   unsigned long long proc_start; /* 0: not recorded */
   char started[64];
+  char slurm_job[64]; /* SLURM_JOB_ID of the holder, "" outside SLURM */
+  long slurm_restart; /* its SLURM_RESTART_COUNT (0 for the first attempt) */
 } pf_lock_info;
 
 /* Parse the key=value lines of a lock file; unknown keys are ignored. */
@@ -106,6 +109,10 @@ static void pf_lock_parse(const char *text, pf_lock_info *info) {
         info->proc_start = strtoull(v, NULL, 10);
       else if (!strcmp(kv, "started"))
         snprintf(info->started, sizeof info->started, "%s", v);
+      else if (!strcmp(kv, "slurm_job"))
+        snprintf(info->slurm_job, sizeof info->slurm_job, "%s", v);
+      else if (!strcmp(kv, "slurm_restart"))
+        info->slurm_restart = strtol(v, NULL, 10);
     }
     line = end ? end + 1 : NULL;
   }
@@ -142,10 +149,15 @@ static int pf_lock_create(const char *lock, const char *store) {
   struct tm tm;
   if (now != (time_t)-1 && gmtime_r(&now, &tm)) strftime(started, sizeof started, "%FT%TZ", &tm);
   long pid = (long)getpid();
+  const char *job = getenv("SLURM_JOB_ID"), *restart = getenv("SLURM_RESTART_COUNT");
+  char slurm[128] = "";
+  if (job && job[0] && strlen(job) < 64)
+    snprintf(slurm, sizeof slurm, "slurm_job=%s\nslurm_restart=%ld\n", job,
+             restart ? strtol(restart, NULL, 10) : 0L);
   int len = snprintf(text, sizeof text,
                      "# pinnfluence: a run is writing %s; remove this file only if that run is "
-                     "gone\nhost=%s\npid=%ld\nstarted=%s\nproc_start=%llu\nstore=%s\n",
-                     store, host, pid, started, pf_lock_proc_start(pid), store);
+                     "gone\nhost=%s\npid=%ld\nstarted=%s\nproc_start=%llu\n%sstore=%s\n",
+                     store, host, pid, started, pf_lock_proc_start(pid), slurm, store);
   if (len < 0 || (size_t)len >= sizeof text) len = (int)strlen(text);
   int err = 0;
   for (size_t off = 0; off < (size_t)len && !err;) {
@@ -162,8 +174,14 @@ static int pf_lock_create(const char *lock, const char *store) {
   return err;
 }
 
-/* Is the holder of info gone? Only decidable on the holder's host. */
+/* Is the holder of info gone? Decidable on the holder's host, or in a later attempt of the
+ * holder's SLURM job (a requeued job starts again only after its previous attempt has ended, on any
+ * node: the lock of a job killed at its time limit does not block its own requeue). */
 static int pf_lock_is_stale(const pf_lock_info *info) {
+  const char *job = getenv("SLURM_JOB_ID"), *restart = getenv("SLURM_RESTART_COUNT");
+  if (info->slurm_job[0] && job && !strcmp(job, info->slurm_job) && restart &&
+      strtol(restart, NULL, 10) > info->slurm_restart)
+    return 1;
   char host[256];
   pf_lock_hostname(host, sizeof host);
   if (strcmp(host, info->host) || info->pid <= 0) return 0;

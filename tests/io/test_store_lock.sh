@@ -73,6 +73,22 @@ grep -q "host another-node.example, pid 1" "$work/other.log" ||
 cmp -s "$store" "$work/ref.h5" || fail "a refused resume changed the store"
 echo "ok: a lock of another host refuses the run"
 
+# a lock of an earlier attempt of this SLURM job (killed at its time limit on another node) does
+# not block the requeued attempt; the same job's same attempt, or another job, does
+printf 'host=%s\npid=%d\nslurm_job=%s\nslurm_restart=%d\n' "another-node.example" 1 4711 0 >"$lock"
+SLURM_JOB_ID=4711 SLURM_RESTART_COUNT=0 run "$work/slurm0.log" -o "$store" --resume
+[ $rc = 3 ] || fail "the same attempt of the SLURM job: exit code $rc, expected 3"
+SLURM_JOB_ID=4712 SLURM_RESTART_COUNT=1 run "$work/slurm1.log" -o "$store" --resume
+[ $rc = 3 ] || fail "another SLURM job: exit code $rc, expected 3"
+cmp -s "$store" "$work/ref.h5" || fail "a refused resume changed the store"
+SLURM_JOB_ID=4711 SLURM_RESTART_COUNT=1 run "$work/slurm2.log" -o "$store" --resume
+[ $rc = 0 ] || fail "the requeued SLURM job: exit code $rc: $(cat "$work/slurm2.log")"
+grep -q "taking over the lock of a run that is gone" "$work/slurm2.log" ||
+  fail "no warning about the taken-over lock: $(cat "$work/slurm2.log")"
+[ -e "$lock" ] && fail "the requeued job left the lock behind"
+cp "$store" "$work/ref.h5"
+echo "ok: a requeued SLURM job takes over the lock of its earlier attempt"
+
 # a dead holder on this host (as after a SIGKILL): taken over with a warning, then removed
 kill "$holder" && wait "$holder" 2>/dev/null
 dead=$holder
