@@ -5,6 +5,7 @@
 #include "pinnfluence/bench.h"
 #include "pinnfluence/config.h"
 #include "pinnfluence/core.h"
+#include "pinnfluence/footprint.h"
 #include "pinnfluence/influence.h"
 #include "pinnfluence/predict.h"
 #include "pinnfluence/report.h"
@@ -172,6 +173,11 @@ static int cmd_run(int argc, char **argv) {
     free(set);
     return 2;
   }
+  if (out && !*out) {
+    fprintf(stderr, "pinnfluence run: -o needs a file name, got an empty string\n");
+    free(set);
+    return 2;
+  }
   /* default output: the configuration's base name with .h5, in the current directory */
   char defout[512];
   if (!out) {
@@ -190,6 +196,7 @@ static int cmd_run(int argc, char **argv) {
   char err[PF_CONFIG_ERR_MAX] = "";
   pf_sweep *sweep = NULL;
   int rc = pf_sweep_create(cfg_path, nset, set, &sweep, err, sizeof err);
+  if (!rc) rc = pf_sweep_check_memory(ctx, sweep, err, sizeof err); /* every task fits a rank */
   int status = 0;
   if (rc) {
     if (ctx->rank == 0)

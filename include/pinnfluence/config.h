@@ -89,7 +89,7 @@ extern "C" {
 #define PF_CONFIG_NAME_MAX      32   /* size of the string fields, NUL included */
 #define PF_CONFIG_CANONICAL_MAX 4096 /* enough for the canonical text of any task config */
 #define PF_CONFIG_HASH_HEX      17   /* 16 hex digits and the NUL */
-#define PF_CONFIG_ERR_MAX       512  /* a good size for the error-message buffers */
+#define PF_CONFIG_ERR_MAX       1024 /* a good size for the error-message buffers */
 #define PF_SWEEP_MAX_TASKS      1000000
 
 /* One fully resolved task configuration: plain data, copy by assignment. */
@@ -182,6 +182,9 @@ int pf_sweep_create_from_string(const char *name, const char *text, int nset,
 
 /* Free the sweep; accepts NULL and *sweep == NULL, and nulls the pointer. */
 int pf_sweep_destroy(pf_sweep **sweep);
+
+/* The file name the sweep was read from (the name given to pf_sweep_create_from_string). */
+const char *pf_sweep_name(const pf_sweep *sweep);
 
 /* Number of tasks: the product of the axis lengths (1 without axes), at most PF_SWEEP_MAX_TASKS. */
 int pf_sweep_ntasks(const pf_sweep *sweep);

@@ -21,6 +21,10 @@ int pf_sweep_destroy(pf_sweep **sweep) {
   return PF_OK;
 }
 
+const char *pf_sweep_name(const pf_sweep *sw) {
+  return sw ? sw->name : "";
+}
+
 int pf_sweep_ntasks(const pf_sweep *sw) {
   return sw ? sw->ntasks : 0;
 }

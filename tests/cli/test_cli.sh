@@ -41,6 +41,23 @@ expect 2 'no_such.cfg' -- "$exe" run no_such.cfg -o bad.h5
 printf 'pde = "diffusion";\n' > ok.cfg
 expect 2 'train.cycles' -- "$exe" run ok.cfg -o bad.h5 --set train.cycles=-3
 expect 2 'no.such' -- "$exe" run ok.cfg -o bad.h5 --set no.such=1
+# faults of the user refused up front (exit 2, nothing written): memory, wrapped integers, -o '',
+# @include of a directory, duplicate keys, an empty file
+printf 'pde = "burgers";\nnetwork = { hidden = [64, 64, 64]; };\ninfluence = { rank = 100000; };\n' > mem.cfg
+PF_MEMORY_LIMIT_BYTES=4000000000 expect 2 'mem.cfg: task 0 (network 2-64-64-64-1, P = 8577): needs about 6.7 GiB per rank, 6.4 GiB of it for the influence factor' -- "$exe" run mem.cfg -o bad.h5
+PF_MEMORY_LIMIT_BYTES=4000000000 expect 2 'more than the 3.7 GiB available per rank (PF_MEMORY_LIMIT_BYTES)' -- "$exe" run mem.cfg -o bad.h5
+PF_MEMORY_LIMIT_BYTES=4GB expect 2 'PF_MEMORY_LIMIT_BYTES must be a positive number of bytes per rank' -- "$exe" run mem.cfg -o bad.h5
+w=4096; printf 'network = { hidden = [%s]; };\ninfluence = { rank = 100000; };\n' "$w$(printf ", $w%.0s" $(seq 15))" > huge.cfg
+expect 2 'needs about 184 TiB per rank, 183 TiB of it for the influence factor' -- "$exe" run huge.cfg -o bad.h5
+expect 2 'seed: 4294967297 does not fit in the 32-bit integers libconfig reads (it would silently become 1)' -- "$exe" run ok.cfg -o bad.h5 --set seed=4294967297
+expect 2 '-o needs a file name' -- "$exe" run ok.cfg -o ''
+mkdir -p incdir
+printf 'pde = "burgers";\n@include "incdir"\n' > inc.cfg
+expect 2 'inc.cfg:2: @include "incdir": cannot read it: Is a directory' -- "$exe" run inc.cfg -o bad.h5
+printf 'pde = "burgers";\ntrain = {\n  cycles = 3;\n  cycles = 4;\n};\n' > dup.cfg
+expect 2 'dup.cfg:4: train.cycles: duplicate key (first set at line 3)' -- "$exe" run dup.cfg -o bad.h5
+printf '# nothing but a comment\n' > empty.cfg
+expect 2 'empty.cfg: the configuration sets no keys' -- "$exe" run empty.cfg -o bad.h5
 if [ -e bad.h5 ]; then echo "FAIL: a rejected configuration left bad.h5 behind"; fail=1; fi
 
 # a tiny run, then predict on it; an existing output file is refused without --overwrite

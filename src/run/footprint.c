@@ -1,0 +1,336 @@
+/* The memory a task needs, from its resolved configuration, and the up-front check of a sweep
+ * against the memory of a rank (include/pinnfluence/footprint.h has the formula). The figures
+ * follow the allocations of src/run/task.c, src/nn/engine.c, src/optim, src/sample and
+ * src/influence; keep them in step when those change. */
+#include "pinnfluence/footprint.h"
+
+#include "pinnfluence/influence.h"
+#include "pinnfluence/nn.h"
+#include "pinnfluence/pde.h"
+#include "pinnfluence/reference.h"
+#include "pinnfluence/run.h"
+#include "pinnfluence/sample.h"
+#include "pinnfluence/store.h"
+#include "pinnfluence/sweep.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define D 8.0 /* bytes per double */
+
+void pf_format_bytes(double b, char *buf, size_t len) {
+  static const char *const unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB"};
+  int u = 0;
+  while (b >= 1024.0 && u < 7) b /= 1024.0, u++;
+  if (u == 0)
+    snprintf(buf, len, "%.0f bytes", b);
+  else
+    snprintf(buf, len, "%.*f %s", b < 100 ? 1 : 0, b, unit[u]);
+}
+
+int pf_task_footprint(const pf_config *cfg, int ntasks, pf_footprint *fp) {
+  memset(fp, 0, sizeof *fp);
+  const pf_pde *pde = pf_pde_find(cfg->pde);
+  PF_CHECK(pde, PF_ERR_ARG, "footprint: unknown pde \"%s\"", cfg->pde);
+  const pf_score_method *m = pf_score_method_find(cfg->sample.method);
+  PF_CHECK(m, PF_ERR_ARG, "footprint: unknown method \"%s\"", cfg->sample.method);
+
+  /* network: widths 2, hidden..., 1 */
+  double P = 0, sumw = 0, maxw = 2;
+  int sizes[PF_CONFIG_MAX_HIDDEN + 2], L = cfg->network.nhidden + 1;
+  sizes[0] = 2;
+  for (int l = 0; l < cfg->network.nhidden; l++) sizes[l + 1] = cfg->network.hidden[l];
+  sizes[L] = 1;
+  for (int l = 0; l < L; l++) {
+    P += (double)(sizes[l] + 1) * sizes[l + 1];
+    sumw += (double)sizes[l] + sizes[l + 1];
+    if (sizes[l + 1] > maxw) maxw = sizes[l + 1];
+  }
+  fp->nparams = (size_t)P;
+
+  /* the engine's channels (pf_engine_create) */
+  unsigned ch = pde->ops.channels | PF_JET(PF_CH_V);
+  if (ch & PF_JET(PF_CH_XX)) ch |= PF_JET(PF_CH_X);
+  if (ch & PF_JET(PF_CH_TT)) ch |= PF_JET(PF_CH_T);
+  int nc = 0;
+  for (int c = 0; c < PF_NCH; c++) nc += !!(ch & PF_JET(c));
+
+  const double B = cfg->run.block, G = cfg->run.ranks_per_task, NCH = PF_NCH;
+  const double pool = cfg->sample.pool, per = cfg->sample.per_cycle, Z = cfg->influence.test_points;
+  const double rank = cfg->influence.rank, iters = cfg->influence.arnoldi_iters;
+  const int lbfgs = cfg->train.lbfgs_iters > 0, resamples = m->resamples;
+  const int gd = !strcmp(m->name, "grad_dot"), pinn = !strcmp(m->name, "pinnfluence");
+  const int arnoldi = !strcmp(cfg->influence.backend, "arnoldi");
+  const int exact = !strcmp(cfg->influence.backend, "exact");
+  double *part = fp->part;
+
+  part[PF_FOOT_PARAMS] = D * P * (1 + 4 + (lbfgs ? 9 : 0));
+  snprintf(fp->what[PF_FOOT_PARAMS], sizeof fp->what[0],
+           "the parameters and optimiser vectors (%d x P doubles, P = %.0f)", lbfgs ? 14 : 5, P);
+  fp->hint[PF_FOOT_PARAMS] = "a smaller network.hidden";
+
+  if (lbfgs) {
+    part[PF_FOOT_HISTORY] = D * 2.0 * cfg->train.lbfgs_history * P;
+    snprintf(fp->what[PF_FOOT_HISTORY], sizeof fp->what[0],
+             "the L-BFGS history (2 x train.lbfgs_history x P = 2 x %d x %.0f doubles)",
+             cfg->train.lbfgs_history, P);
+  }
+  fp->hint[PF_FOOT_HISTORY] = "a smaller train.lbfgs_history or network.hidden";
+
+  /* pf_engine_create: Z, Zd, A, Ad per layer; G0, G1, Gd0, Gd1, At; the channel buffers; gblk */
+  const double engine =
+      D * (nc * B * (2.0 * sumw + 5.0 * maxw) + (5.0 * NCH + NCH * NCH + 2.0) * B + P);
+  part[PF_FOOT_ENGINE] = engine * (G > 1 ? 2 : 1); /* the group scorer has its own */
+  snprintf(fp->what[PF_FOOT_ENGINE], sizeof fp->what[0],
+           "the engine's workspace for blocks of run.block = %d points", cfg->run.block);
+  fp->hint[PF_FOOT_ENGINE] = "a smaller run.block";
+
+  /* task.c: capacity tx, tt; the points object (x, t, A, B: 12 per point); the final copy */
+  const double cap = (double)cfg->points.initial + (double)cfg->train.cycles * per;
+  const double nmax = !strcmp(cfg->sample.mode, "replace") && resamples
+                          ? fmax((double)cfg->points.initial, per)
+                          : cap;
+  part[PF_FOOT_TRAIN] = D * (2.0 * cap + (2.0 + 2.0 * NCH + 2.0) * nmax);
+  snprintf(fp->what[PF_FOOT_TRAIN], sizeof fp->what[0],
+           "the training set (up to points.initial + train.cycles x sample.per_cycle = %.0f "
+           "points)",
+           cap);
+  fp->hint[PF_FOOT_TRAIN] = "fewer points.initial or train.cycles x sample.per_cycle";
+
+  double nh = cfg->holdout.points;
+  if (!strcmp(pde->name, "burgers")) nh = (double)PF_REF_BURGERS_NX * PF_REF_BURGERS_NT;
+  if (!strcmp(pde->name, "allen_cahn")) nh = (double)PF_REF_ALLEN_CAHN_NX * PF_REF_ALLEN_CAHN_NT;
+  part[PF_FOOT_HOLDOUT] = D * (3.0 + 2.0 + 2.0 * NCH + 1.0 + NCH) * nh;
+  snprintf(fp->what[PF_FOOT_HOLDOUT], sizeof fp->what[0], "the holdout set (%.0f points)", nh);
+  fp->hint[PF_FOOT_HOLDOUT] = "fewer holdout.points";
+
+  if (resamples) {
+    double work = m->work_size ? (double)m->work_size((size_t)pool, (size_t)P, cfg->run.block) : 0;
+    if (!strcmp(m->name, "loss_grad")) work = B * (P + 1); /* (work_size in size_t may wrap) */
+    part[PF_FOOT_POOL] =
+        D * ((3.0 + 2.0 + 2.0 * NCH) * pool + 3.0 * per + work + (G > 1 ? 3.0 * pool + work : 0));
+    snprintf(fp->what[PF_FOOT_POOL], sizeof fp->what[0],
+             "the candidate pool (sample.pool = %.0f points) and the %s scratch", pool, m->name);
+  }
+  fp->hint[PF_FOOT_POOL] = "a smaller sample.pool";
+
+  /* the kept rank: at most the Krylov dimension, P, or |Z| */
+  double kept = rank;
+  if (pinn && arnoldi) kept = fmin(rank, iters - 1);
+  if (pinn && exact) kept = fmin(rank, P);
+  if (pinn && !arnoldi && !exact) kept = fmin(rank, Z);
+  if (gd || pinn) {
+    /* pf_influence_score: zx, zt, the points of Z; EZ (Z, k); EC (B, k); work B (P + 1);
+     * M (min(B, 256), Z). Groups allocate the embeddings at the rank asked for. */
+    const double k = gd ? P : (G > 1 ? rank : kept);
+    const double mb = fmin(B, PF_INFLUENCE_SCORE_BLOCK);
+    part[PF_FOOT_ZSET] =
+        D * ((2.0 + 2.0 + 2.0 * NCH) * Z + Z * k + B * k + B * (P + 1) + mb * Z) * (G > 1 ? 2 : 1);
+    if (gd)
+      snprintf(fp->what[PF_FOOT_ZSET], sizeof fp->what[0],
+               "the gradients of Z (influence.test_points x P = %.0f x %.0f doubles)", Z, P);
+    else
+      snprintf(fp->what[PF_FOOT_ZSET], sizeof fp->what[0],
+               "the influence set Z (influence.test_points = %.0f) and its embeddings", Z);
+  }
+  fp->hint[PF_FOOT_ZSET] = "fewer influence.test_points";
+
+  if (pinn) {
+    /* pf_influence_factor_alloc: P x rank, whatever rank the backend keeps; a group holds the
+     * factor twice (the leader's and the scorer's copy) */
+    part[PF_FOOT_FACTOR] = D * (P * rank + rank) * (G > 1 ? 2 : 1);
+    snprintf(fp->what[PF_FOOT_FACTOR], sizeof fp->what[0],
+             "the influence factor (P x influence.rank = %.0f x %.0f doubles)", P, rank);
+    if (arnoldi) {
+      /* Q (iters + 1, P), h (iters + 1, iters), A and VR (m, m), Y (m, kept); groups: the
+       * per-block terms (ceil(Z / B), P) and the direction on the leader */
+      const double m2 = iters - 1;
+      part[PF_FOOT_BACKEND] = D * ((iters + 1) * P + (iters + 1) * iters + 2 * m2 * m2 + m2 * kept +
+                                   3 * m2 + (G > 1 ? ceil(Z / B) * P + P + 1 : 0));
+      snprintf(fp->what[PF_FOOT_BACKEND], sizeof fp->what[0],
+               "the Arnoldi basis ((influence.arnoldi_iters + 1) x P = %.0f x %.0f doubles)",
+               iters + 1, P);
+      fp->hint[PF_FOOT_BACKEND] = "fewer influence.arnoldi_iters";
+    } else if (exact) {
+      /* H (P, P), w, idx, and dsyevd's workspace 1 + 6P + 2P^2 */
+      part[PF_FOOT_BACKEND] = D * (3.0 * P * P + 9.0 * P);
+      snprintf(fp->what[PF_FOOT_BACKEND], sizeof fp->what[0],
+               "the dense Hessian and its eigensolver (3 x P x P = 3 x %.0f x %.0f doubles)", P, P);
+      fp->hint[PF_FOOT_BACKEND] = "influence.backend = \"arnoldi\"";
+    } else {
+      /* J (Z, P), K (Z, Z), mu, idx, U (Z, kept), dsyevd's workspace 1 + 6Z + 2Z^2 */
+      part[PF_FOOT_BACKEND] = D * (Z * P + 3.0 * Z * Z + 8.0 * Z + Z * kept);
+      snprintf(fp->what[PF_FOOT_BACKEND], sizeof fp->what[0],
+               "the Jacobian over Z and its Gram matrix (Z x P + 3 x Z x Z doubles, Z = %.0f)", Z);
+      fp->hint[PF_FOOT_BACKEND] = "fewer influence.test_points";
+    }
+  }
+  fp->hint[PF_FOOT_FACTOR] = "a smaller influence.rank (the backend keeps at most "
+                             "influence.arnoldi_iters - 1 eigenpairs with arnoldi)";
+
+  /* pf_sweep_run: spec, layout, store description, label and order per task; the store's copy of
+   * the canonical texts and names */
+  const double per_task = (double)sizeof(pf_task_spec) + (double)sizeof(pf_task_layout) +
+                          (double)sizeof(pf_store_task) + 160 + 16 + PF_CONFIG_CANONICAL_MAX + 512;
+  part[PF_FOOT_SWEEP] = (double)ntasks * per_task;
+  snprintf(fp->what[PF_FOOT_SWEEP], sizeof fp->what[0], "the sweep's tables (%d tasks)", ntasks);
+  fp->hint[PF_FOOT_SWEEP] = "fewer tasks (shorter lists)";
+
+  part[PF_FOOT_RUNTIME] = (192.0 + 64.0 * cfg->run.blas_threads) * 1048576.0;
+  snprintf(fp->what[PF_FOOT_RUNTIME], sizeof fp->what[0],
+           "MPI, HDF5 and OpenBLAS buffers (run.blas_threads = %d)", cfg->run.blas_threads);
+  fp->hint[PF_FOOT_RUNTIME] = "fewer run.blas_threads";
+
+  fp->total = 0;
+  fp->largest = 0;
+  for (int i = 0; i < PF_FOOT_NPARTS; i++) {
+    fp->total += part[i];
+    if (part[i] > part[fp->largest]) fp->largest = i;
+  }
+  return PF_OK;
+}
+
+/* cgroup v2: memory.max of the process's cgroup, or 0 when unlimited or unknown. */
+static double cgroup_limit(void) {
+  char line[512], path[700];
+  FILE *f = fopen("/proc/self/cgroup", "r");
+  if (!f) return 0;
+  path[0] = '\0';
+  while (fgets(line, sizeof line, f))
+    if (!strncmp(line, "0::", 3)) {
+      line[strcspn(line, "\n")] = '\0';
+      snprintf(path, sizeof path, "/sys/fs/cgroup%s/memory.max", line + 3);
+    }
+  fclose(f);
+  if (!path[0] || !(f = fopen(path, "r"))) return 0;
+  double v = 0;
+  if (fgets(line, sizeof line, f)) v = strtod(line, NULL); /* "max": 0 */
+  fclose(f);
+  return v > 0 ? v : 0;
+}
+
+int pf_memory_per_rank(MPI_Comm comm, double *bytes, char *basis, size_t len) {
+  const char *env = getenv("PF_MEMORY_LIMIT_BYTES");
+  double mine = 0;
+  char text[256];
+  int bad = 0;
+  if (env && *env) {
+    char *end = NULL;
+    mine = strtod(env, &end);
+    bad = !(end && !*end && isfinite(mine) && mine > 0);
+    snprintf(text, sizeof text, "PF_MEMORY_LIMIT_BYTES");
+  } else {
+    MPI_Comm node;
+    int nlocal = 1, rank = 0;
+    PF_CALL_MPI(MPI_Comm_rank(comm, &rank));
+    PF_CALL_MPI(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node));
+    PF_CALL_MPI(MPI_Comm_size(node, &nlocal));
+    PF_CALL_MPI(MPI_Comm_free(&node));
+    const long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    const double phys = pages > 0 && psize > 0 ? (double)pages * (double)psize : 0;
+    const double cg = cgroup_limit();
+    char num[32];
+    if (cg > 0 && (phys <= 0 || cg < phys)) {
+      mine = cg / nlocal;
+      pf_format_bytes(cg, num, sizeof num);
+      snprintf(text, sizeof text, "the cgroup's memory limit of %s / %d rank%s on this node", num,
+               nlocal, nlocal == 1 ? "" : "s");
+    } else {
+      mine = phys / nlocal;
+      pf_format_bytes(phys, num, sizeof num);
+      snprintf(text, sizeof text, "%s of physical memory / %d rank%s on this node", num, nlocal,
+               nlocal == 1 ? "" : "s");
+    }
+    if (phys <= 0 && cg <= 0) mine = INFINITY; /* unknown: no check */
+  }
+  /* the same limit and text on every rank: the least, from the rank that has it */
+  int anybad = 0, rank = 0;
+  PF_CALL_MPI(MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, comm));
+  if (anybad) {
+    snprintf(basis, len,
+             "PF_MEMORY_LIMIT_BYTES must be a positive number of bytes per rank, got \"%s\"",
+             env ? env : "");
+    return PF_ERR_CONFIG;
+  }
+  PF_CALL_MPI(MPI_Comm_rank(comm, &rank));
+  struct {
+    double v;
+    int r;
+  } in = {mine, rank}, out;
+  PF_CALL_MPI(MPI_Allreduce(&in, &out, 1, MPI_DOUBLE_INT, MPI_MINLOC, comm));
+  PF_CALL_MPI(MPI_Bcast(text, (int)sizeof text, MPI_CHAR, out.r, comm));
+  *bytes = out.v;
+  snprintf(basis, len, "%s", text);
+  return PF_OK;
+}
+
+/* "2-64-64-64-1" */
+static void layers_text(const pf_config *c, char *buf, size_t len) {
+  size_t used = (size_t)snprintf(buf, len, "2");
+  for (int l = 0; l < c->network.nhidden && used < len; l++)
+    used += (size_t)snprintf(buf + used, len - used, "-%d", c->network.hidden[l]);
+  if (used < len) snprintf(buf + used, len - used, "-1");
+}
+
+int pf_sweep_check_memory_limit(const pf_sweep *sweep, double limit, const char *basis, char *err,
+                                size_t errlen) {
+  const int T = pf_sweep_ntasks(sweep);
+  const char *name = pf_sweep_name(sweep);
+  for (int i = 0; i < T; i++) {
+    pf_config c;
+    pf_footprint fp;
+    PF_CALL(pf_sweep_task(sweep, i, &c));
+    PF_CALL(pf_task_footprint(&c, T, &fp));
+    char label[256], net[128], task[512], need[32], big[32], avail[32];
+    PF_CALL(pf_sweep_task_label(sweep, i, label, sizeof label));
+    layers_text(&c, net, sizeof net);
+    snprintf(task, sizeof task, "task %d (%.160s%snetwork %s, P = %zu)", i, label,
+             label[0] ? ", " : "", net, fp.nparams);
+    const int pinn = !strcmp(c.sample.method, "pinnfluence");
+    if (pinn && !strcmp(c.influence.backend, "exact") &&
+        fp.nparams > PF_INFLUENCE_EXACT_MAX_PARAMS) {
+      snprintf(err, errlen,
+               "%s: %s: influence.backend = \"exact\" forms the dense %zu x %zu Hessian; it is "
+               "meant for networks of at most %d parameters; allowed: influence.backend = "
+               "\"arnoldi\" or \"gauss_newton\", or a smaller network.hidden",
+               name, task, fp.nparams, fp.nparams, PF_INFLUENCE_EXACT_MAX_PARAMS);
+      return PF_ERR_CONFIG;
+    }
+    /* dsyevd's workspace of the Z x Z Gram matrix, 1 + 6 Z + 2 Z^2, must be a 32-bit index */
+    const double z = c.influence.test_points;
+    if (pinn && !strcmp(c.influence.backend, "gauss_newton") && 1 + 6 * z + 2 * z * z > INT_MAX) {
+      snprintf(err, errlen,
+               "%s: %s: influence.test_points = %d is too many for the gauss_newton backend (the "
+               "eigensolver of the Z x Z Gram matrix needs more than 2^31 workspace entries); "
+               "allowed: at most 32766",
+               name, task, c.influence.test_points);
+      return PF_ERR_CONFIG;
+    }
+    if (!(fp.total > limit)) continue;
+    pf_format_bytes(fp.total, need, sizeof need);
+    pf_format_bytes(fp.part[fp.largest], big, sizeof big);
+    pf_format_bytes(limit, avail, sizeof avail);
+    snprintf(err, errlen,
+             "%s: %s: needs about %s per rank, %s of it for %s; more than the %s available per "
+             "rank (%s); try %s",
+             name, task, need, big, fp.what[fp.largest], avail, basis, fp.hint[fp.largest]);
+    return PF_ERR_CONFIG;
+  }
+  return PF_OK;
+}
+
+int pf_sweep_check_memory(const pf_ctx *ctx, const pf_sweep *sweep, char *err, size_t errlen) {
+  double limit = 0;
+  char basis[256];
+  int rc = pf_memory_per_rank(ctx->comm, &limit, basis, sizeof basis);
+  if (rc == PF_ERR_CONFIG) {
+    snprintf(err, errlen, "%s", basis);
+    return rc;
+  }
+  PF_CALL(rc);
+  return pf_sweep_check_memory_limit(sweep, limit, basis, err, errlen);
+}
