@@ -63,10 +63,10 @@ int pf_task_footprint(const pf_config *cfg, int ntasks, pf_footprint *fp);
 
 /* Collective on comm. The memory one rank may use, the same on every rank (the least over the
  * ranks): PF_MEMORY_LIMIT_BYTES if set (bytes per rank; for tests, and for administrators who know
- * better), else the node's physical memory (sysconf), or the cgroup v2 memory.max of the process
- * when lower (SLURM confines jobs so), divided by the ranks of comm on the node. basis (len bytes)
- * says which, e.g. "23.4 GiB of physical memory / 2 ranks on this node". PF_ERR_CONFIG for a
- * malformed PF_MEMORY_LIMIT_BYTES (message in basis). */
+ * better), else the node's physical memory (sysconf), or the memory limit of the process's cgroup
+ * (v2 memory.max or v1 memory.limit_in_bytes) when lower (SLURM confines jobs so), divided by the
+ * ranks of comm on the node. basis (len bytes) says which, e.g. "23.4 GiB of physical memory / 2
+ * ranks on this node". PF_ERR_CONFIG for a malformed PF_MEMORY_LIMIT_BYTES (message in basis). */
 int pf_memory_per_rank(MPI_Comm comm, double *bytes, char *basis, size_t len);
 
 /* Check every task of the sweep against limit bytes per rank (basis: how the limit was found, for

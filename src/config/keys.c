@@ -416,7 +416,15 @@ void pf_config_print_help(FILE *out) {
                "tasks are the Cartesian product of the lists in this order, the last varying "
                "fastest.\n"
                "Override any key with --set key=value (libconfig syntax; a bare word is a "
-               "string).\n\n");
+               "string).\n"
+               "A configuration must set at least one key; a key may appear once per group; "
+               "integers must fit\n"
+               "32 bits (libconfig wraps larger ones, so they are refused). A task whose "
+               "estimated memory exceeds\n"
+               "a rank's share of the node (physical memory or cgroup limit / ranks on the node; "
+               "the variable\n"
+               "PF_MEMORY_LIMIT_BYTES, bytes per rank, replaces it) is refused before any "
+               "work.\n\n");
   fprintf(out, "%-24s %-8s %-16s %s\n", "key", "type", "default", "allowed");
   static const char *const tnames[] = {"int", "float", "string", "bool", "int list"};
   for (int i = 0; i < pf_nkeys; i++) {

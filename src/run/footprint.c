@@ -194,23 +194,41 @@ int pf_task_footprint(const pf_config *cfg, int ntasks, pf_footprint *fp) {
   return PF_OK;
 }
 
-/* cgroup v2: memory.max of the process's cgroup, or 0 when unlimited or unknown. */
-static double cgroup_limit(void) {
-  char line[512], path[700];
-  FILE *f = fopen("/proc/self/cgroup", "r");
+/* The number in the file at path, or 0 (unreadable, or "max"). */
+static double read_limit(const char *path) {
+  FILE *f = fopen(path, "r");
   if (!f) return 0;
-  path[0] = '\0';
-  while (fgets(line, sizeof line, f))
-    if (!strncmp(line, "0::", 3)) {
-      line[strcspn(line, "\n")] = '\0';
-      snprintf(path, sizeof path, "/sys/fs/cgroup%s/memory.max", line + 3);
-    }
-  fclose(f);
-  if (!path[0] || !(f = fopen(path, "r"))) return 0;
+  char line[128];
   double v = 0;
-  if (fgets(line, sizeof line, f)) v = strtod(line, NULL); /* "max": 0 */
+  if (fgets(line, sizeof line, f)) v = strtod(line, NULL);
   fclose(f);
   return v > 0 ? v : 0;
+}
+
+/* The memory limit of the process's cgroup (v2 memory.max, v1 memory.limit_in_bytes; the
+ * process's own cgroup, else the root of the mount, as containers show it), 0 when none. */
+static double cgroup_limit(void) {
+  char line[512], paths[4][700];
+  int n = 0;
+  FILE *f = fopen("/proc/self/cgroup", "r");
+  if (!f) return 0;
+  while (fgets(line, sizeof line, f) && n < 2) {
+    line[strcspn(line, "\n")] = '\0';
+    if (!strncmp(line, "0::", 3))
+      snprintf(paths[n++], sizeof paths[0], "/sys/fs/cgroup%s/memory.max", line + 3);
+    const char *m = strstr(line, ":memory:");
+    if (m)
+      snprintf(paths[n++], sizeof paths[0], "/sys/fs/cgroup/memory%s/memory.limit_in_bytes", m + 8);
+  }
+  fclose(f);
+  snprintf(paths[n++], sizeof paths[0], "/sys/fs/cgroup/memory.max");
+  snprintf(paths[n++], sizeof paths[0], "/sys/fs/cgroup/memory/memory.limit_in_bytes");
+  double v = 0;
+  for (int i = 0; i < n; i++) { /* the tightest of the readable ones */
+    const double w = read_limit(paths[i]);
+    if (w > 0 && (v == 0 || w < v)) v = w;
+  }
+  return v;
 }
 
 int pf_memory_per_rank(MPI_Comm comm, double *bytes, char *basis, size_t len) {
