@@ -146,8 +146,8 @@ int pf_store_free(pf_store **st);
  * Check that the links leading to dataset ds are hard links, open it (*dset) and check its
  * storage (contiguous, no external files, no filters), type and rank; dims gets its shape. eof > 0
  * (the file's size): also that its storage is allocated in full inside the file. */
-int pf_store_check_open_dataset(const char *file, hid_t f, pf_store_ds ds, hsize_t eof,
-                                hid_t *dset, hsize_t dims[3]);
+int pf_store_check_open_dataset(const char *file, hid_t f, pf_store_ds ds, hsize_t eof, hid_t *dset,
+                                hsize_t dims[3]);
 /* pf_store_check_open_dataset on every dataset of the layout, then pf_store_check_shapes. */
 int pf_store_check_structure(const char *file, hid_t f, hsize_t eof);
 /* The shapes that tie the datasets together (dims: the shape of each dataset). */
