@@ -472,7 +472,7 @@ void pf_config_print_help(FILE *out) {
 /* ------------------------------------------------------------------ string builder */
 
 void pf_sbuf_printf(pf_sbuf *sb, const char *fmt, ...) {
-  if (sb->overflow || sb->nomem) return;
+  if (sb->overflow || sb->nomem || !fmt) return;
   for (;;) {
     size_t avail = sb->cap - sb->len;
     va_list ap;
