@@ -23,7 +23,7 @@ if [ $# -lt 2 ]; then
 fi
 exe=$1
 src=$2
-limit=${PF_SLURM_TEST_LIMIT:-270} # own deadline in seconds, below the ctest TIMEOUT
+limit=${PF_SLURM_TEST_LIMIT:-840} # a hang guard in seconds, below the ctest TIMEOUT
 deadline=$((SECONDS + limit))
 me=test_slurm
 
