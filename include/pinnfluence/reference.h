@@ -80,6 +80,26 @@ int pf_ref_allen_cahn_solve(int degree, int substeps, double dt_out, int nt, siz
  * Any of x, t may be NULL. degree, substeps: as in pf_ref_allen_cahn_solve (0 = default). */
 int pf_ref_allen_cahn_grid(int degree, int substeps, double *x, double *t, double *u);
 
+/* ---- any coefficients: u_t = d u_xx + k (u - u^3), same domain, initial and boundary values. */
+#define PF_REF_ALLEN_CAHN_PAPER_D 0.001 /* the paper's d and k */
+#define PF_REF_ALLEN_CAHN_PAPER_K 5.0
+/* Validated range (measured, see ref_allen_cahn.c); outside it the functions return PF_ERR_ARG. */
+#define PF_REF_ALLEN_CAHN_D_MIN 1e-4
+#define PF_REF_ALLEN_CAHN_D_MAX 1e-1
+#define PF_REF_ALLEN_CAHN_K_MIN 0.0
+#define PF_REF_ALLEN_CAHN_K_MAX 10.0
+
+/* The automatic resolution for (d, k) in the range: *degree the polynomial degree, *substeps the
+ * ETDRK4 steps per dt_out (dt_out > 0). At the paper's (d, k) and dt_out = 0.01 it is 512 and 5. */
+int pf_ref_allen_cahn_resolution(double d, double k, double dt_out, int *degree, int *substeps);
+
+/* pf_ref_allen_cahn_solve and _grid for the coefficients (d, k); degree, substeps: 0 for the
+ * automatic resolution. The two functions above are these at the paper's (d, k), bit for bit. */
+int pf_ref_allen_cahn_solve_coef(double d, double k, int degree, int substeps, double dt_out,
+                                 int nt, size_t nx, const double *x, double *u);
+int pf_ref_allen_cahn_grid_coef(double d, double k, int degree, int substeps, double *x, double *t,
+                                double *u);
+
 #ifdef __cplusplus
 }
 #endif

@@ -34,7 +34,6 @@
 #include <math.h>
 
 static const double PF_REF_PI = 3.14159265358979323846;
-static const double AC_EPS = 0.001;
 
 /* ETDRK4 coefficients for one mode with z = h L (L <= 0): with phi_1..3 the usual phi-functions,
  * q = phi_1(z/2) / 2, b1 = phi_1 - 3 phi_2 + 4 phi_3, b2 = 2 phi_2 - 4 phi_3, b3 = 4 phi_3 - phi_2
@@ -66,11 +65,11 @@ static void etdrk4_coeffs(double z, double *b1, double *b2, double *b3) {
   *b3 = (-4.0 - 3.0 * z - z * z + ez * (4.0 - z)) / z3;
 }
 
-/* 5 (u - u^3) at u = v - 1, elementwise. */
-static void ac_nonlinear(int m, const double *v, double *f) {
+/* k (u - u^3) at u = v - 1, elementwise (k = 5 gives the bits of the former fixed 5.0). */
+static void ac_nonlinear(double k, int m, const double *v, double *f) {
   for (int i = 0; i < m; i++) {
     double uu = v[i] - 1.0;
-    f[i] = 5.0 * uu * (1.0 - uu * uu);
+    f[i] = k * uu * (1.0 - uu * uu);
   }
 }
 
@@ -93,7 +92,7 @@ static void ac_free(ac_solver *s) {
 }
 
 /* Nodes, the symmetric stiffness eigen-decomposition and the ETDRK4 coefficients for step h. */
-static int ac_setup(ac_solver *s, int N, double h) {
+static int ac_setup(ac_solver *s, int N, double h, double diff) {
   const int np = N + 1, m = N - 1;
   s->N = N, s->m = m;
   double *w = NULL, *B = NULL;
@@ -138,7 +137,7 @@ static int ac_setup(ac_solver *s, int N, double h) {
   PF_CALL(PF_CALLOC(m, &s->b2));
   PF_CALL(PF_CALLOC(m, &s->b3));
   for (int k = 0; k < m; k++) {
-    double z = -h * AC_EPS * s->lam[k], b1, b2, b3;
+    double z = -h * diff * s->lam[k], b1, b2, b3;
     s->E[k] = exp(z), s->E2[k] = exp(0.5 * z);
     s->qc[k] = 0.5 * h * phi1(0.5 * z);
     etdrk4_coeffs(z, &b1, &b2, &b3);
@@ -157,10 +156,45 @@ static void to_modal(const ac_solver *s, const double *v, double *tmp, double *v
   cblas_dgemv(CblasColMajor, CblasTrans, s->m, s->m, 1.0, s->Q, s->m, tmp, 1, 0.0, vh, 1);
 }
 
-int pf_ref_allen_cahn_solve(int degree, int substeps, double dt_out, int nt, size_t nx,
-                            const double *x, double *u) {
-  if (degree == 0) degree = PF_REF_ALLEN_CAHN_DEGREE;
-  if (substeps == 0) substeps = PF_REF_ALLEN_CAHN_SUBSTEPS;
+static int ac_check_coef(double d, double k) {
+  PF_CHECK(d >= PF_REF_ALLEN_CAHN_D_MIN && d <= PF_REF_ALLEN_CAHN_D_MAX, PF_ERR_ARG,
+           "Allen-Cahn diffusion d = %g outside the validated range [%g, %g]", d,
+           PF_REF_ALLEN_CAHN_D_MIN, PF_REF_ALLEN_CAHN_D_MAX);
+  PF_CHECK(k >= PF_REF_ALLEN_CAHN_K_MIN && k <= PF_REF_ALLEN_CAHN_K_MAX, PF_ERR_ARG,
+           "Allen-Cahn reaction k = %g outside the validated range [%g, %g]", k,
+           PF_REF_ALLEN_CAHN_K_MIN, PF_REF_ALLEN_CAHN_K_MAX);
+  return PF_OK;
+}
+
+int pf_ref_allen_cahn_resolution(double d, double k, double dt_out, int *degree, int *substeps) {
+  PF_CALL(ac_check_coef(d, k));
+  PF_CHECK(isfinite(dt_out) && dt_out > 0.0, PF_ERR_ARG, "dt_out must be > 0, got %g", dt_out);
+  double hmax = 2e-3;
+  int N = 512;
+  if (degree) *degree = N;
+  if (substeps) {
+    double s = ceil(dt_out / hmax * (1.0 - 1e-12)); /* 0.01 / 2e-3 is 5, not 6 */
+    PF_CHECK(s <= 1e7, PF_ERR_ARG, "dt_out = %g needs %g steps", dt_out, s);
+    *substeps = (int)s;
+  }
+  return PF_OK;
+}
+
+int pf_ref_allen_cahn_solve_coef(double d, double k, int degree, int substeps, double dt_out,
+                                 int nt, size_t nx, const double *x, double *u) {
+  PF_CALL(ac_check_coef(d, k));
+  PF_CHECK(degree >= 0 && substeps >= 0, PF_ERR_ARG,
+           "degree and substeps must be >= 0 (0 = automatic), got %d and %d", degree, substeps);
+  PF_CHECK(nt >= 1, PF_ERR_ARG, "need at least one output time, got %d", nt);
+  PF_CHECK(nt == 1 || (isfinite(dt_out) && dt_out > 0.0), PF_ERR_ARG, "dt_out must be > 0, got %g",
+           dt_out);
+  if (degree == 0 || substeps == 0) {
+    /* One output time takes no step: any dt_out resolves the degree. */
+    int N, S;
+    PF_CALL(pf_ref_allen_cahn_resolution(d, k, nt > 1 ? dt_out : 1.0, &N, &S));
+    if (degree == 0) degree = N;
+    if (substeps == 0) substeps = S;
+  }
   PF_CHECK(degree >= 4, PF_ERR_ARG, "degree must be >= 4 (or 0), got %d", degree);
   PF_CHECK(substeps >= 1, PF_ERR_ARG, "substeps must be >= 1 (or 0), got %d", substeps);
   PF_CHECK(nt >= 1, PF_ERR_ARG, "need at least one output time, got %d", nt);
@@ -172,7 +206,7 @@ int pf_ref_allen_cahn_solve(int degree, int substeps, double dt_out, int nt, siz
 
   ac_solver s = {0};
   double *work = NULL, *unode = NULL;
-  int rc = ac_setup(&s, degree, nt > 1 ? dt_out / substeps : 1.0);
+  int rc = ac_setup(&s, degree, nt > 1 ? dt_out / substeps : 1.0, d);
   const int m = s.m, np = degree + 1;
   if (!rc) rc = PF_CALLOC((size_t)12 * m, &work);
   if (!rc) rc = PF_CALLOC(np, &unode);
@@ -186,23 +220,23 @@ int pf_ref_allen_cahn_solve(int degree, int substeps, double dt_out, int nt, siz
   unode[0] = unode[degree] = -1.0;
   for (int i = 0; i < m; i++) v[i] = s.x[i + 1] * s.x[i + 1] * cos(PF_REF_PI * s.x[i + 1]) + 1.0;
   to_modal(&s, v, tmp, vh);
-  for (int k = 0; k < nt && !rc; k++) {
-    if (k > 0)
+  for (int it = 0; it < nt && !rc; it++) {
+    if (it > 0)
       for (int step = 0; step < substeps; step++) {
         /* ETDRK4, Kassam & Trefethen 2005, eq. (2.5); all vectors hatted are modal. */
-        ac_nonlinear(m, v, f);
+        ac_nonlinear(k, m, v, f);
         to_modal(&s, f, tmp, fv);
         for (int i = 0; i < m; i++) ah[i] = s.E2[i] * vh[i] + s.qc[i] * fv[i];
         to_phys(&s, ah, p);
-        ac_nonlinear(m, p, f);
+        ac_nonlinear(k, m, p, f);
         to_modal(&s, f, tmp, fa);
         for (int i = 0; i < m; i++) bh[i] = s.E2[i] * vh[i] + s.qc[i] * fa[i];
         to_phys(&s, bh, p);
-        ac_nonlinear(m, p, f);
+        ac_nonlinear(k, m, p, f);
         to_modal(&s, f, tmp, fb);
         for (int i = 0; i < m; i++) ch[i] = s.E2[i] * ah[i] + s.qc[i] * (2.0 * fb[i] - fv[i]);
         to_phys(&s, ch, p);
-        ac_nonlinear(m, p, f);
+        ac_nonlinear(k, m, p, f);
         to_modal(&s, f, tmp, fc);
         for (int i = 0; i < m; i++)
           vh[i] = s.E[i] * vh[i] + s.b1[i] * fv[i] + s.b2[i] * (fa[i] + fb[i]) + s.b3[i] * fc[i];
@@ -213,16 +247,17 @@ int pf_ref_allen_cahn_solve(int degree, int substeps, double dt_out, int nt, siz
       if (!isfinite(unode[i + 1]))
         rc = pf_error(PF_ERR_NUMERIC, __FILE__, __LINE__, __func__,
                       "non-finite Allen-Cahn solution at t = %g (degree %d, %d substeps)",
-                      k * dt_out, degree, substeps);
+                      it * dt_out, degree, substeps);
     }
-    if (!rc) rc = pf_ref_barycentric(np, s.x, s.bary, unode, nx, x, u + (size_t)k * nx);
+    if (!rc) rc = pf_ref_barycentric(np, s.x, s.bary, unode, nx, x, u + (size_t)it * nx);
   }
   ac_free(&s), PF_FREE(&work), PF_FREE(&unode);
   PF_CALL(rc);
   return PF_OK;
 }
 
-int pf_ref_allen_cahn_grid(int degree, int substeps, double *x, double *t, double *u) {
+int pf_ref_allen_cahn_grid_coef(double d, double k, int degree, int substeps, double *x, double *t,
+                                double *u) {
   const int nx = PF_REF_ALLEN_CAHN_NX, nt = PF_REF_ALLEN_CAHN_NT;
   PF_CHECK(u, PF_ERR_ARG, "NULL output array");
   double xs[PF_REF_ALLEN_CAHN_NX];
@@ -230,7 +265,29 @@ int pf_ref_allen_cahn_grid(int degree, int substeps, double *x, double *t, doubl
   if (x)
     for (int i = 0; i < nx; i++) x[i] = xs[i];
   if (t)
-    for (int k = 0; k < nt; k++) t[k] = k / 100.0;
-  PF_CALL(pf_ref_allen_cahn_solve(degree, substeps, 0.01, nt, nx, xs, u));
+    for (int it = 0; it < nt; it++) t[it] = it / 100.0;
+  PF_CALL(pf_ref_allen_cahn_solve_coef(d, k, degree, substeps, 0.01, nt, nx, xs, u));
+  return PF_OK;
+}
+
+/* The paper's coefficients. 0 keeps its former meaning here (degree 512, 5 steps per dt_out for
+ * any dt_out), so every result is bitwise what it was before the coefficients became arguments. */
+int pf_ref_allen_cahn_solve(int degree, int substeps, double dt_out, int nt, size_t nx,
+                            const double *x, double *u) {
+  PF_CHECK(degree >= 0 && substeps >= 0, PF_ERR_ARG,
+           "degree and substeps must be >= 0 (0 = default), got %d and %d", degree, substeps);
+  PF_CALL(pf_ref_allen_cahn_solve_coef(PF_REF_ALLEN_CAHN_PAPER_D, PF_REF_ALLEN_CAHN_PAPER_K,
+                                       degree ? degree : PF_REF_ALLEN_CAHN_DEGREE,
+                                       substeps ? substeps : PF_REF_ALLEN_CAHN_SUBSTEPS, dt_out, nt,
+                                       nx, x, u));
+  return PF_OK;
+}
+
+int pf_ref_allen_cahn_grid(int degree, int substeps, double *x, double *t, double *u) {
+  PF_CHECK(degree >= 0 && substeps >= 0, PF_ERR_ARG,
+           "degree and substeps must be >= 0 (0 = default), got %d and %d", degree, substeps);
+  PF_CALL(pf_ref_allen_cahn_grid_coef(PF_REF_ALLEN_CAHN_PAPER_D, PF_REF_ALLEN_CAHN_PAPER_K,
+                                      degree ? degree : PF_REF_ALLEN_CAHN_DEGREE,
+                                      substeps ? substeps : PF_REF_ALLEN_CAHN_SUBSTEPS, x, t, u));
   return PF_OK;
 }
