@@ -61,14 +61,14 @@ int pf_ref_barycentric(int n_nodes, const double *nodes, const double *bary, con
  * At nu == PF_REF_BURGERS_NU exactly these are Gauss-Hermite points (bit-identical to the
  * paper's reference); at any other nu, trapezoidal points over the truncated range.
  * Accuracy with order 0: max |u_n - u_2n| about 1e-14 on the paper's grid over the whole range.
- * Cost: about 1.1e-9 s x n x order on one core (the 25,600-point grid: 0.1 s at the paper's nu,
- * 0.6 s at 1e-4/pi). */
+ * Cost: about 3.5e-8 s x n x order on one core (the 25,600-point grid: 0.1 s at the paper's nu,
+ * 0.15 s at 0.002/pi, 0.65 s at 1e-4/pi). */
 int pf_ref_burgers_eval_nu(double nu, int order, size_t n, const double *x, const double *t,
                            double *u);
 
 /* The automatic order of pf_ref_burgers_eval_nu for nu: PF_REF_BURGERS_ORDER at
  * nu == PF_REF_BURGERS_NU, else ceil(Smax (7 + 16 sqrt(nu))), Smax = sqrt(1 / (pi nu) + 50)
- * (97 at 0.01/pi, 165 at 0.002/pi, 711 at 1e-4/pi, 164 at 1); 0 for nu outside the range. */
+ * (97 next to 0.01/pi, 174 at 0.002/pi, 711 at 1e-4/pi, 164 at 1); 0 for nu outside the range. */
 int pf_ref_burgers_order_nu(double nu);
 
 /* The paper's holdout grid for the viscosity nu. x: (PF_REF_BURGERS_NX) = linspace(-1, 1, 256);

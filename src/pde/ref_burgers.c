@@ -36,15 +36,18 @@
  *   Order rule (pf_ref_burgers_order_nu): order = ceil(Smax (7 + 16 sqrt(nu))), Smax =
  *   sqrt(2 kappa + 50). Measured smallest n with max |u_n - u_2n| <= 1e-12 over 1025 x values x
  *   (t = 0.02..1 step 0.02, 1e-3, 1e-4, 1e-6), against the rule: nu = 1e-4/pi: 596 (rule 711),
- *   2e-4/pi: 437 (504), 5e-4/pi: 274 (321), 1e-3/pi: 200 (229), 0.002/pi: 146 (165), 0.005/pi: 106
- *   (115), 0.01/pi: 83 (97), 0.02/pi: 70 (79), 0.1/pi: 64 (77), 0.5/pi: 83 (96), 1/pi: 90 (115),
- *   1: 125 (164). Small nu needs about 6 Smax points (the peaks' width in s is O(1), the range
- *   grows like 1/sqrt(nu)); large nu about 9 points per period of f over the range (the second
- *   term). The error falls like exp(-c n^2), so the rule's 15-30% margin puts it near rounding
- *   (4e-15 to 1e-14). Grid cost on one core: 0.1 s at the paper's nu, 0.15 s at 0.002/pi, 0.6 s
- *   at 1e-4/pi (25,600 points x 711 nodes). Below 1e-4/pi the rule would keep working (cost
- *   ~ 1/sqrt(nu)) but kappa cos() carries rounding of kappa * 1e-16 into the exponents and it was
- *   not verified, so the range stops there. */
+ *   2e-4/pi: 437 (507), 5e-4/pi: 274 (327), 1e-3/pi: 200 (237), 0.002/pi: 146 (174), 0.005/pi:
+ *   106 (121), 0.01/pi: 83 (97 next to it), 0.02/pi: 70 (83), 0.1/pi: 64 (77), 0.5/pi: 83 (97),
+ *   1/pi: 90 (115), 1: 125 (164). Small nu needs about 6 Smax points (the peaks' width in s is
+ *   O(1), the range grows like 1/sqrt(nu)); large nu about 9 points per period of f over the range
+ *   (the second term). The error falls like exp(-c n^2), so the rule's 15-30% margin puts it at
+ *   rounding: with the rule, on the paper's grid, max |u_n - u_2n| = 3.4e-15 at 0.002/pi, 1.1e-14
+ *   at 1e-4/pi, 2.9e-15 at 1, and an independent composite Gauss-Legendre quadrature in eta
+ *   (tests/pde/test_ref_burgers.c) agrees to 4e-15, 7e-15 and 3e-15. Grid cost on one core
+ *   (about 35 ns per point and node): 0.1 s at the paper's nu, 0.15 s at 0.002/pi and at 1,
+ *   0.65 s at 1e-4/pi (25,600 points x 711 nodes). Below 1e-4/pi the rule would keep working
+ *   (cost ~ 1/sqrt(nu)), but kappa cos() carries a rounding of kappa * 1e-16 into the exponents
+ *   and it was not verified, so the range stops there. */
 #include "pinnfluence/core.h"
 #include "pinnfluence/reference.h"
 
