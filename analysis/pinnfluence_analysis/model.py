@@ -87,4 +87,8 @@ def constrain(pde, x, t, n):
 def predict(task, x, t):
     """u(x, t) of a task's final network (a store.Task)."""
     x, t = np.asarray(x, float), np.asarray(t, float)
+    if task.coefficients:
+        # the constraints and references here are the paper's; `pinnfluence predict` knows all
+        raise ValueError(f"task {task.index} ({task.problem}): the Python model covers the paper's "
+                         "coefficients only; use `pinnfluence predict` for this task")
     return constrain(task.pde, x, t, network(task.params, task.layers, x, t))

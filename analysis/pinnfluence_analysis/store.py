@@ -14,6 +14,7 @@ lazily, when a Task attribute is first used.
             print(task.pde, task.method, task.seed, task.final("l2_relative_error"))
 """
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -43,6 +44,12 @@ def decode(a):
 def status_name(code):
     """'pending', 'running', 'done', 'failed' (or 'unknown N')."""
     return STATUS_NAMES.get(int(code), f"unknown {int(code)}")
+
+
+# the coefficients group of a task's canonical configuration: present only for coefficients that
+# differ from the problem's defaults (the paper's values)
+_COEF_GROUP = re.compile(r"^coefficients = \{\n(.*?)^\};", re.M | re.S)
+_COEF = re.compile(r"^\s*(\w+) = ([^;]+);", re.M)
 
 
 @dataclass
@@ -127,9 +134,22 @@ class Task:
             return None
         return self._store.read_rows("/pool/z", off, n)
 
+    @cached_property
+    def coefficients(self):
+        """{name: value} of the problem's coefficients that differ from the paper's (from
+        /tasks/config); {} for a task at the paper's coefficients."""
+        m = _COEF_GROUP.search(self.config)
+        return {k: float(v) for k, v in _COEF.findall(m.group(1))} if m else {}
+
+    @property
+    def problem(self):
+        """The problem with its coefficients other than the paper's, as `pinnfluence report`
+        names its columns: 'burgers' or 'burgers nu=0.00159155'."""
+        return " ".join([self.pde] + [f"{k}={v:.6g}" for k, v in self.coefficients.items()])
+
     def label(self):
         """A short human-readable name, e.g. 'burgers / rar / add / seed 2'."""
-        return f"{self.pde} / {self.method} / {self.mode} / seed {self.seed}"
+        return f"{self.problem} / {self.method} / {self.mode} / seed {self.seed}"
 
 
 class StoreFormatError(Exception):

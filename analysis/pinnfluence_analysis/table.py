@@ -39,11 +39,13 @@ class Cell:
 
 
 def group_final(tasks, metric="l2_relative_error"):
-    """{(mode, method, pde): Cell} over the finished tasks, values ordered by seed."""
+    """{(mode, method, problem): Cell} over the finished tasks, values ordered by seed; the
+    problem is the pde with its coefficients other than the paper's (Task.problem), so a
+    coefficient grid is never pooled."""
     groups = {}
     for task in tasks:
         if task.done:
-            groups.setdefault((task.mode, task.method, task.pde), []).append(task)
+            groups.setdefault((task.mode, task.method, task.problem), []).append(task)
     cells = {}
     for key, members in groups.items():
         members.sort(key=lambda t: t.seed)

@@ -8,6 +8,13 @@
  *   pde                        string    "burgers"               diffusion, burgers, allen_cahn,
  *                                                                wave, drift_diffusion (registry)
  *   seed                       int       1                       0 .. 2147483647
+ *   coefficients.nu            float     per pde: burgers 0.01/pi  the problem's range
+ *   coefficients.D             float     per pde: diffusion 1, allen_cahn 0.001, drift_diffusion 1
+ *   coefficients.k             float     per pde: allen_cahn 5
+ *   coefficients.c             float     per pde: wave 2
+ *   coefficients.beta          float     per pde: drift_diffusion 20
+ *                                        (a coefficient the task's problem does not have is an
+ *                                        error; ranges in src/pde and --help-config)
  *   network.hidden             int list  per pde (PAPER.md 2):   1..16 layers, each 1 .. 4096
  *                                        diffusion, burgers [32,32,32]; allen_cahn,
  *                                        drift_diffusion [64,64,64]; wave [100 x 5]
@@ -97,6 +104,14 @@ typedef struct {
   char pde[PF_CONFIG_NAME_MAX]; /* registry name, pf_pde_find(pde) != NULL */
   int seed;                     /* network initialisation and random holdout points */
   struct {
+    /* the problem's coefficients (pf_pde_coef); NaN for a name the problem does not have */
+    double nu;   /* burgers: viscosity */
+    double D;    /* diffusion, allen_cahn, drift_diffusion: diffusion */
+    double k;    /* allen_cahn: reaction */
+    double c;    /* wave: speed */
+    double beta; /* drift_diffusion: drift */
+  } coefficients;
+  struct {
     int nhidden;                      /* number of hidden layers */
     int hidden[PF_CONFIG_MAX_HIDDEN]; /* (nhidden) widths; entries past nhidden are 0 */
   } network;
@@ -142,6 +157,9 @@ int pf_config_default(const char *pde, const char *mode, pf_config *cfg);
  * (sample.per_cycle <= sample.pool). On failure returns PF_ERR_CONFIG with "KEY: problem; allowed"
  * in err (when err != NULL; nothing is printed then) or on stderr (err == NULL). */
 int pf_config_validate(const pf_config *cfg, char *err, size_t errlen);
+/* The value of coefficient `name` (coefficients.<name>), NaN when there is no such key or the
+ * task's problem does not have it. */
+double pf_config_coefficient(const pf_config *cfg, const char *name);
 
 /* The canonical text of cfg: every key that affects results in table order, one per line, in
  * libconfig syntax (it parses back into the same config; run.ranks_per_task and run.blas_threads

@@ -20,6 +20,15 @@ typedef struct {
   int sizes[PF_CONFIG_MAX_HIDDEN + 2];
 } pf_task_layout;
 
+/* The configuration of one task from its canonical text (/tasks/config of a store); a message in
+ * err and PF_ERR_CONFIG if the text is not one task's configuration. */
+int pf_task_config_from_text(const char *text, pf_config *cfg, char *err, size_t errlen);
+/* The problem with its coefficients other than the defaults, e.g. "burgers nu=0.00159155" (the
+ * paper's problems at their coefficients: the name alone). */
+void pf_task_problem_label(const pf_config *cfg, char *buf, size_t len);
+/* The task's problem: the registry entry of cfg->pde with the task's coefficients
+ * (pf_pde_instance). */
+int pf_task_problem(const pf_config *cfg, const pf_pde **pde);
 /* The task loop's spec from a resolved configuration (PF_ERR_CONFIG for a method this version
  * does not implement). */
 int pf_task_spec_from_config(const pf_config *cfg, pf_task_spec *spec);

@@ -5,6 +5,7 @@
 #include "config_impl.h"
 
 #include "pinnfluence/core.h"
+#include "pinnfluence/pde.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,15 @@ static void group_switch(pf_sbuf *sb, const char **cur, const pf_key *k) {
   *cur = g;
 }
 
+/* A coefficient is part of a task's text when its problem has it and it differs from the
+ * problem's default (the paper's value): a task at the defaults has the text it had before
+ * coefficients existed, and equal configurations still give equal bytes. */
+static int coefficient_shown(const pf_key *k, const pf_config *cfg, const pf_cfg_value *v) {
+  const pf_pde *p = pf_pde_find(cfg->pde);
+  const int j = p ? pf_pde_coef_index(p, k->name) : -1;
+  return j >= 0 && memcmp(&v->f, &pf_pde_coefficients(p)[j], sizeof v->f) != 0;
+}
+
 static void emit_config(pf_sbuf *sb, const pf_config *cfg) {
   const char *cur = NULL;
   for (int i = 0; i < pf_nkeys; i++) {
@@ -33,6 +43,7 @@ static void emit_config(pf_sbuf *sb, const pf_config *cfg) {
     if (execution_only(k)) continue;
     pf_cfg_value v;
     pf_key_get(k, cfg, &v);
+    if (k->def_kind == PF_DEF_COEF && !coefficient_shown(k, cfg, &v)) continue;
     group_switch(sb, &cur, k);
     pf_sbuf_printf(sb, "%s%s = ", k->group ? "  " : "", k->name);
     pf_sbuf_value(sb, k, &v);
@@ -88,6 +99,7 @@ int pf_sweep_canonical(const pf_sweep *sw, char **text) {
     if (execution_only(k)) continue;
     const pf_sweep_key *sk = &sw->keys[i];
     const char *ind = k->group ? "  " : "";
+    if (k->def_kind == PF_DEF_COEF && sk->nvals == 0) continue; /* the problem's default */
     group_switch(&sb, &cur, k);
     if (sk->nvals == 0 && k->def_kind != PF_DEF_FIXED) {
       pf_sbuf_printf(&sb, "%s# %s: default per problem%s\n", ind, k->name,

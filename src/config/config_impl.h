@@ -12,9 +12,11 @@ typedef enum { PF_KEY_INT, PF_KEY_FLOAT, PF_KEY_STRING, PF_KEY_BOOL, PF_KEY_INTL
 
 /* How a default is found. */
 typedef enum {
-  PF_DEF_FIXED,   /* the value in the table */
-  PF_DEF_PDE,     /* from the problem (network.hidden, points.initial) */
-  PF_DEF_PDE_MODE /* from the problem and sample.mode (sample.per_cycle, k, c) */
+  PF_DEF_FIXED,    /* the value in the table */
+  PF_DEF_PDE,      /* from the problem (network.hidden, points.initial) */
+  PF_DEF_PDE_MODE, /* from the problem and sample.mode (sample.per_cycle, k, c) */
+  PF_DEF_COEF      /* coefficients.<name>: the problem's coefficient of that name (NaN in a task
+                    * whose problem has none), range per problem (pf_pde_coef) */
 } pf_def_kind;
 
 typedef struct {

@@ -49,10 +49,23 @@ static const char *const backends[] = {"arnoldi", "exact", "gauss_newton", NULL}
     .choices = ch, .sdef = def, .sweepable = 1, .doc = d                                           \
   }
 
+#define KEY_COEF(f, d)                                                                             \
+  {                                                                                                \
+    .path = "coefficients." #f, .group = "coefficients", .name = #f, .type = PF_KEY_FLOAT,         \
+    .off = offsetof(pf_config, coefficients.f), .fmin = -DBL_MAX, .fmax = DBL_MAX,                 \
+    .def_kind = PF_DEF_COEF, .sweepable = 1, .doc = d                                              \
+  }
+
 const pf_key pf_keys[] = {
     KEY_STR("pde", NULL, "pde", pde, NULL, "burgers", "the problem (PAPER.md section 1)"),
     KEY_INT("seed", NULL, "seed", seed, 0, 2147483647, 1, 1,
             "network initialisation and random holdout points"),
+    /* the problems' coefficients (src/pde): a name the chosen problem does not have is an error */
+    KEY_COEF(nu, "burgers: viscosity"),
+    KEY_COEF(D, "diffusion, allen_cahn, drift_diffusion: diffusion coefficient"),
+    KEY_COEF(k, "allen_cahn: reaction coefficient"),
+    KEY_COEF(c, "wave: wave speed"),
+    KEY_COEF(beta, "drift_diffusion: drift velocity"),
     {.path = "network.hidden",
      .group = "network",
      .name = "hidden",
@@ -226,7 +239,10 @@ int pf_config_resolve_defaults(pf_config *cfg, const int *isset) {
     const pf_key *key = &pf_keys[i];
     if (key->def_kind == PF_DEF_FIXED || (isset && isset[i])) continue;
     void *field = (char *)cfg + key->off;
-    if (!strcmp(key->path, "network.hidden")) {
+    if (key->def_kind == PF_DEF_COEF) {
+      const int j = pf_pde_coef_index(p, key->name);
+      *(double *)field = j >= 0 ? pf_pde_coefficients(p)[j] : NAN;
+    } else if (!strcmp(key->path, "network.hidden")) {
       cfg->network.nhidden = p->nhidden;
       memset(cfg->network.hidden, 0, sizeof cfg->network.hidden);
       memcpy(cfg->network.hidden, p->hidden, (size_t)p->nhidden * sizeof(int));
@@ -269,6 +285,10 @@ void pf_key_allowed(const pf_key *k, char *buf, size_t len) {
     snprintf(buf, len, "true or false");
     break;
   case PF_KEY_FLOAT:
+    if (k->def_kind == PF_DEF_COEF) {
+      snprintf(buf, len, "a number in the problem's range (pinnfluence run --help-config)");
+      break;
+    }
     pf_format_double(k->fmin, lo, sizeof lo);
     pf_format_double(k->fmax, hi, sizeof hi);
     if (k->fmax == DBL_MAX)
@@ -306,6 +326,7 @@ int pf_key_check_value(const pf_key *k, const pf_cfg_value *v, char *msg, size_t
     }
     return 0;
   case PF_KEY_FLOAT:
+    if (k->def_kind == PF_DEF_COEF && isnan(v->f)) return 0; /* not the problem's: see cross */
     pf_format_double(v->f, num, sizeof num);
     if (!isfinite(v->f)) {
       snprintf(msg, len, "%s is not a finite number; allowed: %s", num, allowed);
@@ -342,7 +363,39 @@ int pf_key_string_allowed(const pf_key *k, const char *s) {
   return string_allowed(k, s);
 }
 
+/* The coefficients: the problem's own within their ranges, no other (NaN: not given). */
+static int check_coefficients(const pf_config *cfg, int *blame, char *msg, size_t len) {
+  const pf_pde *p = pf_pde_find(cfg->pde);
+  if (!p) return 0; /* the pde key's own check reports it */
+  for (int i = 0; i < pf_nkeys; i++) {
+    const pf_key *k = &pf_keys[i];
+    if (k->def_kind != PF_DEF_COEF) continue;
+    const double v = *(const double *)((const char *)cfg + k->off);
+    const int j = pf_pde_coef_index(p, k->name);
+    char num[40];
+    pf_format_double(v, num, sizeof num);
+    if (j < 0 && !isnan(v)) {
+      size_t used = (size_t)snprintf(
+          msg, len, "%s has no coefficient %s; its coefficients: ", p->name, k->name);
+      for (int c = 0; c < p->ncoef && used < len; c++)
+        used += (size_t)snprintf(msg + used, len - used, "%s%s (%s)", c ? ", " : "",
+                                 p->coef[c].name, p->coef[c].doc);
+      if (!p->ncoef && used < len) snprintf(msg + used, len - used, "none");
+      *blame = i;
+      return 1;
+    }
+    if (j >= 0 && !(v >= p->coef[j].lo && v <= p->coef[j].hi)) {
+      snprintf(msg, len, "%s is out of range for %s; allowed: %g .. %g (%s)", num, p->name,
+               p->coef[j].lo, p->coef[j].hi, p->coef[j].doc);
+      *blame = i;
+      return 1;
+    }
+  }
+  return 0;
+}
+
 int pf_config_check_cross(const pf_config *cfg, int *blame, char *msg, size_t len) {
+  if (check_coefficients(cfg, blame, msg, len)) return 1;
   /* Points are drawn from the pool without replacement. */
   if (cfg->sample.per_cycle > cfg->sample.pool) {
     *blame = pf_key_find("sample.per_cycle");
@@ -366,6 +419,13 @@ int pf_config_fail(char *err, size_t errlen, const char *fmt, ...) {
     return PF_ERR_CONFIG;
   }
   return pf_error(PF_ERR_CONFIG, __FILE__, __LINE__, __func__, "%s", msg);
+}
+
+double pf_config_coefficient(const pf_config *cfg, const char *name) {
+  for (int i = 0; i < pf_nkeys; i++)
+    if (pf_keys[i].def_kind == PF_DEF_COEF && !strcmp(pf_keys[i].name, name))
+      return *(const double *)((const char *)cfg + pf_keys[i].off);
+  return NAN;
 }
 
 /* ------------------------------------------------------------------ single configurations */
@@ -430,7 +490,7 @@ void pf_config_print_help(FILE *out) {
   for (int i = 0; i < pf_nkeys; i++) {
     const pf_key *k = &pf_keys[i];
     char def[128], allowed[256];
-    if (k->def_kind == PF_DEF_PDE)
+    if (k->def_kind == PF_DEF_PDE || k->def_kind == PF_DEF_COEF)
       snprintf(def, sizeof def, "per pde");
     else if (k->def_kind == PF_DEF_PDE_MODE)
       snprintf(def, sizeof def, "per pde, mode");
@@ -466,6 +526,20 @@ void pf_config_print_help(FILE *out) {
     snprintf(add, sizeof add, "%d, %s, %s", a.sample.per_cycle, ka, ca);
     snprintf(rep, sizeof rep, "%d, %s, %s", r.sample.per_cycle, kr, cr);
     fprintf(out, "%-16s %-26s %-15d %-20s %s\n", pde->name, hidden, a.points.initial, add, rep);
+  }
+  fprintf(out,
+          "\nCoefficients per problem (coefficients = { name = value; }; any may be a list):\n");
+  fprintf(out, "%-16s %-6s %-24s %-22s %s\n", "pde", "name", "default (the paper's)", "allowed",
+          "meaning");
+  for (int p = 0; p < pf_pde_count(); p++) {
+    const pf_pde *pde = pf_pde_at(p);
+    for (int j = 0; j < pde->ncoef; j++) {
+      char def[40], range[64];
+      pf_format_double(pf_pde_coefficients(pde)[j], def, sizeof def);
+      snprintf(range, sizeof range, "%g .. %g", pde->coef[j].lo, pde->coef[j].hi);
+      fprintf(out, "%-16s %-6s %-24s %-22s %s\n", pde->name, pde->coef[j].name, def, range,
+              pde->coef[j].doc);
+    }
   }
 }
 

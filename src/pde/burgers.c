@@ -1,6 +1,7 @@
-/* Burgers: u_t + u u_x - (0.01/pi) u_xx = 0 on [-1,1] x [0,1], u = -sin(pi x) + (1 - x^2) t N.
- * No closed form; the reference is the Cole-Hopf integral (ref_burgers.c). */
+/* Burgers: u_t + u u_x - nu u_xx = 0 on [-1,1] x [0,1], u = -sin(pi x) + (1 - x^2) t N; the paper's
+ * nu = 0.01/pi. No closed form; the reference is the Cole-Hopf integral (ref_burgers.c). */
 #include "pde_impl.h"
+#include "pinnfluence/reference.h"
 
 #include <math.h>
 
@@ -17,7 +18,7 @@ static void transform(const void *ctx, size_t n, const double *x, const double *
 
 static void residual(const void *ctx, size_t n, const double *x, const double *t, const double *u,
                      double *r, double *dr, double *d2r) {
-  const double nu = 0.01 / PF_PI;
+  const double nu = ((const double *)ctx)[0];
   for (size_t i = 0; i < n; i++) {
     const double v = CH(u, PF_CH_V), vx = CH(u, PF_CH_X);
     r[i] = CH(u, PF_CH_T) + v * vx - nu * CH(u, PF_CH_XX);
@@ -29,9 +30,16 @@ static void residual(const void *ctx, size_t n, const double *x, const double *t
   }
 }
 
+static int grid(const double *coef, double *x, double *t, double *u) {
+  return pf_ref_burgers_grid_nu(coef[0], 0, x, t, u);
+}
+
+/* the paper's coefficients: the defaults */
+static const double defaults[] = {PF_REF_BURGERS_NU};
+
 const pf_pde pf_pde_burgers = {
     .name = "burgers",
-    .residual = "u_t + u u_x - (0.01/pi) u_xx",
+    .residual = "u_t + u u_x - nu u_xx",
     .xlo = -1,
     .xhi = 1,
     .tlo = 0,
@@ -39,6 +47,11 @@ const pf_pde pf_pde_burgers = {
     .nhidden = 3,
     .hidden = {32, 32, 32},
     .initial_points = 1000,
-    .ops = {PF_CH_STD, transform, residual, NULL},
+    .ncoef = 1,
+    .coef = {{"nu", "viscosity", PF_REF_BURGERS_NU_MIN, PF_REF_BURGERS_NU_MAX}},
+    .ops = {PF_CH_STD, transform, residual, defaults},
     .exact = NULL,
+    .grid_nx = PF_REF_BURGERS_NX,
+    .grid_nt = PF_REF_BURGERS_NT,
+    .grid = grid,
 };

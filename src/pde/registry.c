@@ -1,4 +1,5 @@
 /* The registry of problems, keyed by the configuration string. */
+#include "pinnfluence/core.h"
 #include "pinnfluence/pde.h"
 
 #include <stdio.h>
@@ -30,4 +31,66 @@ void pf_pde_names(char *buf, size_t len) {
     if (k < 0) break;
     used += (size_t)k;
   }
+}
+
+/* ------------------------------------------------------------------ coefficients */
+
+const double *pf_pde_coefficients(const pf_pde *p) {
+  return (const double *)p->ops.ctx;
+}
+
+int pf_pde_coef_index(const pf_pde *p, const char *name) {
+  for (int j = 0; j < p->ncoef; j++)
+    if (!strcmp(p->coef[j].name, name)) return j;
+  return -1;
+}
+
+/* Instances with coefficients other than the defaults, interned for the life of the program: a
+ * sweep over a coefficient grid makes one per grid point, and every pointer handed out stays valid
+ * (tasks, group scorers and predict hold them). The list is reachable from here, so leak checkers
+ * do not count it. */
+typedef struct instance {
+  pf_pde pde;
+  const pf_pde *base;
+  double coef[PF_PDE_MAX_COEF];
+  struct instance *next;
+} instance;
+static instance *instances = NULL;
+
+const pf_pde *pf_pde_base(const pf_pde *p) {
+  for (const instance *q = instances; q; q = q->next)
+    if (&q->pde == p) return q->base;
+  return p;
+}
+
+int pf_pde_instance(const pf_pde *p, const double *coef, const pf_pde **inst) {
+  *inst = NULL;
+  p = pf_pde_base(p);
+  const double *def = pf_pde_coefficients(p);
+  int same = 1;
+  for (int j = 0; j < p->ncoef; j++) {
+    PF_CHECK(coef[j] >= p->coef[j].lo && coef[j] <= p->coef[j].hi, PF_ERR_ARG,
+             "%s: coefficient %s (%s) = %.17g is outside the allowed %g .. %g", p->name,
+             p->coef[j].name, p->coef[j].doc, coef[j], p->coef[j].lo, p->coef[j].hi);
+    same = same && !memcmp(&coef[j], &def[j], sizeof coef[j]);
+  }
+  if (same) {
+    *inst = p;
+    return PF_OK;
+  }
+  for (instance *q = instances; q; q = q->next)
+    if (q->base == p && !memcmp(q->coef, coef, (size_t)p->ncoef * sizeof *coef)) {
+      *inst = &q->pde;
+      return PF_OK;
+    }
+  instance *q = NULL;
+  PF_CALL(PF_CALLOC(1, &q));
+  q->base = p;
+  memcpy(q->coef, coef, (size_t)p->ncoef * sizeof *coef);
+  q->pde = *p;
+  q->pde.ops.ctx = q->coef;
+  q->next = instances;
+  instances = q;
+  *inst = &q->pde;
+  return PF_OK;
 }

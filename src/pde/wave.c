@@ -1,5 +1,6 @@
-/* Wave: u_tt - 4 u_xx = 0 on [0,1] x [0,1], u = 20 N x (1 - x) t^2 + sin(pi x) + sin(4 pi x)/2;
- * exact solution sin(pi x) cos(2 pi t) + sin(4 pi x) cos(8 pi t) / 2. */
+/* Wave: u_tt - c^2 u_xx = 0 on [0,1] x [0,1] (the paper's c = 2),
+ * u = 20 N x (1 - x) t^2 + sin(pi x) + sin(4 pi x)/2;
+ * exact solution sin(pi x) cos(c pi t) + sin(4 pi x) cos(4 c pi t) / 2. */
 #include "pde_impl.h"
 
 #include <math.h>
@@ -21,22 +22,27 @@ static void transform(const void *ctx, size_t n, const double *x, const double *
 
 static void residual(const void *ctx, size_t n, const double *x, const double *t, const double *u,
                      double *r, double *dr, double *d2r) {
+  const double c = ((const double *)ctx)[0], c2 = c * c;
   for (size_t i = 0; i < n; i++) {
-    r[i] = CH(u, PF_CH_TT) - 4 * CH(u, PF_CH_XX);
-    if (dr) CH(dr, PF_CH_TT) = 1, CH(dr, PF_CH_XX) = -4;
+    r[i] = CH(u, PF_CH_TT) - c2 * CH(u, PF_CH_XX);
+    if (dr) CH(dr, PF_CH_TT) = 1, CH(dr, PF_CH_XX) = -c2;
   }
   (void)d2r; /* linear in u */
 }
 
-static void exact(size_t n, const double *x, const double *t, double *u) {
+static void exact(const double *coef, size_t n, const double *x, const double *t, double *u) {
+  const double c = coef[0];
   for (size_t i = 0; i < n; i++)
-    u[i] = sin(PF_PI * x[i]) * cos(2 * PF_PI * t[i]) +
-           0.5 * sin(4 * PF_PI * x[i]) * cos(8 * PF_PI * t[i]);
+    u[i] = sin(PF_PI * x[i]) * cos(c * PF_PI * t[i]) +
+           0.5 * sin(4 * PF_PI * x[i]) * cos(4 * c * PF_PI * t[i]);
 }
+
+/* the paper's coefficients: the defaults */
+static const double defaults[] = {2};
 
 const pf_pde pf_pde_wave = {
     .name = "wave",
-    .residual = "u_tt - 4 u_xx",
+    .residual = "u_tt - c^2 u_xx",
     .xlo = 0,
     .xhi = 1,
     .tlo = 0,
@@ -44,6 +50,8 @@ const pf_pde pf_pde_wave = {
     .nhidden = 5,
     .hidden = {100, 100, 100, 100, 100},
     .initial_points = 1000,
-    .ops = {PF_CH_STD | PF_JET(PF_CH_TT), transform, residual, NULL},
+    .ncoef = 1,
+    .coef = {{"c", "wave speed", 1e-3, 1e3}},
+    .ops = {PF_CH_STD | PF_JET(PF_CH_TT), transform, residual, defaults},
     .exact = exact,
 };

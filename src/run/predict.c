@@ -1,10 +1,12 @@
 /* `pinnfluence predict`: the stored network of a task evaluated on points from a stream, in
  * chunks so any number of points streams through in bounded memory. */
+#include "pinnfluence/config.h"
 #include "pinnfluence/nn.h"
 #include "pinnfluence/pde.h"
 #include "pinnfluence/predict.h"
 #include "pinnfluence/sample.h"
 #include "pinnfluence/store.h"
+#include "pinnfluence/sweep.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -26,6 +28,18 @@ static int flush_chunk(pf_engine *eng, const pf_pde *pde, const double *theta, s
   return PF_OK;
 }
 
+/* The problem of a task from its canonical configuration text (its coefficients). */
+static int problem_of(const char *canonical, const char *path, int task, const pf_pde **pde) {
+  char err[PF_CONFIG_ERR_MAX] = "";
+  pf_config cfg;
+  PF_CHECK(!pf_task_config_from_text(canonical, &cfg, err, sizeof err), PF_ERR_IO,
+           "%s: dataset /tasks/config, task %d: not a valid task configuration (%s); the file is "
+           "damaged",
+           path, task, err);
+  PF_CALL(pf_task_problem(&cfg, pde));
+  return PF_OK;
+}
+
 static int predict_task(pf_store *st, int task, FILE *in, FILE *out, const char *path) {
   pf_store_task d;
   PF_CALL(pf_store_read_task(st, task, &d));
@@ -35,10 +49,12 @@ static int predict_task(pf_store *st, int task, FILE *in, FILE *out, const char 
   PF_CHECK(status == PF_TASK_DONE || status == PF_TASK_FAILED, PF_ERR_ARG,
            "%s: task %d has not finished (status %s): no parameters to evaluate", path, task,
            status == PF_TASK_RUNNING ? "running" : "pending");
-  const pf_pde *pde = pf_pde_find(d.pde);
-  PF_CHECK(pde, PF_ERR_IO,
+  PF_CHECK(pf_pde_find(d.pde), PF_ERR_IO,
            "%s: dataset /tasks/pde, task %d: \"%s\" is not a known problem; the file is damaged",
            path, task, d.pde);
+  /* the problem with the task's coefficients, from its configuration in the store */
+  const pf_pde *pde = NULL;
+  PF_CALL(problem_of(d.canonical, path, task, &pde));
   PF_CHECK(pf_score_method_find(d.method) != NULL, PF_ERR_IO,
            "%s: dataset /tasks/method, task %d: \"%s\" is not a known method; the file is damaged",
            path, task, d.method);

@@ -1,9 +1,11 @@
 /* `pinnfluence status` and `pinnfluence report`: counts by status, and the paper-style table of
  * final L2 relative errors and test losses (mean ± std over seeds) from a results file. */
+#include "pinnfluence/config.h"
 #include "pinnfluence/pde.h"
 #include "pinnfluence/report.h"
 #include "pinnfluence/sample.h"
 #include "pinnfluence/store.h"
+#include "pinnfluence/sweep.h"
 
 #include <math.h>
 #include <string.h>
@@ -11,10 +13,10 @@
 /* Distinct problems and methods a table holds: the names are checked against the registries, so
  * at most the registered ones appear; the bound guards the tables all the same. */
 #define MAXG 64
-#define MAXP 16
+#define MAXP 64 /* problems, each with its coefficients (a coefficient grid) */
 
 typedef struct {
-  char name[PF_STORE_NAME_LEN + 1];
+  char name[96]; /* "burgers", or "burgers nu=0.00159155" */
 } name_t;
 
 static const char *const modes_known[2] = {"add", "replace"};
@@ -158,7 +160,17 @@ int pf_report(const pf_ctx *ctx, const char *path, pf_report_format fmt, FILE *o
       skipped++;
       continue;
     }
-    int p = intern(pdes, &np, MAXP, d.pde), m = intern(methods, &nm, MAXG, d.method);
+    /* the problem column: the pde with its coefficients (a grid over them gives columns) */
+    pf_config cfg;
+    char err[PF_CONFIG_ERR_MAX] = "", problem[96];
+    if (pf_task_config_from_text(d.canonical, &cfg, err, sizeof err)) {
+      rc = pf_error(PF_ERR_IO, __FILE__, __LINE__, __func__,
+                    "%s: dataset /tasks/config, task %d: not a valid task configuration (%s)", path,
+                    i, err);
+      break;
+    }
+    pf_task_problem_label(&cfg, problem, sizeof problem);
+    int p = intern(pdes, &np, MAXP, problem), m = intern(methods, &nm, MAXG, d.method);
     const int mo = mode_index(d.mode);
     if (p < 0 || m < 0 || mo < 0) {
       rc = pf_error(PF_ERR_IO, __FILE__, __LINE__, __func__,

@@ -6,10 +6,46 @@
 #include <stdio.h>
 #include <string.h>
 
+int pf_task_problem(const pf_config *cfg, const pf_pde **pde) {
+  const pf_pde *base = pf_pde_find(cfg->pde);
+  PF_CHECK(base, PF_ERR_CONFIG, "pde: unknown problem \"%s\"", cfg->pde);
+  /* the problem with the task's coefficients (the registry entry itself at the defaults) */
+  double coef[PF_PDE_MAX_COEF];
+  for (int j = 0; j < base->ncoef; j++) coef[j] = pf_config_coefficient(cfg, base->coef[j].name);
+  PF_CALL(pf_pde_instance(base, coef, pde));
+  return PF_OK;
+}
+
+int pf_task_config_from_text(const char *text, pf_config *cfg, char *err, size_t errlen) {
+  /* a canonical text never includes files; one from a damaged or crafted store must not either */
+  if (strstr(text, "@include")) {
+    snprintf(err, errlen, "it includes a file (@include), which a task's configuration never does");
+    return PF_ERR_CONFIG;
+  }
+  pf_sweep *sw = NULL;
+  int rc = pf_sweep_create_from_string("task configuration", text, 0, NULL, &sw, err, errlen);
+  if (!rc && pf_sweep_ntasks(sw) != 1) {
+    snprintf(err, errlen, "a sweep of %d tasks, not one task's configuration", pf_sweep_ntasks(sw));
+    rc = PF_ERR_CONFIG;
+  }
+  if (!rc) rc = pf_sweep_task(sw, 0, cfg);
+  pf_sweep_destroy(&sw);
+  return rc;
+}
+
+void pf_task_problem_label(const pf_config *cfg, char *buf, size_t len) {
+  size_t used = (size_t)snprintf(buf, len, "%s", cfg->pde);
+  const pf_pde *p = pf_pde_find(cfg->pde);
+  for (int j = 0; p && j < p->ncoef && used < len; j++) {
+    const double v = pf_config_coefficient(cfg, p->coef[j].name);
+    if (v != pf_pde_coefficients(p)[j])
+      used += (size_t)snprintf(buf + used, len - used, " %s=%.6g", p->coef[j].name, v);
+  }
+}
+
 int pf_task_spec_from_config(const pf_config *cfg, pf_task_spec *s) {
   memset(s, 0, sizeof *s);
-  s->pde = pf_pde_find(cfg->pde);
-  PF_CHECK(s->pde, PF_ERR_CONFIG, "pde: unknown problem \"%s\"", cfg->pde);
+  PF_CALL(pf_task_problem(cfg, &s->pde));
   s->method = pf_score_method_find(cfg->sample.method);
   if (!s->method) {
     char names[256];

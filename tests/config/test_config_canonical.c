@@ -6,6 +6,7 @@
 #include "pinnfluence/core.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,10 @@
   static void name(pf_config *c) {                                                                 \
     stmt;                                                                                          \
   }
-MUT(m_pde, snprintf(c->pde, sizeof c->pde, "wave"))
+/* another problem comes with its own coefficients (the parser resolves them so) */
+MUT(m_pde,
+    (snprintf(c->pde, sizeof c->pde, "wave"), c->coefficients.nu = NAN, c->coefficients.c = 2))
+MUT(m_nu, c->coefficients.nu = 0.002 / 3.14159265358979323846)
 MUT(m_seed, c->seed = 2)
 MUT(m_hidden_width, c->network.hidden[1] = 33)
 MUT(m_hidden_depth, (c->network.nhidden = 4, c->network.hidden[3] = 32))
@@ -45,35 +49,13 @@ MUT(m_ranks_per_task, c->run.ranks_per_task = 2)
 MUT(m_store, c->run.store_pool_scores = 1)
 MUT(m_blas_threads, c->run.blas_threads = 2)
 MUT(m_block, c->run.block = 64)
-static void (*const muts[])(pf_config *) = {m_pde,
-                                            m_seed,
-                                            m_hidden_width,
-                                            m_hidden_depth,
-                                            m_initial,
-                                            m_holdout,
-                                            m_cycles,
-                                            m_adam_iters,
-                                            m_adam_lr,
-                                            m_lbfgs_iters,
-                                            m_lbfgs_step,
-                                            m_lbfgs_history,
-                                            m_lbfgs_max_eval,
-                                            m_method,
-                                            m_mode,
-                                            m_strategy,
-                                            m_pool,
-                                            m_per_cycle,
-                                            m_k,
-                                            m_c,
-                                            m_backend,
-                                            m_test_points,
-                                            m_arnoldi_iters,
-                                            m_arnoldi_tol,
-                                            m_damping,
-                                            m_eig_tol,
-                                            m_rank,
-                                            m_store,
-                                            m_block};
+static void (*const muts[])(pf_config *) = {
+    m_pde,         m_nu,         m_seed,          m_hidden_width,   m_hidden_depth,
+    m_initial,     m_holdout,    m_cycles,        m_adam_iters,     m_adam_lr,
+    m_lbfgs_iters, m_lbfgs_step, m_lbfgs_history, m_lbfgs_max_eval, m_method,
+    m_mode,        m_strategy,   m_pool,          m_per_cycle,      m_k,
+    m_c,           m_backend,    m_test_points,   m_arnoldi_iters,  m_arnoldi_tol,
+    m_damping,     m_eig_tol,    m_rank,          m_store,          m_block};
 #define NMUTS ((int)(sizeof muts / sizeof muts[0]))
 
 /* The text's config, through the parser (the canonical text is libconfig syntax). */

@@ -1,7 +1,8 @@
-/* The five problems of the registry: their constraint coefficients A, B and every input derivative
- * against finite differences; the constrained output satisfies the initial and boundary
- * conditions for a random network; the residual vanishes (to rounding) on the closed-form
- * solutions, with derivatives written out here independently of src/pde. */
+/* The five problems of the registry, at the paper's coefficients and at others: their constraint
+ * coefficients A, B and every input derivative against finite differences; the constrained output
+ * satisfies the initial and boundary conditions for a random network; the residual vanishes (to
+ * rounding) on the closed-form solutions, with derivatives written out here independently of
+ * src/pde. */
 #include "pf_test.h"
 #include "pinnfluence/core.h"
 #include "pinnfluence/nn.h"
@@ -20,7 +21,7 @@ static void check_coefficients(const pf_pde *p) {
   pf_rng_uniform_range(&s, 0, N, p->xlo, p->xhi, x);
   pf_rng_uniform_range(&s, N, N, p->tlo, p->thi, t);
   memset(A, 0, sizeof A), memset(B, 0, sizeof B);
-  p->ops.transform(NULL, N, x, t, A, B);
+  p->ops.transform(p->ops.ctx, N, x, t, A, B);
   const double h = 1e-5;
   for (int dir = 0; dir < 2; dir++) {
     const int c1 = dir ? PF_CH_T : PF_CH_X, c2 = dir ? PF_CH_TT : PF_CH_XX;
@@ -31,7 +32,7 @@ static void check_coefficients(const pf_pde *p) {
       }
       double *Ao = sgn ? Am : Ap, *Bo = sgn ? Bm : Bp;
       memset(Ao, 0, sizeof Ap), memset(Bo, 0, sizeof Bp);
-      p->ops.transform(NULL, N, xs, ts, Ao, Bo);
+      p->ops.transform(p->ops.ctx, N, xs, ts, Ao, Bo);
     }
     for (int i = 0; i < N; i++) {
       const double *C[2] = {A, B}, *Cp[2] = {Ap, Bp}, *Cm[2] = {Am, Bm};
@@ -58,9 +59,11 @@ static double initial_value(const char *name, double x) {
   if (!strcmp(name, "wave")) return sin(PI * x) + 0.5 * sin(4 * PI * x);
   return sin(2 * x + PI / 4); /* drift_diffusion */
 }
-static double boundary_value(const char *name, double x, double t) {
-  if (!strcmp(name, "allen_cahn")) return -1.0;
-  if (!strcmp(name, "drift_diffusion")) return sin(2 * x - 40 * t + PI / 4) * exp(-4 * t);
+static double boundary_value(const pf_pde *p, double x, double t) {
+  const double *k = pf_pde_coefficients(p);
+  if (!strcmp(p->name, "allen_cahn")) return -1.0;
+  if (!strcmp(p->name, "drift_diffusion"))
+    return sin(2 * x - 2 * k[1] * t + PI / 4) * exp(-4 * k[0] * t);
   return 0.0;
 }
 
@@ -97,9 +100,9 @@ static void check_conditions(const pf_pde *p) {
     PF_TEST_OK(pf_points_create(&p->ops, N, xb, t, &pts));
     PF_TEST_OK(pf_engine_residuals(eng, theta, pts, r, u));
     for (int i = 0; i < N; i++)
-      PF_TEST_EXPECT(fabs(u[i] - boundary_value(p->name, xb[i], t[i])) <= 1e-13,
+      PF_TEST_EXPECT(fabs(u[i] - boundary_value(p, xb[i], t[i])) <= 1e-13,
                      "%s: u(%g, %g) = %.17g, want %.17g", p->name, xb[i], t[i], u[i],
-                     boundary_value(p->name, xb[i], t[i]));
+                     boundary_value(p, xb[i], t[i]));
     pf_points_destroy(&pts);
   }
   free(theta);
@@ -107,25 +110,28 @@ static void check_conditions(const pf_pde *p) {
   pf_mlp_destroy(&net);
 }
 
-/* exact jets (value, x, t, xx, tt) of the closed-form solutions */
-static void exact_jets(const char *name, double x, double t, double j[PF_NCH]) {
+/* exact jets (value, x, t, xx, tt) of the closed-form solutions for the coefficients k */
+static void exact_jets(const char *name, const double *k, double x, double t, double j[PF_NCH]) {
   if (!strcmp(name, "diffusion")) {
     double e = exp(-t);
     j[PF_CH_V] = e * sin(PI * x), j[PF_CH_X] = PI * e * cos(PI * x), j[PF_CH_T] = -j[PF_CH_V];
     j[PF_CH_XX] = -PI * PI * j[PF_CH_V], j[PF_CH_TT] = j[PF_CH_V];
   } else if (!strcmp(name, "wave")) {
+    /* u = sin(pi x) cos(c pi t) + sin(4 pi x) cos(4 c pi t) / 2 */
+    const double c = k[0], w1 = c * PI, w4 = 4 * c * PI;
     double a = sin(PI * x), b = sin(4 * PI * x), ca = cos(PI * x), cb = cos(4 * PI * x);
-    double c2 = cos(2 * PI * t), c8 = cos(8 * PI * t), s2 = sin(2 * PI * t), s8 = sin(8 * PI * t);
-    j[PF_CH_V] = a * c2 + 0.5 * b * c8;
-    j[PF_CH_X] = PI * ca * c2 + 2 * PI * cb * c8;
-    j[PF_CH_XX] = -PI * PI * a * c2 - 8 * PI * PI * b * c8;
-    j[PF_CH_T] = -2 * PI * a * s2 - 4 * PI * b * s8;
-    j[PF_CH_TT] = -4 * PI * PI * a * c2 - 32 * PI * PI * b * c8;
-  } else { /* drift_diffusion */
-    double ph = 2 * x - 40 * t + PI / 4, e = exp(-4 * t);
+    double c1 = cos(w1 * t), c4 = cos(w4 * t), s1 = sin(w1 * t), s4 = sin(w4 * t);
+    j[PF_CH_V] = a * c1 + 0.5 * b * c4;
+    j[PF_CH_X] = PI * ca * c1 + 2 * PI * cb * c4;
+    j[PF_CH_XX] = -PI * PI * a * c1 - 8 * PI * PI * b * c4;
+    j[PF_CH_T] = -w1 * a * s1 - 0.5 * w4 * b * s4;
+    j[PF_CH_TT] = -w1 * w1 * a * c1 - 0.5 * w4 * w4 * b * c4;
+  } else { /* drift_diffusion: u = sin(2x - 2 beta t + pi/4) e^{-4 D t} */
+    const double D = k[0], beta = k[1];
+    double ph = 2 * x - 2 * beta * t + PI / 4, e = exp(-4 * D * t);
     j[PF_CH_V] = sin(ph) * e, j[PF_CH_X] = 2 * cos(ph) * e, j[PF_CH_XX] = -4 * sin(ph) * e;
-    j[PF_CH_T] = (-40 * cos(ph) - 4 * sin(ph)) * e;
-    j[PF_CH_TT] = (-1600 * sin(ph) + 320 * cos(ph) + 16 * sin(ph)) * e;
+    j[PF_CH_T] = (-2 * beta * cos(ph) - 4 * D * sin(ph)) * e;
+    j[PF_CH_TT] = ((16 * D * D - 4 * beta * beta) * sin(ph) + 16 * D * beta * cos(ph)) * e;
   }
 }
 
@@ -138,12 +144,12 @@ static void check_exact(const pf_pde *p) {
   pf_rng_uniform_range(&s, N, N, p->tlo, p->thi, t);
   for (int i = 0; i < N; i++) {
     double j[PF_NCH];
-    exact_jets(p->name, x[i], t[i], j);
+    exact_jets(p->name, pf_pde_coefficients(p), x[i], t[i], j);
     for (int c = 0; c < PF_NCH; c++) u[c * N + i] = j[c];
   }
-  p->exact(N, x, t, uex);
+  p->exact(pf_pde_coefficients(p), N, x, t, uex);
   memset(dr, 0, sizeof dr);
-  p->ops.residual(NULL, N, x, t, u, r, dr, NULL);
+  p->ops.residual(p->ops.ctx, N, x, t, u, r, dr, NULL);
   for (int i = 0; i < N; i++) {
     PF_TEST_EXPECT(fabs(uex[i] - u[i]) <= 1e-15, "%s: exact() differs from the written solution",
                    p->name);
@@ -165,16 +171,16 @@ static void check_residual_partials(const pf_pde *p) {
   pf_rng_uniform_range(&s, N, N, p->tlo, p->thi, t);
   pf_rng_uniform_range(&s, 2 * N, PF_NCH * N, -1.5, 1.5, u);
   memset(dr, 0, sizeof dr), memset(d2r, 0, sizeof d2r);
-  p->ops.residual(NULL, N, x, t, u, r, dr, d2r);
+  p->ops.residual(p->ops.ctx, N, x, t, u, r, dr, d2r);
   const double h = 1e-6;
   for (int c = 0; c < PF_NCH; c++) {
     memcpy(up, u, sizeof u);
     for (int i = 0; i < N; i++) up[c * N + i] = u[c * N + i] + h;
     memset(drp, 0, sizeof drp);
-    p->ops.residual(NULL, N, x, t, up, rp, drp, NULL);
+    p->ops.residual(p->ops.ctx, N, x, t, up, rp, drp, NULL);
     for (int i = 0; i < N; i++) up[c * N + i] = u[c * N + i] - h;
     memset(drm, 0, sizeof drm);
-    p->ops.residual(NULL, N, x, t, up, rm, drm, NULL);
+    p->ops.residual(p->ops.ctx, N, x, t, up, rm, drm, NULL);
     for (int i = 0; i < N; i++) {
       double fd = (rp[i] - rm[i]) / (2 * h);
       PF_TEST_EXPECT(fabs(dr[c * N + i] - fd) <= 1e-7 * fmax(1.0, fabs(fd)),
@@ -201,13 +207,44 @@ int main(int argc, char **argv) {
   for (int i = 0; i < 3; i++)
     PF_TEST_EXPECT(pf_pde_find(with_exact[i])->exact != NULL, "%s has a closed form",
                    with_exact[i]);
+  /* every problem at the paper's coefficients, and at others (pf_pde_instance) */
+  static const struct {
+    const char *name;
+    double coef[PF_PDE_MAX_COEF];
+  } other[] = {{"diffusion", {0.3}},
+               {"burgers", {0.002 / PI}},
+               {"allen_cahn", {1e-4, 2}},
+               {"wave", {1.5}},
+               {"drift_diffusion", {0.25, -7}}};
   for (int i = 0; i < pf_pde_count(); i++) {
-    const pf_pde *p = pf_pde_at(i);
-    PF_TEST_EXPECT(pf_pde_find(p->name) == p, "find(%s)", p->name);
-    check_coefficients(p);
-    check_conditions(p);
-    check_exact(p);
-    check_residual_partials(p);
+    const pf_pde *base = pf_pde_at(i), *q = NULL, *q2 = NULL;
+    PF_TEST_EXPECT(pf_pde_find(base->name) == base, "find(%s)", base->name);
+    PF_TEST_EXPECT(base->ncoef >= 1 && base->ops.ctx != NULL, "%s: coefficients", base->name);
+    PF_TEST_OK(pf_pde_instance(base, pf_pde_coefficients(base), &q));
+    PF_TEST_EXPECT(q == base, "%s: the defaults give the registry entry itself", base->name);
+    PF_TEST_OK(pf_pde_instance(base, other[i].coef, &q));
+    PF_TEST_OK(pf_pde_instance(base, other[i].coef, &q2));
+    PF_TEST_EXPECT(q && q != base && q == q2 && pf_pde_base(q) == base &&
+                       !strcmp(q->name, other[i].name),
+                   "%s: an instance with other coefficients, interned", base->name);
+    for (int j = 0; q && j < base->ncoef; j++)
+      PF_TEST_EXPECT(pf_pde_coefficients(q)[j] == other[i].coef[j], "%s: coefficient %s",
+                     base->name, base->coef[j].name);
+    double bad[PF_PDE_MAX_COEF];
+    memcpy(bad, other[i].coef, sizeof bad);
+    bad[0] = base->coef[0].hi * 2 + 1;
+    pf_error_set_quiet(1);
+    PF_TEST_EXPECT(pf_pde_instance(base, bad, &q2) == PF_ERR_ARG, "%s: %s out of range accepted",
+                   base->name, base->coef[0].name);
+    pf_error_set_quiet(0);
+    const pf_pde *both[2] = {base, q};
+    for (int v = 0; v < 2 && both[v]; v++) {
+      const pf_pde *p = both[v];
+      check_coefficients(p);
+      check_conditions(p);
+      check_exact(p);
+      check_residual_partials(p);
+    }
   }
   int rc = pf_test_report("test_problems");
   MPI_Finalize();
