@@ -62,6 +62,7 @@ static uint64_t fingerprint(const pf_group_scorer *g) {
   const pf_task_spec *s = &g->spec;
   uint64_t h = 1469598103934665603ULL;
   h = fnv(h, s->pde->name, strlen(s->pde->name) + 1);
+  h = fnv(h, pf_pde_coefficients(s->pde), (size_t)s->pde->ncoef * sizeof(double));
   h = fnv(h, s->method->name, strlen(s->method->name) + 1);
   h = fnv(h, &s->nhidden, sizeof s->nhidden);
   h = fnv(h, s->hidden, (size_t)s->nhidden * sizeof *s->hidden);

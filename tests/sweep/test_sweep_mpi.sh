@@ -38,6 +38,16 @@ done
 run 3 bad.h5 --set run.ranks_per_task=2 2> err.txt
 [ $? = 2 ] && grep -q "does not divide" err.txt || { echo "FAIL: 3 ranks in groups of 2 accepted"; fail=1; }
 
+# a coefficient grid (burgers at the paper's nu and at 0.002/pi): the same bits on 1 rank, on 2,
+# and in a group of 2 ranks
+grid=(--set pde=burgers --set seed=1 --set 'coefficients.nu=[0.003183098861837907, 0.0006366197723675814]')
+run 1 nu1.h5 "${grid[@]}" || { echo "FAIL: coefficient grid on 1 rank"; fail=1; }
+run 2 nu2.h5 "${grid[@]}" || { echo "FAIL: coefficient grid on 2 ranks"; fail=1; }
+run 2 nu2g.h5 "${grid[@]}" --set run.ranks_per_task=2 || { echo "FAIL: coefficient grid in a group of 2"; fail=1; }
+same nu1.h5 nu2.h5
+same nu1.h5 nu2g.h5
+"$exe" report nu1.h5 | grep -q "burgers nu=0.00063662" || { echo "FAIL: the report has no column for nu = 0.002/pi"; fail=1; }
+
 # interruptions, each followed by --resume: the fault hook PF_FAULT_SIGNAL makes the signal arrive
 # in the middle of task 3 (burgers/pinnfluence seed 1, the first task a leader takes), at cycle 2,
 # iteration 10, on a machine of any speed (the rank waits there until the stop has reached it):
