@@ -40,6 +40,11 @@ static void usage(FILE *f) {
           "  pinnfluence bench --round [--pde NAME] [--json]\n"
           "      time one resampling round (Z = 1000, pool = 10,000) per problem, method and\n"
           "      inverse-Hessian backend, split into phases\n"
+          "  pinnfluence bench --influence-stability [--pde NAME] [--cycles 1,10]\n"
+          "                    [--adam-iters N] [--lbfgs-iters N] [--json]\n"
+          "      PINNfluence scores of each arnoldi_iters / rank / damping setting against the\n"
+          "      exact-Hessian scores (Spearman, top-10 overlap) and the Hessian's spectrum, at\n"
+          "      the states of a rar run (seed 1) after the given cycles; slow (P HVPs + dsyevd)\n"
           "  pinnfluence --version | --help\n"
           "exit codes: 0 success, 1 some tasks failed, 2 bad usage or configuration,\n"
           "            3 environment or I/O failure, 4 interrupted by a signal (resumable)\n");
@@ -59,9 +64,36 @@ static int parse_count(const char *opt, const char *val, long lo, long hi, long 
   return 0;
 }
 
+/* --cycles 1,10: a comma-separated list of cycles (1..1000000), at most
+ * PF_STABILITY_MAX_VALUES; 0 on success. */
+static int parse_cycles(const char *val, pf_stability_options *so) {
+  so->ncycles = 0;
+  for (const char *p = val; p && *p;) {
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(p, &end, 10);
+    if (end == p || errno || v < 1 || v > 1000000 || (*end && *end != ',') ||
+        so->ncycles == PF_STABILITY_MAX_VALUES) {
+      so->ncycles = 0;
+      break;
+    }
+    so->cycles[so->ncycles++] = (int)v;
+    p = *end ? end + 1 : end;
+  }
+  if (so->ncycles == 0) {
+    fprintf(stderr,
+            "pinnfluence: --cycles needs a comma-separated list of 1..%d cycles, each in "
+            "1..1000000, got '%s'\n",
+            PF_STABILITY_MAX_VALUES, val ? val : "(nothing)");
+    return 1;
+  }
+  return 0;
+}
+
 static int cmd_bench(int argc, char **argv) {
   pf_bench_options o = pf_bench_defaults();
-  int round = 0, pde_given = 0;
+  pf_stability_options so = pf_stability_defaults();
+  int round = 0, pde_given = 0, stability = 0;
   for (int i = 2; i < argc; i++) {
     long v;
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -69,6 +101,17 @@ static int cmd_bench(int argc, char **argv) {
       o.json = 1;
     } else if (!strcmp(a, "--round")) {
       round = 1;
+    } else if (!strcmp(a, "--influence-stability")) {
+      stability = 1;
+    } else if (!strcmp(a, "--cycles")) {
+      if (parse_cycles(next, &so)) return 2;
+      i++;
+    } else if (!strcmp(a, "--adam-iters")) {
+      if (parse_count(a, next, 0, 100000000, &v)) return 2;
+      so.adam_iters = v, i++;
+    } else if (!strcmp(a, "--lbfgs-iters")) {
+      if (parse_count(a, next, 0, 100000000, &v)) return 2;
+      so.lbfgs_iters = v, i++;
     } else if (!strcmp(a, "--points")) {
       if (parse_count(a, next, 1, 10000000, &v)) return 2;
       o.points = (size_t)v, i++;
@@ -92,8 +135,11 @@ static int cmd_bench(int argc, char **argv) {
   }
   pf_ctx *ctx = NULL;
   if (pf_ctx_create(MPI_COMM_WORLD, &ctx)) return 3;
-  int rc = round ? pf_bench_round_pde(ctx, pde_given ? o.pde : NULL, o.json, stdout)
-                 : pf_bench_run(ctx, &o, stdout);
+  if (pde_given) so.pde = o.pde;
+  so.json = o.json;
+  int rc = stability ? pf_bench_stability(ctx, &so, stdout)
+           : round   ? pf_bench_round_pde(ctx, pde_given ? o.pde : NULL, o.json, stdout)
+                     : pf_bench_run(ctx, &o, stdout);
   pf_ctx_destroy(&ctx);
   return rc == PF_ERR_ARG ? 2 : (rc ? 3 : 0);
 }

@@ -119,6 +119,17 @@ int pf_hessian_dense_rows(pf_engine *eng, const pf_mlp *net, const double *theta
  * and then overwritten. */
 int pf_influence_factor_from_hessian(double *H, size_t nparams, const pf_influence_params *ip,
                                      pf_influence_factor **F);
+/* All eigenpairs the exact backend computes: H (P, P) symmetric (pf_hessian_dense) is
+ * overwritten by its unit eigenvectors (column-major: vector j at H + j*P), w (P) receives the
+ * eigenvalues of H itself (undamped), ascending (LAPACK dsyevd). PF_ERR_NUMERIC for a non-finite
+ * H, PF_ERR_CONFIG above PF_INFLUENCE_EXACT_MAX_PARAMS. For spectra (bench --influence-stability).
+ */
+int pf_hessian_eigen(double *H, size_t nparams, double *w);
+/* The exact backend's factor from those eigenpairs (V = the overwritten H, w) for the damping,
+ * eig_tol and rank of ip: pf_hessian_eigen followed by this equals pf_influence_factor_from_hessian
+ * bit for bit, and one decomposition serves any number of (damping, rank) settings. */
+int pf_influence_factor_from_eigen(const double *V, const double *w, size_t nparams,
+                                   const pf_influence_params *ip, pf_influence_factor **F);
 /* The gauss_newton backend from the residual Jacobian J (nz, nparams) row-major over Z
  * (pf_engine_jacobian_rows). */
 int pf_influence_factor_from_jacobian(const double *J, size_t nz, size_t nparams,

@@ -60,27 +60,30 @@ static int check_size(size_t P) {
   return PF_OK;
 }
 
-/* The factor from the symmetric dense Hessian H (P, P), destroyed (it holds the eigenvectors). */
-static int exact_from_hessian(double *H, size_t P, const pf_influence_params *ip,
-                              pf_influence_factor *F) {
+/* All eigenpairs of the symmetric H (P, P), overwritten by the eigenvectors (column-major: vector
+ * j at H + j*P); w (P) the eigenvalues, ascending. */
+static int exact_eigen(double *H, size_t P, double *w) {
+  if (!pf_influence_finite(P * P, H))
+    return pf_error(PF_ERR_NUMERIC, __FILE__, __LINE__, __func__, "exact: non-finite Hessian");
+  /* column-major upper triangle; eigenvalues ascending, eigenvector j at H + j*P */
+  lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)P, H, (lapack_int)P, w);
+  if (info != 0)
+    return pf_error(PF_LAPACK_ERROR(info), __FILE__, __LINE__, __func__,
+                    "exact: dsyevd of the %zu x %zu Hessian failed (info %d%s)", P, P, (int)info,
+                    PF_LAPACK_WHAT(info));
+  return PF_OK;
+}
+
+/* captum's rules on the eigenpairs (V, w) of exact_eigen: damping added, the threshold and the
+ * rank applied, signs by entry sum, R = V Lambda^{-1/2}. */
+static int exact_from_eigen(const double *V, const double *w0, size_t P,
+                            const pf_influence_params *ip, pf_influence_factor *F) {
   double *w = NULL;
   size_t *idx = NULL;
   int rc = PF_OK, k = 0;
   if ((rc = PF_CALLOC(P, &w)) || (rc = PF_CALLOC(P, &idx))) goto done;
   F->hvps = (int)P;
-  if (!pf_influence_finite(P * P, H)) {
-    rc = pf_error(PF_ERR_NUMERIC, __FILE__, __LINE__, __func__, "exact: non-finite Hessian");
-    goto done;
-  }
-  /* column-major upper triangle; eigenvalues ascending, eigenvector j at H + j*P */
-  lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)P, H, (lapack_int)P, w);
-  if (info != 0) {
-    rc = pf_error(PF_LAPACK_ERROR(info), __FILE__, __LINE__, __func__,
-                  "exact: dsyevd of the %zu x %zu Hessian failed (info %d%s)", P, P, (int)info,
-                  PF_LAPACK_WHAT(info));
-    goto done;
-  }
-  for (size_t j = 0; j < P; j++) w[j] += ip->damping;
+  for (size_t j = 0; j < P; j++) w[j] = w0[j] + ip->damping;
   if ((rc = pf_influence_select(P, w, ip->eig_tol, ip->rank, idx, &k))) goto done;
   F->candidates = (int)P;
   if (k == 0) {
@@ -90,7 +93,7 @@ static int exact_from_hessian(double *H, size_t P, const pf_influence_params *ip
     goto done;
   }
   for (int j = 0; j < k; j++) {
-    const double *v = H + idx[j] * P;
+    const double *v = V + idx[j] * P;
     const double f = pf_influence_sign(P, v, 1) / sqrt(w[idx[j]]);
     for (size_t p = 0; p < P; p++) F->R[p * (size_t)k + (size_t)j] = f * v[p];
     F->lambda[j] = w[idx[j]];
@@ -98,6 +101,20 @@ static int exact_from_hessian(double *H, size_t P, const pf_influence_params *ip
   F->rank = k;
 done:
   PF_FREE(&w), PF_FREE(&idx);
+  return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
+}
+
+/* The factor from the symmetric dense Hessian H (P, P), destroyed (it holds the eigenvectors). */
+static int exact_from_hessian(double *H, size_t P, const pf_influence_params *ip,
+                              pf_influence_factor *F) {
+  double *w = NULL;
+  int rc = PF_OK;
+  F->hvps = (int)P;
+  if ((rc = PF_CALLOC(P, &w))) goto done;
+  if ((rc = exact_eigen(H, P, w))) goto done;
+  rc = exact_from_eigen(H, w, P, ip, F);
+done:
+  PF_FREE(&w);
   return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
 }
 
@@ -123,6 +140,27 @@ int pf_influence_factor_from_hessian(double *H, size_t nparams, const pf_influen
   PF_CALL(pf_influence_factor_alloc(nparams, ip->rank, &f));
   symmetrise(nparams, H);
   int rc = exact_from_hessian(H, nparams, ip, f);
+  if (rc) {
+    pf_influence_factor_destroy(&f);
+    return pf_trace(rc, __FILE__, __LINE__, __func__);
+  }
+  *F = f;
+  return PF_OK;
+}
+
+int pf_hessian_eigen(double *H, size_t nparams, double *w) {
+  PF_CALL(check_size(nparams));
+  PF_CALL(exact_eigen(H, nparams, w));
+  return PF_OK;
+}
+
+int pf_influence_factor_from_eigen(const double *V, const double *w, size_t nparams,
+                                   const pf_influence_params *ip, pf_influence_factor **F) {
+  *F = NULL;
+  PF_CALL(pf_influence_params_check(ip));
+  pf_influence_factor *f = NULL;
+  PF_CALL(pf_influence_factor_alloc(nparams, ip->rank, &f));
+  int rc = exact_from_eigen(V, w, nparams, ip, f);
   if (rc) {
     pf_influence_factor_destroy(&f);
     return pf_trace(rc, __FILE__, __LINE__, __func__);
