@@ -4,8 +4,11 @@
  *   any nu in [1e-4/pi, 1]): the Cole-Hopf integral, with Gauss-Hermite quadrature (order 128) at
  *   the paper's nu and a truncated trapezoidal rule elsewhere; about 1e-14 on the paper's grid
  *   against doubled orders over the whole range (src/pde/ref_burgers.c).
- * - Allen-Cahn (u_t = 0.001 u_xx - 5(u^3 - u), u(x,0) = x^2 cos(pi x), u(+-1,t) = -1): a
- *   Legendre spectral discretisation in x integrated with ETDRK4 (src/pde/ref_allen_cahn.c).
+ * - Allen-Cahn (u_t = d u_xx + k (u - u^3), u(x,0) = x^2 cos(pi x), u(+-1,t) = -1; the paper's
+ *   d = 0.001, k = 5, any d in [1e-4, 1e-1] and k in [0, 10]): a Legendre spectral discretisation
+ *   in x integrated with ETDRK4, degree 7.2 sqrt(k / d) (>= 256) and step min(2e-3, 1e-2 / k) by
+ *   default; <= 1e-9 against a finer degree and half the step over the range, bitwise unchanged
+ *   at the paper's point (src/pde/ref_allen_cahn.c).
  * - The quadrature and interpolation helpers both use (src/pde/ref_quadrature.c).
  *
  * All functions are serial (no communicator), return 0 or a pf_error_code, and write into
@@ -109,18 +112,25 @@ int pf_ref_allen_cahn_grid(int degree, int substeps, double *x, double *t, doubl
 /* ---- any coefficients: u_t = d u_xx + k (u - u^3), same domain, initial and boundary values. */
 #define PF_REF_ALLEN_CAHN_PAPER_D 0.001 /* the paper's d and k */
 #define PF_REF_ALLEN_CAHN_PAPER_K 5.0
-/* Validated range (measured, see ref_allen_cahn.c); outside it the functions return PF_ERR_ARG. */
+/* Validated range (measured, see ref_allen_cahn.c); outside it the functions return PF_ERR_ARG.
+ * The hard corner is small d with large k (interfaces of width sqrt(2 d / k) that meet at x = 0). */
 #define PF_REF_ALLEN_CAHN_D_MIN 1e-4
 #define PF_REF_ALLEN_CAHN_D_MAX 1e-1
 #define PF_REF_ALLEN_CAHN_K_MIN 0.0
 #define PF_REF_ALLEN_CAHN_K_MAX 10.0
 
-/* The automatic resolution for (d, k) in the range: *degree the polynomial degree, *substeps the
- * ETDRK4 steps per dt_out (dt_out > 0). At the paper's (d, k) and dt_out = 0.01 it is 512 and 5. */
+/* The automatic resolution for (d, k) in the range: *degree the polynomial degree,
+ * 64 * ceil(7.2 sqrt(k / d) / 64) and at least 256; *substeps the ETDRK4 steps per dt_out
+ * (dt_out > 0) for a step of at most 2e-3 (k <= 5) or 1e-2 / k (k > 5). At the paper's (d, k) and
+ * dt_out = 0.01 it is 512 and 5. Chosen by a convergence study (ref_allen_cahn.c): the grid changes
+ * by <= 1e-9 at a finer degree and by <= 6e-11 at half the step. Either pointer may be NULL. */
 int pf_ref_allen_cahn_resolution(double d, double k, double dt_out, int *degree, int *substeps);
 
 /* pf_ref_allen_cahn_solve and _grid for the coefficients (d, k); degree, substeps: 0 for the
- * automatic resolution. The two functions above are these at the paper's (d, k), bit for bit. */
+ * automatic resolution. The two functions above are these at the paper's (d, k), bit for bit (with
+ * their own defaults: pf_ref_allen_cahn_solve keeps 5 steps per dt_out for any dt_out).
+ * Cost: O(degree^3) once plus O(degree^2) per step: 0.3 s at the paper's point, about 1 s up to
+ * k / d = 1e4 (e.g. (1e-3, 10)), about 20 s of one core at the corner (1e-4, 10) (degree 2304). */
 int pf_ref_allen_cahn_solve_coef(double d, double k, int degree, int substeps, double dt_out,
                                  int nt, size_t nx, const double *x, double *u);
 int pf_ref_allen_cahn_grid_coef(double d, double k, int degree, int substeps, double *x, double *t,

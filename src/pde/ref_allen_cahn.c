@@ -1,31 +1,56 @@
-/* Reference solution of the Allen-Cahn problem u_t = eps u_xx + 5 (u - u^3), eps = 0.001, on
- * x in [-1, 1], t in [0, 1], u(x, 0) = x^2 cos(pi x), u(+-1, t) = -1.
+/* Reference solution of the Allen-Cahn problem u_t = d u_xx + k (u - u^3) on x in [-1, 1],
+ * t in [0, 1], u(x, 0) = x^2 cos(pi x), u(+-1, t) = -1; the paper's d = 0.001, k = 5.
  *
  * Space: Legendre spectral (Galerkin with Gauss-Lobatto-Legendre numerical integration, "G-NI";
  * Canuto, Hussaini, Quarteroni & Zang, Spectral Methods, 2006, sec. 2.3 and 4.4), one element of
- * degree N. With v = u + 1 (zero at x = +-1) at the N - 1 interior points,
- *   M v' = -eps K v + M F(v - 1),   F(u) = 5 (u - u^3),
+ * degree N. With v = u + 1 (zero at x = +-1; the lifting -1 is constant, so it adds nothing to
+ * u_xx) at the N - 1 interior points,
+ *   M v' = -d K v + M F(v - 1),   F(u) = k (u - u^3),
  *   M = diag(w_j),   K_ij = sum_q w_q D_qi D_qj,
- * w the GLL weights and D the GLL differentiation matrix. S = M^-1/2 K M^-1/2 = Q diag(lam) Q^T is
+ * w the GLL weights and D the GLL differentiation matrix. The boundary values are imposed, not
+ * integrated: F is evaluated at interior nodes only, so u(+-1) = -1 holds exactly for any k (it is
+ * also a zero of F, but nothing relies on that). S = M^-1/2 K M^-1/2 = Q diag(lam) Q^T is
  * symmetric, so the stiff operator has a real spectrum and orthogonal eigenvectors (LAPACK
  * dsyevd). We chose this over Chebyshev collocation, whose second-derivative matrix is not normal
  * and needs a general eigensolver and the inverse of its eigenvector matrix.
  *
  * Time: ETDRK4 (Cox & Matthews, J. Comput. Phys. 176 (2002); Kassam & Trefethen, SIAM J. Sci.
  * Comput. 26 (2005)) in the eigen-coordinates vh = Q^T M^1/2 v, where the linear part is diagonal.
- * The phi-functions of the scalars z = -h eps lam are evaluated by their Taylor series for |z| < 1
+ * The phi-functions of the scalars z = -h d lam are evaluated by their Taylor series for |z| < 1
  * and by the closed forms otherwise: errors below 1e-15 relative to phi_1(z) over z in
  * [-1e4, -1e-4], checked against long-double evaluation.
  *
  * Output: the nodal polynomial evaluated by barycentric interpolation (exact for it).
  *
- * Resolution, measured with tests/pde/test_ref_allen_cahn.c (relative L2 change over the paper's
- * 20,301-point grid; one core):
- *   space, 5 substeps:  degree 320 -> 768: 3.1e-7, 384: 2.6e-8, 448: 1.9e-9, 512: 1.3e-10
- *   time, degree 512:   substeps 1 -> 40: 3.7e-8, 2: 2.3e-9, 4: 1.4e-10, 5: 5.9e-11, 8: 9e-12
- * (spectral in the degree, fourth order in the step). The default, degree 512 with 5 steps per
- * 0.01 (h = 2e-3), changes by 1.3e-10 when the degree goes to 768 and by 5.5e-11 when the step is
- * halved, and takes about 0.35 s (0.15 s of it the eigen-decomposition). */
+ * Eigenpairs: up to degree 1024 from dsyevd on S = B^T B (see ac_setup), which is what the
+ * paper's degree 512 has always used; above it from the SVD of B, because the eigenvalues of the
+ * formed S carry absolute errors eps * lam_max ~ eps N^4 that the slow modes feel as a wrong decay
+ * rate (dsyevd at degree 2048..2816 puts the k = 0 solution 4e-9..3e-8 off the exact series; the
+ * SVD 4e-14).
+ *
+ * Resolution, measured with tests/pde/test_ref_allen_cahn.c and by hand (relative L2 change over
+ * the 20,301-point grid; OpenBLAS one thread):
+ *   paper (1e-3, 5), space, 5 substeps: degree 320 -> 768: 3.1e-7, 384: 2.6e-8, 448: 1.9e-9,
+ *     512: 1.3e-10; time, degree 512: substeps 1 -> 40: 3.7e-8, 2: 2.3e-9, 4: 1.4e-10, 5: 5.9e-11,
+ *     8: 9e-12 (spectral in the degree, fourth order in the step).
+ *   The automatic resolution (pf_ref_allen_cahn_resolution): degree 7.2 sqrt(k / d) rounded up to
+ *   a multiple of 64, at least 256; step 2e-3 for k <= 5, 1e-2 / k above. It changes the grid by
+ *     (d, k)       degree/steps per 0.01   x1.5 degree            half step   grid time (1 core)
+ *     (1e-3, 5)    512/5                   1.3e-10                5.6e-11     0.3 s (the paper's)
+ *     (1e-3, 10)   768/10                  6.2e-10                4.0e-11     1 s
+ *     (1e-4, 2)    1024/5                  1.6e-13                1.0e-12     1.2 s
+ *     (1e-4, 5)    1664/5                  1280 vs 2304: 1.2e-11  5.7e-11     ~5 s
+ *     (2e-4, 10)   1664/10                 1536 vs 2304: 3.4e-9, 1856: 1e-10   4.3e-11  ~8 s
+ *     (1e-4, 10)   2304/10                 2304 vs 3072: 7.4e-10  (2048: 9.9e-9)  ~20 s
+ *     (1e-2, 10)   256/10                  7.1e-10                3.5e-11     0.1 s
+ *     (1e-1, 0..10), (1e-4..1e-1, 0): 256/5..10, < 1e-11; at k = 0 the grid matches the exact
+ *     cosine series of the heat equation to 2e-12 (d = 1e-4, 1e-2, 0.1).
+ *   The hard corner is small d with large k: layers of width sqrt(2 d / k) that meet at x = 0
+ *   around t = 0.8 (d = 1e-4, k = 10), where the reaction near u = 0 amplifies earlier errors by up
+ *   to exp(k t); rounding (one vs two BLAS threads) changes that grid by 1e-12, the paper's 1e-13.
+ * Valid range, refused outside (PF_ERR_ARG): d in [1e-4, 1e-1], k in [0, 10]. The cost is
+ * O(N^3) once plus O(N^2) per step: under a second up to k / d = 1e4, about 20 s of one core at
+ * the corner (d, k) = (1e-4, 10). */
 #include "pinnfluence/core.h"
 #include "pinnfluence/reference.h"
 
@@ -34,6 +59,9 @@
 #include <math.h>
 
 static const double PF_REF_PI = 3.14159265358979323846;
+/* Above this degree the stiffness eigenpairs come from an SVD (see ac_setup); at or below it from
+ * dsyevd, whose results at the paper's degree 512 the stored grids depend on. */
+enum { AC_SYEVD_MAX_DEGREE = 1024 };
 
 /* ETDRK4 coefficients for one mode with z = h L (L <= 0): with phi_1..3 the usual phi-functions,
  * q = phi_1(z/2) / 2, b1 = phi_1 - 3 phi_2 + 4 phi_3, b2 = 2 phi_2 - 4 phi_3, b3 = 4 phi_3 - phi_2
@@ -124,10 +152,39 @@ static int ac_setup(ac_solver *s, int N, double h, double diff) {
   }
   for (int j = 0; j < m; j++)
     for (int q = 0; q < np; q++) B[(size_t)j * np + q] *= sqrt(w[q]) / s->sw[j];
-  cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, m, np, 1.0, B, np, 0.0, s->Q, m);
-  PF_FREE(&B), PF_FREE(&w);
-  lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', m, s->Q, m, s->lam);
-  PF_CHECK(info == 0, PF_ERR_LAPACK, "LAPACKE_dsyevd(n = %d) returned info = %d", m, (int)info);
+  if (N <= AC_SYEVD_MAX_DEGREE) {
+    cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, m, np, 1.0, B, np, 0.0, s->Q, m);
+    PF_FREE(&B), PF_FREE(&w);
+    lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', m, s->Q, m, s->lam);
+    PF_CHECK(info == 0, PF_ERR_LAPACK, "LAPACKE_dsyevd(n = %d) returned info = %d", m, (int)info);
+  } else {
+    /* The eigenvalues of S = B^T B carry absolute errors eps * lam_max ~ eps N^4 (dsyevd is
+     * backward stable for S, and forming S squares B's condition), which the slow modes feel as a
+     * wrong decay rate: at degree 2816 the heat solution (k = 0) is off by 3e-8 at t = 1. The
+     * singular values of B carry eps * sigma_max ~ eps N^2 instead, so S = V diag(sigma^2) V^T
+     * from the SVD B = U diag(sigma) V^T (U discarded) is accurate at any degree we use. */
+    double *vt = NULL;
+    rc = PF_CALLOC((size_t)m * m, &vt);
+    lapack_int info = 0;
+    if (!rc) info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'O', np, m, B, np, s->lam, NULL, 1, vt, m);
+    PF_FREE(&B), PF_FREE(&w);
+    if (!rc && info == 0) /* descending singular values -> ascending eigenvalues */
+      for (int k = 0; k < m; k++) {
+        const int r = m - 1 - k;
+        for (int i = 0; i < m; i++) s->Q[(size_t)k * m + i] = vt[(size_t)i * m + r];
+      }
+    if (!rc && info == 0)
+      for (int k = 0; k < m / 2; k++) {
+        double sk = s->lam[k];
+        s->lam[k] = s->lam[m - 1 - k] * s->lam[m - 1 - k];
+        s->lam[m - 1 - k] = sk * sk;
+      }
+    if (!rc && info == 0 && m % 2) s->lam[m / 2] *= s->lam[m / 2];
+    PF_FREE(&vt);
+    PF_CALL(rc);
+    PF_CHECK(info == 0, PF_ERR_LAPACK, "LAPACKE_dgesdd(%d x %d) returned info = %d", np, m,
+             (int)info);
+  }
   PF_CHECK(s->lam[0] > 0.0, PF_ERR_NUMERIC, "stiffness matrix not positive definite (%g)",
            s->lam[0]);
   PF_CALL(PF_CALLOC(m, &s->E));
@@ -171,11 +228,11 @@ int pf_ref_allen_cahn_resolution(double d, double k, double dt_out, int *degree,
   PF_CHECK(isfinite(dt_out) && dt_out > 0.0, PF_ERR_ARG, "dt_out must be > 0, got %g", dt_out);
   /* Degree: the layers are tanh(x / sqrt(2 d / k)), whose poles at distance (pi / 2) sqrt(2 d / k)
    * from the real axis set the Legendre convergence rate, so the degree for a fixed accuracy grows
-   * like sqrt(k / d); the constant is measured (512 at the paper's point), rounded up to a
-   * multiple of 64, at least 128 (the smooth solutions of small k or large d). Step: the ETDRK4
-   * error of the reaction grows like (h k)^4, so h = 2e-3 up to k = 5 and 1e-2 / k beyond. */
-  const double C = 7.2;
-  int N = 64 * (int)ceil(C * sqrt(k / d) / 64.0);
+   * like sqrt(k / d): 7.2 sqrt(k / d) (512 at the paper's point) rounded up to a multiple of 64, at
+   * least 256 (the corner layer at x = +-1, t -> 0, of small d: degree 128 is off by 6e-9 there at
+   * d = 1e-4, k = 0). Step: the ETDRK4 error of the reaction grows like (h k)^4, so h = 2e-3 up to
+   * k = 5 and 1e-2 / k beyond. */
+  int N = 64 * (int)ceil(7.2 * sqrt(k / d) / 64.0);
   if (N < 256) N = 256;
   double hmax = k > 5.0 ? 1e-2 / k : 2e-3;
   if (degree) *degree = N;
