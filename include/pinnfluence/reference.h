@@ -130,7 +130,7 @@ int pf_ref_allen_cahn_resolution(double d, double k, double dt_out, int *degree,
  * automatic resolution. The two functions above are these at the paper's (d, k), bit for bit (with
  * their own defaults: pf_ref_allen_cahn_solve keeps 5 steps per dt_out for any dt_out).
  * Cost: O(degree^3) once plus O(degree^2) per step: 0.3 s at the paper's point, about 1 s up to
- * k / d = 1e4 (e.g. (1e-3, 10)), about 20 s of one core at the corner (1e-4, 10) (degree 2304). */
+ * k / d = 1e4 (e.g. (1e-3, 10)), about 25 s of one core at the corner (1e-4, 10) (degree 2304). */
 int pf_ref_allen_cahn_solve_coef(double d, double k, int degree, int substeps, double dt_out,
                                  int nt, size_t nx, const double *x, double *u);
 int pf_ref_allen_cahn_grid_coef(double d, double k, int degree, int substeps, double *x, double *t,

@@ -25,8 +25,8 @@
  * Eigenpairs: up to degree 1024 from dsyevd on S = B^T B (see ac_setup), which is what the
  * paper's degree 512 has always used; above it from the SVD of B, because the eigenvalues of the
  * formed S carry absolute errors eps * lam_max ~ eps N^4 that the slow modes feel as a wrong decay
- * rate (dsyevd at degree 2048..2816 puts the k = 0 solution 4e-9..3e-8 off the exact series; the
- * SVD 4e-14).
+ * rate (dsyevd at degree 2048..2816 puts the k = 0 solution 2e-10..3e-8 off the exact series,
+ * erratically; the SVD 4e-14).
  *
  * Resolution, measured with tests/pde/test_ref_allen_cahn.c and by hand (relative L2 change over
  * the 20,301-point grid; OpenBLAS one thread):
@@ -35,22 +35,24 @@
  *     8: 9e-12 (spectral in the degree, fourth order in the step).
  *   The automatic resolution (pf_ref_allen_cahn_resolution): degree 7.2 sqrt(k / d) rounded up to
  *   a multiple of 64, at least 256; step 2e-3 for k <= 5, 1e-2 / k above. It changes the grid by
- *     (d, k)       degree/steps per 0.01   x1.5 degree            half step   grid time (1 core)
- *     (1e-3, 5)    512/5                   1.3e-10                5.6e-11     0.3 s (the paper's)
- *     (1e-3, 10)   768/10                  6.2e-10                4.0e-11     1 s
- *     (1e-4, 2)    1024/5                  1.6e-13                1.0e-12     1.2 s
- *     (1e-4, 5)    1664/5                  1280 vs 2304: 1.2e-11  5.7e-11     ~5 s
- *     (2e-4, 10)   1664/10                 1536 vs 2304: 3.4e-9, 1856: 1e-10   4.3e-11  ~8 s
- *     (1e-4, 10)   2304/10                 2304 vs 3072: 7.4e-10  (2048: 9.9e-9)  ~20 s
+ *     (d, k)       degree/steps per 0.01   x1.5 degree            half step   grid CPU time
+ *     (1e-3, 5)    512/5                   1.3e-10                5.6e-11     0.2 s (the paper's)
+ *     (1e-3, 10)   768/10                  6.2e-10                4.0e-11     0.6 s
+ *     (1e-4, 2)    1024/5                  5.2e-14                1.0e-12     1.2 s
+ *     (1e-4, 5)    1664/5                  1280 vs 2304: 1.2e-11  5.7e-11     6 s
+ *     (2e-4, 10)   1664/10                 1536 vs 2304: 3.4e-9, 1856: 1e-10   4.3e-11  10 s
+ *     (1e-4, 10)   2304/10                 2304 vs 3072: 7.4e-10  (2048: 9.9e-9)  24 s
+ *                                          (half step at degree 1536: 4.3e-11)
  *     (1e-2, 10)   256/10                  7.1e-10                3.5e-11     0.1 s
- *     (1e-1, 0..10), (1e-4..1e-1, 0): 256/5..10, < 1e-11; at k = 0 the grid matches the exact
- *     cosine series of the heat equation to 2e-12 (d = 1e-4, 1e-2, 0.1).
+ *     (1e-1, 0..10), (1e-3, 0): 256/5..10, < 1e-11 (already at degree 128 vs 192); at k = 0 the
+ *     grid matches the exact cosine series of the heat equation to 2e-12 (d = 1e-4, 1e-2, 0.1).
  *   The hard corner is small d with large k: layers of width sqrt(2 d / k) that meet at x = 0
  *   around t = 0.8 (d = 1e-4, k = 10), where the reaction near u = 0 amplifies earlier errors by up
- *   to exp(k t); rounding (one vs two BLAS threads) changes that grid by 1e-12, the paper's 1e-13.
+ *   to exp(k t); rounding (one vs two BLAS threads) changes that grid by 1e-12, (1e-3, 10)'s by
+ *   1e-13.
  * Valid range, refused outside (PF_ERR_ARG): d in [1e-4, 1e-1], k in [0, 10]. The cost is
- * O(N^3) once plus O(N^2) per step: under a second up to k / d = 1e4, about 20 s of one core at
- * the corner (d, k) = (1e-4, 10). */
+ * O(N^3) once plus O(N^2) per step: under a second up to k / d = 1e4, about 25 s of one core at
+ * the corner (d, k) = (1e-4, 10) (42 s wall on a loaded machine). */
 #include "pinnfluence/core.h"
 #include "pinnfluence/reference.h"
 
