@@ -113,7 +113,8 @@ int pf_ref_allen_cahn_grid(int degree, int substeps, double *x, double *t, doubl
 #define PF_REF_ALLEN_CAHN_PAPER_D 0.001 /* the paper's d and k */
 #define PF_REF_ALLEN_CAHN_PAPER_K 5.0
 /* Validated range (measured, see ref_allen_cahn.c); outside it the functions return PF_ERR_ARG.
- * The hard corner is small d with large k (interfaces of width sqrt(2 d / k) that meet at x = 0). */
+ * The hard corner is small d with large k (interfaces of width sqrt(2 d / k) that meet at x = 0).
+ */
 #define PF_REF_ALLEN_CAHN_D_MIN 1e-4
 #define PF_REF_ALLEN_CAHN_D_MAX 1e-1
 #define PF_REF_ALLEN_CAHN_K_MIN 0.0
