@@ -115,6 +115,8 @@ int pf_influence_factor_arnoldi(pf_influence_hvp_fn hvp, void *user, size_t npar
  * rows 0 .. P-1 symmetrised. */
 int pf_hessian_dense_rows(pf_engine *eng, const pf_mlp *net, const double *theta,
                           const pf_points *Z, size_t j0, size_t nj, double *H);
+/* (H + H^T) / 2 in place, H (P, P): what pf_hessian_dense does to the rows. */
+void pf_hessian_symmetrise(size_t P, double *H);
 /* The exact backend from all P rows of pf_hessian_dense_rows in H (P, P), which is symmetrised
  * and then overwritten. */
 int pf_influence_factor_from_hessian(double *H, size_t nparams, const pf_influence_params *ip,

@@ -167,15 +167,6 @@ static int scores_from_factor(pf_engine *eng, const pf_mlp *net, const double *t
   return PF_OK;
 }
 
-/* (H + H^T) / 2 in place, as pf_hessian_dense does */
-static void symmetrise(size_t P, double *H) {
-  for (size_t i = 0; i < P; i++)
-    for (size_t j = i + 1; j < P; j++) {
-      const double a = 0.5 * (H[i * P + j] + H[j * P + i]);
-      H[i * P + j] = a, H[j * P + i] = a;
-    }
-}
-
 static void progress_line(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void progress_line(FILE *f, const char *fmt, ...) {
   if (!f) return;
@@ -244,7 +235,7 @@ static int state_in(pf_engine *eng, const pf_mlp *net, const pf_pde *pde, const 
       last = now;
     }
   }
-  symmetrise(P, m->H);
+  pf_hessian_symmetrise(P, m->H);
   spec->hessian_seconds = pf_wtime() - t0;
   t0 = pf_wtime();
   PF_CALL(PF_CALLOC(P, &spec->eig));

@@ -35,8 +35,7 @@ int pf_hessian_dense_rows(pf_engine *eng, const pf_mlp *net, const double *theta
   return PF_OK;
 }
 
-/* (H + H^T) / 2 in place, (P, P) */
-static void symmetrise(size_t P, double *H) {
+void pf_hessian_symmetrise(size_t P, double *H) {
   for (size_t i = 0; i < P; i++)
     for (size_t j = i + 1; j < P; j++) {
       const double a = 0.5 * (H[i * P + j] + H[j * P + i]);
@@ -47,7 +46,7 @@ static void symmetrise(size_t P, double *H) {
 int pf_hessian_dense(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
                      double *H) {
   PF_CALL(pf_hessian_dense_rows(eng, net, theta, Z, 0, net->nparams, H));
-  symmetrise(net->nparams, H);
+  pf_hessian_symmetrise(net->nparams, H);
   return PF_OK;
 }
 
@@ -138,7 +137,7 @@ int pf_influence_factor_from_hessian(double *H, size_t nparams, const pf_influen
   PF_CALL(check_size(nparams));
   pf_influence_factor *f = NULL;
   PF_CALL(pf_influence_factor_alloc(nparams, ip->rank, &f));
-  symmetrise(nparams, H);
+  pf_hessian_symmetrise(nparams, H);
   int rc = exact_from_hessian(H, nparams, ip, f);
   if (rc) {
     pf_influence_factor_destroy(&f);
