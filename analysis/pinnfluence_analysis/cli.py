@@ -3,6 +3,7 @@
   table  FILE [--metric l2_relative_error|test_loss] [--format markdown|latex]
   stats  FILE [--metric ...] [--reference METHOD | --all-pairs]
   plots  FILE [--out DIR] [--seed S] [--task ID]... [--predict-with EXE]
+  stability FILE.jsonl [--out DIR]   (the output of pinnfluence bench --influence-stability --json)
 
 Tasks that are not done (pending, running, failed) are left out, with a note.
 """
@@ -48,6 +49,9 @@ def parser():
     f.add_argument("--predict-with", metavar="EXE", default=None,
                    help="predict with `EXE predict FILE --task ID` (the C program) instead of "
                         "the numpy forward pass")
+    b = sub.add_parser("stability", help="tables and curves of bench --influence-stability --json")
+    b.add_argument("file", help="JSON lines of `pinnfluence bench --influence-stability --json`")
+    b.add_argument("--out", default=None, help="also write the figures into this directory")
     return p
 
 
@@ -89,9 +93,22 @@ def run_plots(store, args):
     return "\n".join(lines) + "\n"
 
 
+def run_stability(args):
+    from . import stability
+    with open(args.file) as f:
+        states = stability.read(f)
+    text = stability.markdown(states)
+    if args.out:
+        text += "".join(f"wrote {p}\n" for p in stability.plot(states, args.out))
+    return text
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
     try:
+        if args.command == "stability":
+            sys.stdout.write(run_stability(args))
+            return 0
         with Store(args.file) as store:
             run = {"table": run_table, "stats": run_stats, "plots": run_plots}[args.command]
             sys.stdout.write(run(store, args))
