@@ -66,6 +66,18 @@ int pf_ref_burgers_order_nu(double nu) {
   return (int)ceil(smax * (7.0 + 16.0 * sqrt(nu)));
 }
 
+/* u = -sum_i e^{ex_i - emax} sn_i / sum_i e^{ex_i - emax}: the Cole-Hopf ratio of either rule,
+ * its weights as logarithms (emax = max ex_i, so no weight overflows and the largest is 1). */
+static double cole_hopf_ratio(int order, const double *ex, double emax, const double *sn) {
+  double num = 0.0, den = 0.0;
+  for (int i = 0; i < order; i++) {
+    double w = exp(ex[i] - emax);
+    num += w * sn[i];
+    den += w;
+  }
+  return -num / den;
+}
+
 /* Gauss-Hermite of order `order` (the paper's nu; arithmetic unchanged so the bits are too). */
 static int eval_hermite(double nu, int order, size_t n, const double *x, const double *t,
                         double *u) {
@@ -90,13 +102,7 @@ static int eval_hermite(double nu, int order, size_t n, const double *x, const d
       sn[i] = sin(pi * y);
       if (ex[i] > emax) emax = ex[i];
     }
-    double num = 0.0, den = 0.0;
-    for (int i = 0; i < order; i++) {
-      double w = exp(ex[i] - emax);
-      num += w * sn[i];
-      den += w;
-    }
-    u[k] = -num / den;
+    u[k] = cole_hopf_ratio(order, ex, emax, sn);
     if (!isfinite(u[k]))
       rc = pf_error(PF_ERR_NUMERIC, __FILE__, __LINE__, __func__,
                     "non-finite Cole-Hopf value at (x, t) = (%g, %g)", x[k], t[k]);
@@ -135,13 +141,7 @@ static int eval_trapezoid(double nu, int order, size_t n, const double *x, const
       sn[j] = sin(pi * y);
       if (ex[j] > emax) emax = ex[j];
     }
-    double num = 0.0, den = 0.0;
-    for (int j = 0; j < order; j++) {
-      double w = exp(ex[j] - emax);
-      num += w * sn[j];
-      den += w;
-    }
-    u[k] = -num / den;
+    u[k] = cole_hopf_ratio(order, ex, emax, sn);
     if (!isfinite(u[k]))
       rc = pf_error(PF_ERR_NUMERIC, __FILE__, __LINE__, __func__,
                     "non-finite Cole-Hopf value at (x, t) = (%g, %g), nu = %g", x[k], t[k], nu);
