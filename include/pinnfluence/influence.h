@@ -58,12 +58,11 @@ int pf_influence_params_check(const pf_influence_params *ip);
 /* Comma-separated names of the inverse-Hessian backends. */
 void pf_influence_backend_names(char *buf, size_t len);
 
-/* The Z set of a cycle: uniform points of the problem's domain from the stream
- * (seed, 0, PF_RNG_ZSET, cycle); element i is x = stream[2i], t = stream[2i+1] (as
- * pf_sample_pool), so any slice can be generated on its own. x, t: (count) for elements
- * first .. first+count-1. */
+/* The Z set of a cycle: uniform points of the problem's box from the stream
+ * (seed, 0, PF_RNG_ZSET, cycle), element by element as pf_sample_pool, so any slice can be
+ * generated on its own. X: (count, d) for elements first .. first+count-1. */
 void pf_influence_zset(const pf_pde *p, uint64_t seed, int cycle, size_t first, size_t count,
-                       double *x, double *t);
+                       double *X);
 
 /* ------------------------------------------------------------------ inverse-Hessian factors */
 /* H^{-1} ~ R R^T. Columns are ordered by decreasing damped eigenvalue. */

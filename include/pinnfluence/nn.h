@@ -7,10 +7,13 @@
  * immediately followed by b_l (sizes[l+1]) at theta + b_off[l]. Hidden layers apply tanh, the last
  * layer is linear. Gradients, tangents and optimiser moments use the same layout.
  *
- * Jets: each point carries the value and the input derivatives a problem needs, as channels
- * v, x, t, xx, tt (pf_channel). The network output N is combined with a hard-constraint transform
- * u = A(x,t) + B(x,t) N(x,t) and a residual r(u, u_x, u_t, u_xx, u_tt, x, t), both supplied by the
- * caller (pf_pinn_ops); the loss is L = (1/n) sum_i r_i^2 over a point set. */
+ * Jets: each point carries the value and the input derivatives (order 1 and 2, mixed included) a
+ * problem reads (pf_pinn_ops, DESIGN.md section 8). The network outputs N_o are combined with
+ * hard-constraint transforms u_o = A_o(X) + B_o(X) N_o(X) and residual components
+ * r_j(X, u and its derivatives), both supplied by the caller; the loss is
+ * L = sum_j w_j (1/n) sum_i r_j(X_i)^2 over a point set. Problems whose jets fit the paper's
+ * channel sets (d = 2, one output, no mixed derivative) run through specialised kernels; every
+ * other problem through the general path; both give the exact derivatives. */
 #ifndef PINNFLUENCE_NN_H
 #define PINNFLUENCE_NN_H
 
@@ -25,14 +28,14 @@ extern "C" {
 /* ------------------------------------------------------------------ architecture */
 typedef struct {
   int nlayers;    /* number of weight layers L; sizes has L+1 entries */
-  int *sizes;     /* sizes[0] inputs (2: x, t) ... sizes[L] outputs (1) */
+  int *sizes;     /* sizes[0] inputs (d) ... sizes[L] outputs (m) */
   size_t nparams; /* total number of parameters */
   size_t *w_off;  /* (L) offset of W_l in theta */
   size_t *b_off;  /* (L) offset of b_l in theta */
 } pf_mlp;
 
-/* An MLP with nlayers weight layers and sizes[0..nlayers]; sizes[0] must be 2 and
- * sizes[nlayers] 1 (a PINN of (x, t)). Free with pf_mlp_destroy. */
+/* An MLP with nlayers weight layers and sizes[0..nlayers]; sizes[0] in 1 .. PF_MAX_DIM (inputs)
+ * and sizes[nlayers] in 1 .. PF_MAX_OUT (outputs). Free with pf_mlp_destroy. */
 int pf_mlp_create(int nlayers, const int *sizes, pf_mlp **net);
 int pf_mlp_destroy(pf_mlp **net);
 /* Glorot-normal weights (std = sqrt(2/(fan_in + fan_out))) and zero biases. The weights of all
@@ -42,42 +45,95 @@ int pf_mlp_init_glorot(const pf_mlp *net, const pf_rng_stream *s, double *theta)
 void pf_mlp_describe(const pf_mlp *net, char *buf, size_t len);
 
 /* ------------------------------------------------------------------ problems */
+/* The general problem description the engine follows (DESIGN.md section 8): d input coordinates
+ * X = (X_0 .. X_{d-1}) (e.g. x, y, t), m network outputs N_0 .. N_{m-1}, hard constraints
+ * u_o = A_o(X) + B_o(X) N_o(X), and k residual components r_0 .. r_{k-1} with loss weights w_j,
+ * L = sum_j w_j mean_i r_j(X_i)^2.
+ *
+ * Points are point-major everywhere: coordinate j of point i at X[i * d + j] (the store's (n, d)).
+ *
+ * Jets: the value and the input derivatives of order 1 and 2 of a function of X, mixed ones
+ * included, in the fixed "full jet" order of nj = 1 + d + d (d + 1) / 2 entries:
+ *   0 the value; 1 + a the first derivative along X_a (a = 0 .. d-1); then the second derivatives
+ *   d2/dX_a dX_b for the pairs a <= b in the order (0,0), (0,1), .., (0,d-1), (1,1), .., (d-1,d-1).
+ * pf_jet_index gives the position. For d = 2 (x, t) the named constants PF_CH_* below are those
+ * positions: v, x, t, xx, xt, tt. */
+#define PF_MAX_DIM  4  /* input coordinates */
+#define PF_MAX_OUT  4  /* network outputs */
+#define PF_MAX_RES  4  /* residual components */
+#define PF_MAX_READ 32 /* partial derivatives the residual reads */
+#define PF_MAX_JET  15 /* full jet of d = PF_MAX_DIM: 1 + 4 + 10 */
+
+/* Number of full-jet entries for d inputs. */
+static inline int pf_jet_count(int d) {
+  return 1 + d + d * (d + 1) / 2;
+}
+/* Position of a jet entry for d inputs: a = b = -1 the value; b = -1 the first derivative along
+ * X_a; else the second derivative along X_a and X_b (either order). */
+static inline int pf_jet_index(int d, int a, int b) {
+  if (a < 0) return 0;
+  if (b < 0) return 1 + a;
+  if (b < a) {
+    int s = a;
+    a = b;
+    b = s;
+  }
+  /* pairs (i, j), i <= j, before (a, b): rows i < a hold d - i pairs each */
+  return 1 + d + a * d - a * (a - 1) / 2 + (b - a);
+}
+
+/* Jet positions for d = 2 with inputs (x, t). */
 typedef enum {
   PF_CH_V = 0,
   PF_CH_X = 1,
   PF_CH_T = 2,
   PF_CH_XX = 3,
-  PF_CH_TT = 4,
-  PF_NCH = 5
+  PF_CH_XT = 4,
+  PF_CH_TT = 5,
+  PF_NCH = 6 /* pf_jet_count(2) */
 } pf_channel;
-#define PF_JET(c) (1u << (c))
 
-/* What the engine needs from a problem. Arrays of channels have layout (PF_NCH, n): channel c
- * of point i at [c * n + i]; channels a problem does not use may be left untouched. */
+/* One quantity the residual reads: the jet entry `jet` (pf_jet_index) of constrained output
+ * `out`. */
 typedef struct {
-  /* Channels of u the residual reads (PF_JET(PF_CH_V) | ...). The engine adds the channels the
-   * jet rules need (xx needs x, tt needs t). */
-  unsigned channels;
-  /* Constraint u = A + B N: fill A and B and their input derivatives, (PF_NCH, n) each. */
-  void (*transform)(const void *ctx, size_t n, const double *x, const double *t, double *A,
-                    double *B);
-  /* Residual r (n) from the jets u (PF_NCH, n); if dr is not NULL its partials
-   * dr[c*n + i] = dr/du_c; if d2r is not NULL the second partials
-   * d2r[(c*PF_NCH + d)*n + i] = d2r/du_c du_d (symmetric; zero for linear residuals). */
-  void (*residual)(const void *ctx, size_t n, const double *x, const double *t, const double *u,
-                   double *r, double *dr, double *d2r);
+  int out;
+  int jet;
+} pf_read;
+
+/* What the engine needs from a problem. */
+typedef struct {
+  int d;                        /* input coordinates, 1 .. PF_MAX_DIM */
+  int m;                        /* outputs, 1 .. PF_MAX_OUT */
+  int k;                        /* residual components, 1 .. PF_MAX_RES */
+  int nread;                    /* quantities the residual reads, 1 .. PF_MAX_READ ... */
+  pf_read read[PF_MAX_READ];    /* ... q_0 .. q_{nread-1}, each (out, jet) at most once */
+  double weight[PF_MAX_RES];    /* w_j > 0 of r_j in the loss (1 for every paper problem) */
+  /* Constraint u_o = A_o + B_o N_o: fill A and B with their full jets, (m, nj, n) each:
+   * A[(o * nj + c) * n + i] for output o, jet entry c, point i. X: (n, d). */
+  void (*transform)(const void *ctx, size_t n, const double *X, double *A, double *B);
+  /* Residual components r (k, n) from the read quantities q (nread, n), q[a * n + i]. If dr is not
+   * NULL its partials dr[(j * nread + a) * n + i] = dr_j / dq_a; if d2r is not NULL the second
+   * partials d2r[((j * nread + a) * nread + b) * n + i] = d2r_j / dq_a dq_b (symmetric in a, b).
+   * dr and d2r arrive zeroed: entries that are zero may be left untouched. */
+  void (*residual)(const void *ctx, size_t n, const double *X, const double *q, double *r,
+                   double *dr, double *d2r);
   const void *ctx; /* passed to the callbacks */
 } pf_pinn_ops;
+
+/* PF_ERR_ARG naming the field if ops is not a valid description (dimensions out of range, a read
+ * entry out of range or repeated, a weight not positive and finite, a callback missing). */
+int pf_pinn_ops_check(const pf_pinn_ops *ops);
 
 /* A point set with its constraint coefficients, computed once (they do not depend on theta). */
 typedef struct {
   size_t n;
-  double *x, *t; /* (n) */
-  double *A, *B; /* (PF_NCH, n) */
+  int d, m, nj;  /* inputs, outputs, pf_jet_count(d) */
+  double *X;     /* (n, d) */
+  double *A, *B; /* (m, nj, n) */
 } pf_points;
 
-int pf_points_create(const pf_pinn_ops *ops, size_t n, const double *x, const double *t,
-                     pf_points **pts);
+/* The n points X (n, d) (copied) with ops' transform applied. Free with pf_points_destroy. */
+int pf_points_create(const pf_pinn_ops *ops, size_t n, const double *X, pf_points **pts);
 int pf_points_destroy(pf_points **pts);
 
 /* ------------------------------------------------------------------ the engine */
@@ -88,16 +144,25 @@ int pf_points_destroy(pf_points **pts);
  * Non-finite values (a diverged network) are returned as they are; callers check. */
 typedef struct pf_engine pf_engine;
 
+/* The network must have ops->d inputs and ops->m outputs (PF_ERR_ARG otherwise). */
 int pf_engine_create(const pf_mlp *net, const pf_pinn_ops *ops, int block, pf_engine **eng);
 int pf_engine_destroy(pf_engine **eng);
 int pf_engine_block_size(const pf_engine *eng);
-/* Number of jet channels carried (for flop counts). */
+/* Number of jet channels carried per output (for flop counts). The engine always carries the
+ * value and every first derivative, and the second derivatives some read quantity needs. */
 int pf_engine_channels(const pf_engine *eng);
+/* 1 if the engine runs the specialised kernels of the paper's channel sets, 0 the general path. */
+int pf_engine_specialised(const pf_engine *eng);
+/* The problem the engine was created with (copied). */
+const pf_pinn_ops *pf_engine_ops(const pf_engine *eng);
 
-/* L = (1/n) sum r_i^2 over pts and, if grad is not NULL, dL/dtheta (nparams). */
+/* L = (1/n) sum_i l_i over pts, l_i = sum_j w_j r_j(X_i)^2, and, if grad is not NULL,
+ * dL/dtheta (nparams). */
 int pf_engine_loss_grad(pf_engine *eng, const double *theta, const pf_points *pts, double *loss,
                         double *grad);
-/* Per-point residuals r (n) and, if u is not NULL, the constrained jets u (PF_NCH, n). */
+/* Per-point residual components r (n, k) point-major, r[i * k + j] = r_j(X_i) (unweighted), and,
+ * if u is not NULL, the constrained outputs' full jets u (m, nj, n), u[(o * nj + c) * n + i];
+ * entries the engine does not carry (second derivatives nothing reads) are 0. */
 int pf_engine_residuals(pf_engine *eng, const double *theta, const pf_points *pts, double *r,
                         double *u);
 /* Exact Hessian-vector product hv = (d^2 L / dtheta^2) v, forward over reverse. */
@@ -106,18 +171,22 @@ int pf_engine_hvp(pf_engine *eng, const double *theta, const pf_points *pts, con
 /* The per-block terms of that sum, for splitting a Hessian-vector product among ranks: block b of
  * pts holds points b*block .. min((b+1)*block, n)-1 (blocks at multiples of the block size, as
  * pf_engine_hvp forms them), and out[(b - first_block) * nparams + k] is the Hessian-vector
- * product of scale * sum_{i in block b} r_i^2 for b = first_block .. first_block+nblocks-1.
+ * product of scale * sum_{i in block b} l_i for b = first_block .. first_block+nblocks-1.
  * With scale = 1/N, adding the terms of all blocks of an N-point set in block order starting from
  * zero (hv = ((0 + out_0) + out_1) + ...) gives pf_engine_hvp's hv bit for bit. out:
  * (nblocks, nparams) row-major. */
 int pf_engine_hvp_blocks(pf_engine *eng, const double *theta, const pf_points *pts,
                          size_t first_block, size_t nblocks, const double *v, double *out,
                          double scale);
-/* Exact Jacobian-vector product of the residuals: jv[i] = (dr_i/dtheta) . v, (n). */
+/* Exact Jacobian-vector product of the weighted residuals s_ij = sqrt(w_j) r_j(X_i):
+ * jv[i * k + j] = (ds_ij/dtheta) . v, (n, k). */
 int pf_engine_jvp(pf_engine *eng, const double *theta, const pf_points *pts, const double *v,
                   double *jv);
-/* Rows first .. first+count-1 of J = dr/dtheta: J[(i - first) * nparams + k] = dr_i/dtheta_k,
- * from one batched backward pass per block; if r is not NULL also those residuals (count). */
+/* The rows of points first .. first+count-1 of J = ds/dtheta, s_ij = sqrt(w_j) r_j(X_i) (k rows per
+ * point, point-major): J[((i - first) * k + j) * nparams + p] = ds_ij/dtheta_p, from one batched
+ * backward pass per block; if r is not NULL also those s_ij at r[(i - first) * k + j]. The
+ * per-point loss is l_i = sum_j s_ij^2, its gradient 2 sum_j s_ij J_ij. For the paper's problems
+ * (k = 1, w = 1) the rows are dr_i/dtheta and r the residuals. */
 int pf_engine_jacobian_rows(pf_engine *eng, const double *theta, const pf_points *pts, size_t first,
                             size_t count, double *J, double *r);
 

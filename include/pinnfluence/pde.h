@@ -1,6 +1,7 @@
-/* pinnfluence pde: the five problems of the paper (PAPER.md section 1) as a registry of small ops
- * tables. Each problem gives its domain, the default network, the number of initial Hammersley
- * points, its named coefficients with the paper's values as defaults, the hard-constraint
+/* pinnfluence pde: the five problems of the paper (PAPER.md section 1) and heat2d in (x, y, t) as a
+ * registry of small ops tables, each an instance of the general description of DESIGN.md section 8.
+ * Each problem gives its inputs and box domain, outputs, residual components, the default
+ * network, the number of initial Hammersley points, its named coefficients with the paper's values as defaults, the hard-constraint
  * transform and residual for the engine (pf_pinn_ops), and its closed-form solution or computed
  * grid reference for any allowed coefficients. Adding a problem is one file plus one registry line
  * (src/pde/registry.c). Reference solutions without a closed form are in reference.h. */
@@ -28,20 +29,25 @@ typedef struct {
 } pf_pde_coef;
 
 typedef struct {
-  const char *name;              /* registry key, e.g. "burgers" */
-  const char *residual;          /* human-readable residual, for --help and provenance */
-  double xlo, xhi;               /* spatial interval */
-  double tlo, thi;               /* time interval */
-  int nhidden;                   /* default hidden layers ... */
-  int hidden[PF_PDE_MAX_HIDDEN]; /* ... and their widths (PAPER.md section 2) */
-  int initial_points;            /* default number of initial Hammersley training points */
-  int ncoef;                     /* named coefficients ... */
+  const char *name;     /* registry key, e.g. "burgers" */
+  const char *residual; /* human-readable residual(s), for --help and provenance */
+  /* inputs: names (time, if any, last: "x", "t" / "x", "y", "t") and the box lo[j] .. hi[j];
+   * ops.d of them */
+  const char *inputs[PF_MAX_DIM];
+  double lo[PF_MAX_DIM], hi[PF_MAX_DIM];
+  const char *outputs[PF_MAX_OUT];    /* ops.m output names, e.g. "u" or "u", "v", "p" */
+  const char *components[PF_MAX_RES]; /* ops.k residual component names, e.g. "r" */
+  int nhidden;                        /* default hidden layers ... */
+  int hidden[PF_PDE_MAX_HIDDEN];      /* ... and their widths (PAPER.md section 2) */
+  int initial_points;                 /* default number of initial Hammersley training points */
+  int ncoef;                          /* named coefficients ... */
   pf_pde_coef coef[PF_PDE_MAX_COEF];
-  pf_pinn_ops ops; /* channels, transform, residual for the engine; ctx: const double[ncoef] */
-  /* Closed-form solution u (n) at (x, t) for coefficients coef, or NULL (burgers, allen_cahn). */
-  void (*exact)(const double *coef, size_t n, const double *x, const double *t, double *u);
-  /* Computed reference on the grid_nx x grid_nt holdout grid (PAPER.md section 1), or NULL:
-   * x (grid_nx), t (grid_nt), u (grid_nt * grid_nx) with u[i_t * grid_nx + i_x]. */
+  pf_pinn_ops ops; /* inputs, outputs, jets, transform, residual for the engine; ctx: coefficients */
+  /* Closed-form solution u (n, m) point-major at X (n, d) for coefficients coef, or NULL. */
+  void (*exact)(const double *coef, size_t n, const double *X, double *u);
+  /* Computed reference (d = 2, m = 1 only) on the grid_nx x grid_nt holdout grid (PAPER.md
+   * section 1), or NULL: x (grid_nx), t (grid_nt), u (grid_nt * grid_nx) with
+   * u[i_t * grid_nx + i_x]. */
   size_t grid_nx, grid_nt;
   int (*grid)(const double *coef, double *x, double *t, double *u);
 } pf_pde;
@@ -66,21 +72,31 @@ int pf_pde_instance(const pf_pde *p, const double *coef, const pf_pde **inst);
 /* The registry entry an instance was made from (p itself for a registry entry). */
 const pf_pde *pf_pde_base(const pf_pde *p);
 
+/* Input coordinates d and outputs m of p (its ops.d, ops.m). */
+static inline int pf_pde_dim(const pf_pde *p) {
+  return p->ops.d;
+}
+static inline int pf_pde_outputs(const pf_pde *p) {
+  return p->ops.m;
+}
+
 /* n initial training points as DeepXDE builds them (Hammersley): for j = 1..n the unit point
- * (vdc2(j + 3), (j + 1) / (n + 2)), vdc2 the base-2 radical inverse, scaled to the domain (first
- * coordinate x, second t). The same for every seed. x, t: (n). */
-void pf_pde_hammersley(const pf_pde *p, size_t n, double *x, double *t);
+ * whose coordinates 0 .. d-2 are the radical inverses of j + 3 in the bases 2, 3, 5 and whose last
+ * coordinate is (j + 1) / (n + 2), scaled to the box (for d = 2: (vdc2(j + 3), (j + 1) / (n + 2)),
+ * first coordinate x, second t). The same for every seed. X: (n, d). */
+void pf_pde_hammersley(const pf_pde *p, size_t n, double *X);
 
 /* The holdout test set on which metrics are computed (PAPER.md section 1), for p's coefficients:
  * burgers the 256 x 100 grid with the Cole-Hopf reference, allen_cahn the 201 x 101 grid with the
  * spectral reference (p->grid), the others n_random uniform points drawn from the stream
- * (seed, 0, PF_RNG_HOLDOUT, 0) with the closed-form solution. On success *n is the size and *x, *t,
- * *u are allocated (caller frees with PF_FREE). */
-int pf_pde_holdout(const pf_pde *p, uint64_t seed, size_t n_random, size_t *n, double **x,
-                   double **t, double **u);
+ * (seed, 0, PF_RNG_HOLDOUT, 0) (coordinate j of point i is element j * n_random + i) with the
+ * closed-form solution. On success *n is the size and *X (n, d) and *u (n, m) are allocated
+ * (caller frees with PF_FREE, also after an error). */
+int pf_pde_holdout(const pf_pde *p, uint64_t seed, size_t n_random, size_t *n, double **X,
+                   double **u);
 
 extern const pf_pde pf_pde_diffusion, pf_pde_burgers, pf_pde_allen_cahn, pf_pde_wave,
-    pf_pde_drift_diffusion;
+    pf_pde_drift_diffusion, pf_pde_heat2d;
 
 #ifdef __cplusplus
 }

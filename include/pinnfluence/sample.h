@@ -51,15 +51,16 @@ const pf_score_method *pf_score_method_find(const char *name);
 /* Comma-separated names of the registered methods. */
 void pf_score_method_names(char *buf, size_t len);
 
-/* The candidate pool of a cycle: n uniform points of the domain from the stream
- * (seed, 0, PF_RNG_POOL, cycle); element i of the pool is x = stream[2i], t = stream[2i+1], so
- * any slice can be generated on its own. x, t: (count) for elements first .. first+count-1. */
+/* The candidate pool of a cycle: n uniform points of the box from the stream
+ * (seed, 0, PF_RNG_POOL, cycle); coordinate j of element i is lo_j + (hi_j - lo_j) stream[d i + j]
+ * (for d = 2: x = stream[2i], t = stream[2i+1]), so any slice can be generated on its own.
+ * X: (count, d) for elements first .. first+count-1. */
 void pf_sample_pool(const pf_pde *p, uint64_t seed, int cycle, size_t first, size_t count,
-                    double *x, double *t);
+                    double *X);
 
 /* The same for any stream purpose (pf_rng_purpose), e.g. the influence set Z (PF_RNG_ZSET). */
 void pf_sample_uniform(const pf_pde *p, uint64_t seed, int purpose, int cycle, size_t first,
-                       size_t count, double *x, double *t);
+                       size_t count, double *X);
 
 /* The paper's distribution draw (Wu et al.'s RAD, PAPER.md section 3): if any score is negative,
  * shift by the minimum; divide by the maximum; w = S^k / mean(S^k) + c; p = w / sum(w) (NaN -> 0);

@@ -8,7 +8,7 @@
  *
  * Layout (ntasks = T; all strings are fixed-width, NUL-padded char arrays stored as 8-bit
  * integers, which `h5dump -r` prints as text; attributes name the columns and units):
- *   /                      attributes: format = "pinnfluence-results", format_version = 2,
+ *   /                      attributes: format = "pinnfluence-results", format_version = 3,
  *                          program_version, git_commit, compiler, build_type, blas_config,
  *                          blas_core, mpi_version, hdf5_version, hosts, ranks, created (UTC ISO
  *                          8601), command_line
@@ -35,13 +35,18 @@
  *                          (everything outside /timing is bitwise reproducible; /timing is not)
  *   /params                (sum of param_count) double: final parameters of each task, the layout
  *                          of include/pinnfluence/nn.h (per layer W row-major, then b)
- *   /points/final          (sum of final_count, 2) double: x, t of the final training set
- *   /points/drawn          (sum of cycles * drawn_per_cycle, 2) double: the points drawn in each
+ *   /tasks/dim             (T) int32: input coordinates d of the task's problem
+ *   /tasks/inputs, /tasks/outputs, /tasks/components (T, 64) char: comma-separated names
+ *                          ("x,y,t"; "u"; "r")
+ *   /points/final          (sum of final_count, D) double, D = the largest dim of the tasks (the
+ *                          columns past a task's dim are NaN): the final training set; attribute
+ *                          "inputs" the column names when every task has the same inputs
+ *   /points/drawn          (sum of cycles * drawn_per_cycle, D) double: the points drawn in each
  *                          cycle, cycle-major (row drawn_offset + c * drawn_per_cycle + i)
  *   /pool/params           (sum of param_count, or 0 if no task stores its pool) double: the
  *                          parameters the last pool was scored with, at the offsets of /params
- *   /pool/points, /pool/scores, /pool/z   the last cycle's candidate pool (x, t), its scores, and
- *                          the influence set Z (x, t); rows /tasks/pool_* and /tasks/z_* (none
+ *   /pool/points, /pool/scores, /pool/z   the last cycle's candidate pool (rows of D), its scores,
+ *                          and the influence set Z (rows of D); rows /tasks/pool_* and /tasks/z_* (none
  *                          unless run.store_pool_scores is set) */
 #ifndef PINNFLUENCE_STORE_H
 #define PINNFLUENCE_STORE_H
@@ -60,6 +65,8 @@ extern "C" {
 #define PF_STORE_MAX_LAYERS     18 /* layer sizes: input, 16 hidden (PF_PDE_MAX_HIDDEN), output */
 #define PF_STORE_NAME_LEN       32
 #define PF_STORE_REASON_LEN     256
+#define PF_STORE_MAX_DIM        4  /* input coordinates (PF_MAX_DIM) */
+#define PF_STORE_NAMES_LEN      64 /* comma-separated input, output or component names */
 
 typedef enum {
   PF_TASK_PENDING = 0,
@@ -82,6 +89,10 @@ typedef struct {
   size_t drawn_per_cycle; /* points drawn per cycle (0 for static) */
   size_t pool_points;     /* stored pool size (0 unless run.store_pool_scores) */
   size_t z_points;        /* stored Z size (0 unless run.store_pool_scores and a Z is used) */
+  int dim;                /* input coordinates d of the task's problem (1 .. PF_STORE_MAX_DIM) */
+  const char *inputs;     /* their names, comma-separated ("x,t", "x,y,t") */
+  const char *outputs;    /* the output names, comma-separated ("u") */
+  const char *components; /* the residual components' names, comma-separated ("r") */
 } pf_store_task;
 
 typedef struct pf_store pf_store;
@@ -119,13 +130,14 @@ int pf_store_set_status(pf_store *st, int task, pf_task_status status, const cha
 int pf_store_write_metrics(pf_store *st, int task, int c,
                            const double row[PF_STORE_METRIC_COLUMNS]);
 int pf_store_write_params(pf_store *st, int task, const double *theta);
-/* n must equal the task's final_points. x, t: (n). */
-int pf_store_write_final_points(pf_store *st, int task, size_t n, const double *x, const double *t);
+/* Points are (n, d) point-major with the task's d (pf_store_task.dim). */
+/* n must equal the task's final_points. X: (n, d). */
+int pf_store_write_final_points(pf_store *st, int task, size_t n, const double *X);
 /* The points drawn in cycle c (n = drawn_per_cycle). */
-int pf_store_write_drawn(pf_store *st, int task, int c, size_t n, const double *x, const double *t);
-/* The last pool (pool_points: x, t, scores) and Z (z_points: zx, zt; may be NULL if 0). */
-int pf_store_write_pool(pf_store *st, int task, const double *theta, const double *x,
-                        const double *t, const double *scores, const double *zx, const double *zt);
+int pf_store_write_drawn(pf_store *st, int task, int c, size_t n, const double *X);
+/* The last pool (pool_points: X, scores) and Z (z_points: Z (z_points, d); may be NULL if 0). */
+int pf_store_write_pool(pf_store *st, int task, const double *theta, const double *X,
+                        const double *scores, const double *Z);
 
 /* ---- reads (any rank) ---- */
 int pf_store_ntasks(const pf_store *st);
@@ -139,12 +151,12 @@ int pf_store_read_status(pf_store *st, int task, pf_task_status *status, char *r
 int pf_store_read_task(pf_store *st, int task, pf_store_task *desc);
 int pf_store_read_metrics(pf_store *st, int task, double *rows /* (cycles, 8) */);
 int pf_store_read_params(pf_store *st, int task, double *theta /* (nparams) */);
-int pf_store_read_final_points(pf_store *st, int task, double *x, double *t);
-/* The points drawn in cycle c: x, t (drawn_per_cycle). */
-int pf_store_read_drawn(pf_store *st, int task, int c, double *x, double *t);
-/* The last pool: x, t, scores (pool_points) and Z: zx, zt (z_points; may be NULL if 0). */
-int pf_store_read_pool(pf_store *st, int task, double *theta, double *x, double *t, double *scores,
-                       double *zx, double *zt);
+int pf_store_read_final_points(pf_store *st, int task, double *X /* (final_points, d) */);
+/* The points drawn in cycle c: X (drawn_per_cycle, d). */
+int pf_store_read_drawn(pf_store *st, int task, int c, double *X);
+/* The last pool: X (pool_points, d), scores (pool_points) and Z (z_points, d; may be NULL if 0). */
+int pf_store_read_pool(pf_store *st, int task, double *theta, double *X, double *scores,
+                       double *Z);
 
 #ifdef __cplusplus
 }
