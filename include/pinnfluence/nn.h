@@ -123,6 +123,9 @@ typedef struct {
 /* PF_ERR_ARG naming the field if ops is not a valid description (dimensions out of range, a read
  * entry out of range or repeated, a weight not positive and finite, a callback missing). */
 int pf_pinn_ops_check(const pf_pinn_ops *ops);
+/* Jet channels per output the engine carries for ops (the value, every first derivative, and the
+ * second derivatives some read quantity needs): pf_engine_channels of an engine made from ops. */
+int pf_pinn_ops_channels(const pf_pinn_ops *ops);
 
 /* A point set with its constraint coefficients, computed once (they do not depend on theta). */
 typedef struct {
