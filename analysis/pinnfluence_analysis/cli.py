@@ -75,13 +75,64 @@ def run_stats(store, args):
 
 
 def program_predictor(exe, path):
-    """A predictor(task, x, t) -> u that runs `exe predict path --task ID`."""
-    def predict(task, x, t):
-        text = "".join(f"{a!r} {b!r}\n" for a, b in zip(np.ravel(x), np.ravel(t)))
+    """A predictor(task, X) -> U (n, m) that runs `exe predict path --task ID` on the points
+    X (n, d), one line of d numbers per point."""
+    def predict(task, X):
+        X = np.asarray(X, float)
+        text = "".join(" ".join(repr(float(v)) for v in row) + "\n" for row in X)
         out = subprocess.run([exe, "predict", path, "--task", str(task.index)], input=text,
                              capture_output=True, text=True, check=True).stdout
-        return np.loadtxt(out.splitlines(), ndmin=2)[:, 2]
+        return parse_predict(out, task, len(X))
     return predict
+
+
+def parse_predict(text, task, n=None):
+    """The outputs U (n, m) of `pinnfluence predict`'s output for a task.
+
+    The program writes a '#' header line naming its columns (the inputs, every output, every
+    residual component) and one line per point; the outputs are found by their names in the
+    header (task.outputs), not by position. The header is the last '#' line before the numbers
+    that names as many columns as they have (commas or blanks between names). Output without any
+    '#' line (the program before the general problem description: x t u residual) is read by
+    position: the m columns after the d inputs."""
+    comments, rows = [], []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith("#"):
+            if not rows:
+                comments.append(stripped[1:].replace(",", " ").split())
+            continue
+        rows.append(stripped.split())
+    dim, outputs = getattr(task, "dim", 2), tuple(getattr(task, "outputs", ("u",)))
+    try:
+        data = np.array(rows, dtype=float).reshape(len(rows), -1)
+    except ValueError:
+        raise ValueError("pinnfluence predict: lines with different numbers of columns or not "
+                         "numbers") from None
+    if n is not None and data.shape[0] != n:
+        raise ValueError(f"pinnfluence predict wrote {data.shape[0]} lines for {n} points")
+    if not comments:
+        cols = list(range(dim, dim + len(outputs)))
+    else:
+        width = data.shape[1] if data.size else None
+        fits = [c for c in comments if width is None or len(c) == width]
+        if not fits:
+            raise ValueError(f"pinnfluence predict: {width} columns but no '#' line names "
+                             f"{width} (header: {' '.join(comments[-1])})")
+        header = fits[-1]
+        # an output's name after the inputs (an input could share a name only by accident)
+        rest = header[dim:]
+        missing = [o for o in outputs if o not in rest]
+        if missing:
+            raise ValueError(f"pinnfluence predict: no column {', '.join(map(repr, missing))} in "
+                             f"its header ({' '.join(header)})")
+        cols = [dim + rest.index(o) for o in outputs]
+    if data.size and data.shape[1] < max(cols) + 1:
+        raise ValueError(f"pinnfluence predict wrote {data.shape[1]} columns, expected at least "
+                         f"{max(cols) + 1}")
+    return data[:, cols] if data.size else np.empty((0, len(outputs)))
 
 
 def run_plots(store, args):

@@ -2,18 +2,29 @@
 
 1. convergence_<mode>: L2 relative error against iteration, one panel per problem; per method the
    geometric mean over seeds (a log axis) with the min–max band over seeds.
-2. points_<pde>_<mode>_seed<S>: the training set after the last cycle, one panel per method; drawn
-   points coloured by the cycle they were drawn in, the initial points in grey.
-3. solution_task<ID>_<pde>_<method>_<mode>_seed<S>: reference, prediction and absolute error on a
-   regular grid (the references of reference.py; a problem without one shows the prediction).
-4. pool_<pde>_<mode>_seed<S>: the last candidate pool coloured by its score (when it was stored).
+2. points_<problem>_<mode>_seed<S>: the training set after the last cycle, one panel per method;
+   drawn points coloured by the cycle they were drawn in, the initial points in grey. In (x, t)
+   the points themselves; with d >= 3 inputs (x, y, t) their projection on the first two inputs,
+   a second row coloured by the last input (time).
+3. solution_task<ID>_<problem>_<method>_<mode>_seed<S>[_<output>]: reference, prediction and
+   absolute error (the references of reference.py; a problem without one shows the prediction):
+   in (x, t) maps on a 256 x 201 grid; with d >= 3 maps in the first two inputs (x, y) on a
+   101 x 101 grid at three values of the last input (its lower end, middle and upper end: t = 0,
+   0.5, 1 for heat2d; any further input at the middle of its range); with d = 1 curves. One
+   figure per output when there are several (the output's name ends the file name).
+4. pool_<problem>_<mode>_seed<S>: the last candidate pool coloured by its score (when it was
+   stored), projected on the first two inputs when d >= 3.
 
+A problem is the pde with its coefficients other than the defaults (Task.problem; in file names
+'burgers nu=0.00063662' becomes burgers_nu0.00063662), so a coefficient grid is never pooled.
+Box domains of the built-in problems come from model.PROBLEMS, of others from the training points.
 Only finished tasks are drawn. Every function returns the paths it wrote and a list of notes on
 what was skipped.
 """
 
 import contextlib
 import os
+import re
 import warnings
 
 import matplotlib
@@ -32,7 +43,8 @@ STYLE = {
     "ytick.labelsize": 10, "legend.fontsize": 10, "figure.titlesize": 12,
     "savefig.dpi": 150, "savefig.bbox": "tight",
 }
-X_LABEL, T_LABEL = "x (space)", "t (time)"
+AXIS_LABELS = {"x": "x (space)", "y": "y (space)", "z": "z (space)", "t": "t (time)"}
+SLICES = (0.0, 0.5, 1.0)  # fractions of the last input's range of the d >= 3 solution maps
 
 
 def save(fig, out_dir, name):
@@ -55,14 +67,38 @@ def _grid(n_panels, max_cols=4, size=(4.2, 3.6)):
     return fig, list(axes.flat[:n_panels])
 
 
-def _domain_axes(ax, pde, margin=0.0):
-    """Axis limits of the problem's domain (widened by `margin` of its size) and labels."""
-    (x0, x1), (t0, t1) = model.DOMAINS[pde]
-    dx, dt = margin * (x1 - x0), margin * (t1 - t0)
+def axis_label(name):
+    """'x (space)', 't (time)', or the input's own name."""
+    return AXIS_LABELS.get(name, name)
+
+
+def task_domain(task):
+    """((lo, hi), ...) per input: the built-in problem's box, else the training points' range."""
+    dom = model.DOMAINS.get(task.pde)
+    if dom is not None and len(dom) == task.dim:
+        return tuple(dom)
+    pts = np.concatenate([task.final_points, task.drawn_points.reshape(-1, task.dim)])
+    with _quiet():
+        lo, hi = np.nanmin(pts, axis=0), np.nanmax(pts, axis=0)
+    return tuple((float(a), float(b)) if np.isfinite(a) and b > a else (0.0, 1.0)
+                 for a, b in zip(np.atleast_1d(lo), np.atleast_1d(hi)))
+
+
+def _domain_axes(ax, task, margin=0.0, cols=(0, 1)):
+    """Axis limits of the task's domain in the inputs `cols` (widened by `margin` of its size)
+    and labels."""
+    dom = task_domain(task)
+    (x0, x1), (y0, y1) = dom[cols[0]], dom[cols[1]]
+    dx, dy = margin * (x1 - x0), margin * (y1 - y0)
     ax.set_xlim(x0 - dx, x1 + dx)
-    ax.set_ylim(t0 - dt, t1 + dt)
-    ax.set_xlabel(X_LABEL)
-    ax.set_ylabel(T_LABEL)
+    ax.set_ylim(y0 - dy, y1 + dy)
+    ax.set_xlabel(axis_label(task.inputs[cols[0]]))
+    ax.set_ylabel(axis_label(task.inputs[cols[1]]))
+
+
+def slug(problem):
+    """A file-name part for a problem: 'burgers nu=0.00063662' -> 'burgers_nu0.00063662'."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", problem.replace("=", "")).strip("_")
 
 
 def _by(tasks, *keys):
@@ -106,9 +142,9 @@ def _quiet():
 def plot_convergence(tasks, out_dir):
     """One figure per mode: error against iteration, a panel per problem."""
     paths = []
-    groups = _by(tasks, "mode", "pde", "method")
+    groups = _by(tasks, "mode", "problem", "method")
     for mode in ordered([k[0] for k in groups], MODES):
-        pdes = ordered([k[1] for k in groups if k[0] == mode], PDES)
+        pdes = _ordered_problems([k[1] for k in groups if k[0] == mode])
         with plt.rc_context(STYLE):
             fig, axes = _grid(len(pdes), max_cols=3, size=(4.6, 3.6))
             handles = {}
@@ -188,9 +224,9 @@ def cycle_of_points(task):
     drawn = task.drawn_points
     last = {}
     for c in range(drawn.shape[0]):
-        for x, t in drawn[c]:
-            last[(x, t)] = c + 1
-    return np.array([last.get((x, t), 0) for x, t in task.final_points], dtype=int)
+        for p in drawn[c]:
+            last[tuple(p)] = c + 1
+    return np.array([last.get(tuple(p), 0) for p in task.final_points], dtype=int)
 
 
 def choose_seed(tasks, seed=None):
@@ -202,47 +238,96 @@ def choose_seed(tasks, seed=None):
 
 
 def plot_points(tasks, out_dir, seed=None):
-    """Per (pde, mode): the final training set of each method at one seed."""
+    """Per (problem, mode): the final training set of each method at one seed."""
     paths, notes = [], []
-    groups = _by(tasks, "pde", "mode")
-    for pde, mode in _ordered_pairs(groups):
-        s = choose_seed(groups[(pde, mode)], seed)
-        chosen = [t for t in groups[(pde, mode)] if t.seed == s]
+    groups = _by(tasks, "problem", "mode")
+    for problem, mode in _ordered_pairs(groups):
+        s = choose_seed(groups[(problem, mode)], seed)
+        chosen = [t for t in groups[(problem, mode)] if t.seed == s]
         if not chosen:
-            notes.append(f"points: {pde}/{mode} has no finished task with seed {seed}")
+            notes.append(f"points: {problem}/{mode} has no finished task with seed {seed}")
             continue
         chosen.sort(key=lambda t: _rank(t.method, METHODS))
+        if chosen[0].dim < 2:
+            notes.append(f"points: {problem} has {chosen[0].dim} input, no points figure")
+            continue
         with plt.rc_context(STYLE):
-            paths += _points_figure(chosen, pde, mode, s, out_dir)
+            paths += _points_figure(chosen, problem, mode, s, out_dir)
     return paths, notes
 
 
-def _points_figure(chosen, pde, mode, seed, out_dir):
-    cycles = max(t.cycles for t in chosen)
+def _cycle_norm(cycles):
     cmap = plt.get_cmap("viridis", cycles) if cycles <= 20 else plt.get_cmap("viridis")
     norm = colors.BoundaryNorm(np.arange(0.5, cycles + 1), cmap.N) if cycles <= 20 \
         else colors.Normalize(1, cycles)
+    return cmap, norm
+
+
+def _cycle_panel(ax, task, cmap, norm, cols=(0, 1)):
+    """The final training points in the inputs `cols`: initial grey, drawn by cycle."""
+    pts, cyc = task.final_points, cycle_of_points(task)
+    a, b = cols
+    init = cyc == 0
+    ax.scatter(pts[init, a], pts[init, b], s=_marker_size(len(pts)), c="0.6", lw=0)
+    order = np.argsort(cyc[~init], kind="stable")
+    few = (~init).sum() <= 200  # few drawn points: larger, outlined markers
+    ax.scatter(pts[~init, a][order], pts[~init, b][order], c=cyc[~init][order], cmap=cmap,
+               norm=norm, s=_marker_size((~init).sum()) * (2.0 if few else 1.0),
+               edgecolors="k" if few else "none", linewidths=0.4)
+    _domain_axes(ax, task, margin=0.02, cols=cols)
+    drawn = f"{(~init).sum()} drawn" if task.drawn_points.shape[1] else "none drawn"
+    ax.set_title(f"{task.method}: {init.sum()} initial + {drawn}",
+                 color=method_colour(task.method))
+
+
+def _points_figure(chosen, problem, mode, seed, out_dir):
+    cycles = max(t.cycles for t in chosen)
+    cmap, norm = _cycle_norm(cycles)
+    name = f"points_{slug(problem)}_{mode}_seed{seed}"
+    if chosen[0].dim >= 3:
+        return _points_figure_projected(chosen, problem, mode, seed, out_dir, cmap, norm, name)
     fig, axes = _grid(len(chosen), max_cols=4, size=(3.9, 3.5))
-    size = _marker_size(max(len(t.final_points) for t in chosen))
     for ax, task in zip(axes, chosen):
-        pts, cyc = task.final_points, cycle_of_points(task)
-        init = cyc == 0
-        ax.scatter(pts[init, 0], pts[init, 1], s=size, c="0.6", lw=0)
-        order = np.argsort(cyc[~init], kind="stable")
-        few = (~init).sum() <= 200  # few drawn points: larger, outlined markers
-        ax.scatter(pts[~init, 0][order], pts[~init, 1][order], c=cyc[~init][order], cmap=cmap,
-                   norm=norm, s=_marker_size((~init).sum()) * (2.0 if few else 1.0),
-                   edgecolors="k" if few else "none", linewidths=0.4)
-        _domain_axes(ax, pde, margin=0.02)
-        drawn = f"{(~init).sum()} drawn" if task.drawn_points.shape[1] else "none drawn"
-        ax.set_title(f"{task.method}: {init.sum()} initial + {drawn}",
-                     color=method_colour(task.method))
+        _cycle_panel(ax, task, cmap, norm)
     bar = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes, shrink=0.9,
                        ticks=_cycle_ticks(cycles))
     bar.set_label("cycle the point was drawn in")
-    fig.suptitle(f"{pde}, {mode} mode, seed {seed}: training points after the last "
+    fig.suptitle(f"{problem}, {mode} mode, seed {seed}: training points after the last "
                  f"cycle (initial points grey)")
-    return save(fig, out_dir, f"points_{pde}_{mode}_seed{seed}")
+    return save(fig, out_dir, name)
+
+
+def _points_figure_projected(chosen, problem, mode, seed, out_dir, cmap, norm, name):
+    """d >= 3: per method the points projected on the first two inputs, coloured by cycle (top)
+    and by the last input, the time (bottom)."""
+    cycles = max(t.cycles for t in chosen)
+    first = chosen[0]
+    last = first.dim - 1
+    n = len(chosen)
+    fig, axes = plt.subplots(2, n, figsize=(3.9 * n, 3.5 * 2), squeeze=False,
+                             layout="constrained")
+    (t0, t1) = task_domain(first)[last]
+    tnorm = colors.Normalize(t0, t1)
+    for j, task in enumerate(chosen):
+        _cycle_panel(axes[0, j], task, cmap, norm)
+        pts = task.final_points
+        order = np.argsort(pts[:, last], kind="stable")  # later times on top
+        axes[1, j].scatter(pts[order, 0], pts[order, 1], c=pts[order, last], cmap="plasma",
+                           norm=tnorm, s=_marker_size(len(pts)), lw=0)
+        _domain_axes(axes[1, j], task, margin=0.02)
+        axes[1, j].set_title(f"{task.method}: all {len(pts)} points",
+                             color=method_colour(task.method))
+    bar = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes[0, :], shrink=0.9,
+                       ticks=_cycle_ticks(cycles))
+    bar.set_label("cycle the point was drawn in")
+    tbar = fig.colorbar(plt.cm.ScalarMappable(norm=tnorm, cmap="plasma"), ax=axes[1, :],
+                        shrink=0.9)
+    tbar.set_label(axis_label(first.inputs[last]))
+    names = first.inputs
+    fig.suptitle(f"{problem}, {mode} mode, seed {seed}: training points after the last cycle, "
+                 f"projected on ({names[0]}, {names[1]}); top: initial grey, drawn by cycle; "
+                 f"bottom: coloured by {names[last]}")
+    return save(fig, out_dir, name)
 
 
 def _cycle_ticks(cycles):
@@ -261,18 +346,27 @@ def _rank(name, known):
     return known.index(name) if name in known else len(known)
 
 
+def _problem_key(problem):
+    """Sort key of a problem name: the paper's order of its pde, then the name."""
+    return (_rank(problem.split(" ")[0], PDES), problem.split(" ")[0], problem)
+
+
+def _ordered_problems(problems):
+    return sorted(dict.fromkeys(problems), key=_problem_key)
+
+
 def _ordered_pairs(groups):
     pairs = list(groups)
-    return sorted(pairs, key=lambda k: (_rank(k[0], PDES), k[0], _rank(k[1], MODES), k[1]))
+    return sorted(pairs, key=lambda k: (_problem_key(k[0]), _rank(k[1], MODES), k[1]))
 
 
 # ---------------------------------------------------------------- 3. solution
 
 def default_solution_tasks(tasks, seed=None):
-    """One task per (pde, mode): the chosen seed (default the smallest) of the first method in
-    paper order."""
+    """One task per (problem, mode): the chosen seed (default the smallest) of the first method
+    in paper order."""
     out = []
-    groups = _by(tasks, "pde", "mode")
+    groups = _by(tasks, "problem", "mode")
     for key in _ordered_pairs(groups):
         s = choose_seed(groups[key], seed)
         chosen = sorted((t for t in groups[key] if t.seed == s),
@@ -281,43 +375,168 @@ def default_solution_tasks(tasks, seed=None):
     return out
 
 
-def solution_grid(pde, nx=256, nt=201):
-    """A regular (nt, nx) grid over the problem's domain: X, T."""
-    (x0, x1), (t0, t1) = model.DOMAINS[pde]
+def solution_grid(task, nx=256, nt=201):
+    """A regular (nt, nx) grid over a (x, t) problem's domain: X, T."""
+    (x0, x1), (t0, t1) = task_domain(task)[:2]
     return np.meshgrid(np.linspace(x0, x1, nx), np.linspace(t0, t1, nt))
 
 
+def slice_points(task, n=101, fractions=SLICES):
+    """For d >= 3: the (n, n) grid over the first two inputs (xx, yy) and, per slice, the points
+    X (n*n, d) with the last input at lo + f (hi - lo) for f in fractions and any other input at
+    the middle of its range. Returns xx, yy, the slice values, [X per slice]."""
+    dom = task_domain(task)
+    xx, yy = np.meshgrid(np.linspace(*dom[0], n), np.linspace(*dom[1], n))
+    (t0, t1) = dom[-1]
+    values = [t0 + f * (t1 - t0) for f in fractions]
+    blocks = []
+    for v in values:
+        X = np.empty((xx.size, task.dim))
+        X[:, 0], X[:, 1] = xx.ravel(), yy.ravel()
+        for j in range(2, task.dim - 1):
+            X[:, j] = 0.5 * (dom[j][0] + dom[j][1])
+        X[:, -1] = v
+        blocks.append(X)
+    return xx, yy, values, blocks
+
+
 def plot_solution(task, out_dir, predictor=None):
-    """Reference, prediction and |error| heat maps of one task (prediction only if the reference
-    is not available in Python). predictor(task, x, t) -> u; default the numpy forward pass."""
-    predictor = predictor or model.predict
-    xx, tt = solution_grid(task.pde)
-    u = predictor(task, xx.ravel(), tt.ravel()).reshape(xx.shape)
-    # the Python references are the paper's: none for a task with other coefficients
-    ref = None if task.coefficients else reference.reference(task.pde, xx, tt)
-    name = f"solution_task{task.index}_{task.pde}_{task.method}_{task.mode}_seed{task.seed}"
-    title = (f"{task.pde}, {task.method}, {task.mode} mode, seed {task.seed} "
+    """Reference, prediction and |error| of one task (prediction only if the reference is not
+    available in Python); one figure per output. predictor(task, X (n, d)) -> U (n, m); default
+    the numpy forward pass (model.evaluate)."""
+    predictor = predictor or model.evaluate
+    base = (f"solution_task{task.index}_{slug(task.problem)}_{task.method}_{task.mode}"
+            f"_seed{task.seed}")
+    title = (f"{task.problem}, {task.method}, {task.mode} mode, seed {task.seed} "
              f"(task {task.index}; stored final L2 relative error {task.final():.3g})")
-    with plt.rc_context(STYLE):
-        if ref is None:
+    if task.dim >= 3:
+        draw = _solution_slices
+    elif task.dim == 2:
+        draw = _solution_map
+    else:
+        draw = _solution_curve
+    values = draw(task, predictor)
+    paths = []
+    for o, output in enumerate(task.outputs):
+        name = base if len(task.outputs) == 1 else f"{base}_{slug(output)}"
+        with plt.rc_context(STYLE):
+            fig = values(o, output, title if len(task.outputs) == 1
+                         else f"{title}\noutput {output}")
+            paths += save(fig, out_dir, name)
+    return paths
+
+
+def _solution_map(task, predictor):
+    """d = 2: maps over (x, t). Returns a figure maker (output index, name, title) -> figure."""
+    xx, tt = solution_grid(task)
+    X = np.column_stack([xx.ravel(), tt.ravel()])
+    U = np.asarray(predictor(task, X), float).reshape(len(X), -1)
+    R = reference.reference_points(task.pde, X, task.coefficients)
+    xn, tn = task.inputs[0], task.inputs[1]
+
+    def figure(o, output, title):
+        u = U[:, o].reshape(xx.shape)
+        what = f"{output}({xn}, {tn})"
+        if R is None:
             fig, axes = _grid(1, size=(5.4, 4.0))
-            _heat(axes[0], xx, tt, u, "prediction u(x, t)", "u", _sym_norm(u), "RdBu_r")
+            _heat(axes[0], xx, tt, u, f"prediction {what}", output, _sym_norm(u), "RdBu_r")
             fig.suptitle(title + "\nno reference available in Python, so no error map",
                          fontsize=10)
         else:
+            ref = R[:, o].reshape(xx.shape)
             fig, axes = _grid(3, max_cols=3, size=(4.4, 3.9))
             norm = _sym_norm(np.concatenate([ref.ravel(), u.ravel()]))
-            _heat(axes[0], xx, tt, ref, "reference u_ref(x, t)", None, norm, "RdBu_r")
-            _heat(axes[1], xx, tt, u, "prediction u(x, t)", None, norm, "RdBu_r")
-            fig.colorbar(axes[1].collections[0], ax=axes[:2], label="u (reference and prediction)",
-                         shrink=0.95)
+            _heat(axes[0], xx, tt, ref, f"reference {output}_ref", None, norm, "RdBu_r")
+            _heat(axes[1], xx, tt, u, f"prediction {what}", None, norm, "RdBu_r")
+            fig.colorbar(axes[1].collections[0], ax=axes[:2],
+                         label=f"{output} (reference and prediction)", shrink=0.95)
             err = np.abs(u - ref)
-            _heat(axes[2], xx, tt, err, "absolute error |u − u_ref|",
-                  "|u − u_ref| (log scale; floor 1e-3 of max)", _log_norm(err), "magma")
+            _heat(axes[2], xx, tt, err, f"absolute error |{output} − {output}_ref|",
+                  f"|{output} − {output}_ref| (log scale; floor 1e-3 of max)", _log_norm(err),
+                  "magma")
             fig.suptitle(title)
         for ax in axes:
-            _domain_axes(ax, task.pde)
-        return save(fig, out_dir, name)
+            _domain_axes(ax, task)
+        return fig
+    return figure
+
+
+def _solution_slices(task, predictor):
+    """d >= 3: maps over the first two inputs at a few values of the last (rows reference,
+    prediction, |error|; a column per value)."""
+    xx, yy, values, blocks = slice_points(task)
+    U = [np.asarray(predictor(task, X), float).reshape(len(X), -1) for X in blocks]
+    R = [reference.reference_points(task.pde, X, task.coefficients) for X in blocks]
+    have_ref = all(r is not None for r in R)
+    names = task.inputs
+    fixed = [f"{names[j]} = {blocks[0][0, j]:.3g}" for j in range(2, task.dim - 1)]
+
+    def figure(o, output, title):
+        rows = 3 if have_ref else 1
+        cols = len(values)
+        fig, axes = plt.subplots(rows, cols, figsize=(4.0 * cols, 3.5 * rows), squeeze=False,
+                                 layout="constrained", sharex=True, sharey=True)
+        us = [u[:, o].reshape(xx.shape) for u in U]
+        at = [f"{names[-1]} = {v:.3g}" for v in values]
+        if have_ref:
+            refs = [r[:, o].reshape(xx.shape) for r in R]
+            norm = _sym_norm(np.concatenate([a.ravel() for a in us + refs]))
+            errs = [np.abs(u - r) for u, r in zip(us, refs)]
+            enorm = _log_norm(np.concatenate([e.ravel() for e in errs]))
+            for j in range(cols):
+                _heat(axes[0, j], xx, yy, refs[j], f"reference {output}_ref, {at[j]}", None, norm,
+                      "RdBu_r")
+                _heat(axes[1, j], xx, yy, us[j], f"prediction {output}, {at[j]}", None, norm,
+                      "RdBu_r")
+                _heat(axes[2, j], xx, yy, errs[j], f"|{output} − {output}_ref|, {at[j]}", None,
+                      enorm, "magma")
+            fig.colorbar(axes[1, 0].collections[0], ax=axes[:2, :].ravel().tolist(),
+                         label=f"{output} (reference and prediction)", shrink=0.9)
+            fig.colorbar(axes[2, 0].collections[0], ax=axes[2, :].ravel().tolist(),
+                         label=f"|{output} − {output}_ref| (log scale; floor 1e-3 of max)",
+                         shrink=0.9)
+        else:
+            norm = _sym_norm(np.concatenate([a.ravel() for a in us]))
+            for j in range(cols):
+                _heat(axes[0, j], xx, yy, us[j], f"prediction {output}, {at[j]}", None, norm,
+                      "RdBu_r")
+            fig.colorbar(axes[0, 0].collections[0], ax=axes[0, :].ravel().tolist(),
+                         label=output, shrink=0.9)
+            title += "\nno reference available in Python, so no error maps"
+        for ax in axes.flat:
+            _domain_axes(ax, task)
+            ax.label_outer()
+        where = f"maps in ({names[0]}, {names[1]}) at {names[-1]} = " + \
+            ", ".join(f"{v:.3g}" for v in values) + (f" ({', '.join(fixed)})" if fixed else "")
+        fig.suptitle(f"{title}\n{where}", fontsize=10)
+        return fig
+    return figure
+
+
+def _solution_curve(task, predictor):
+    """d = 1: the prediction and reference along the input, and the absolute error."""
+    (x0, x1), = task_domain(task)
+    x = np.linspace(x0, x1, 512)
+    X = x[:, None]
+    U = np.asarray(predictor(task, X), float).reshape(len(X), -1)
+    R = reference.reference_points(task.pde, X, task.coefficients)
+
+    def figure(o, output, title):
+        fig, axes = _grid(2 if R is not None else 1, max_cols=2, size=(4.8, 3.6))
+        axes[0].plot(x, U[:, o], color="C0", lw=1.6, label="prediction")
+        if R is not None:
+            axes[0].plot(x, R[:, o], color="k", lw=1.0, ls="--", label="reference")
+            axes[1].semilogy(x, np.abs(U[:, o] - R[:, o]), color="C3", lw=1.2)
+            axes[1].set_title(f"|{output} − {output}_ref|")
+            axes[1].set_xlabel(axis_label(task.inputs[0]))
+        else:
+            title += "\nno reference available in Python"
+        axes[0].legend()
+        axes[0].set_xlabel(axis_label(task.inputs[0]))
+        axes[0].set_ylabel(output)
+        fig.suptitle(title, fontsize=10)
+        return fig
+    return figure
 
 
 def _heat(ax, xx, tt, values, title, bar_label, norm, cmap):
@@ -346,27 +565,30 @@ def _log_norm(values, decades=3):
 # ---------------------------------------------------------------- 4. pool
 
 def plot_pools(tasks, out_dir, seed=None):
-    """Per (pde, mode): the last pool of each method coloured by score, at one seed."""
+    """Per (problem, mode): the last pool of each method coloured by score, at one seed."""
     paths, notes = [], []
     with_pool = [t for t in tasks if t.pool is not None]
     if not with_pool:
         return [], ["pool: no finished task has a stored pool (/tasks/pool_count is 0 everywhere; "
                     "pools are stored with run.store_pool_scores = true), so there is no pool "
                     "figure"]
-    groups = _by(with_pool, "pde", "mode")
-    for pde, mode in _ordered_pairs(groups):
-        s = choose_seed(groups[(pde, mode)], seed)
-        chosen = sorted((t for t in groups[(pde, mode)] if t.seed == s),
+    groups = _by(with_pool, "problem", "mode")
+    for problem, mode in _ordered_pairs(groups):
+        s = choose_seed(groups[(problem, mode)], seed)
+        chosen = sorted((t for t in groups[(problem, mode)] if t.seed == s),
                         key=lambda t: _rank(t.method, METHODS))
         if not chosen:
-            notes.append(f"pool: {pde}/{mode} has no stored pool with seed {seed}")
+            notes.append(f"pool: {problem}/{mode} has no stored pool with seed {seed}")
+            continue
+        if chosen[0].dim < 2:
+            notes.append(f"pool: {problem} has {chosen[0].dim} input, no pool figure")
             continue
         with plt.rc_context(STYLE):
-            paths += _pool_figure(chosen, pde, mode, s, out_dir)
+            paths += _pool_figure(chosen, problem, mode, s, out_dir)
     return paths, notes
 
 
-def _pool_figure(chosen, pde, mode, seed, out_dir):
+def _pool_figure(chosen, problem, mode, seed, out_dir):
     fig, axes = _grid(len(chosen), max_cols=3, size=(4.4, 3.6))
     for ax, task in zip(axes, chosen):
         pts, scores = task.pool
@@ -381,11 +603,13 @@ def _pool_figure(chosen, pde, mode, seed, out_dir):
                        alpha=0.55)
             title += f"\n(black ×: the {len(z)} points of Z)"
         fig.colorbar(mesh, ax=ax, label=f"score ({scale})")
-        _domain_axes(ax, pde, margin=0.02)
+        _domain_axes(ax, task, margin=0.02)
         ax.set_title(title, color=method_colour(task.method))
-    fig.suptitle(f"{pde}, {mode} mode, seed {seed}: last cycle's candidate pool "
-                 f"coloured by score")
-    return save(fig, out_dir, f"pool_{pde}_{mode}_seed{seed}")
+    names = chosen[0].inputs
+    where = (f", projected on ({names[0]}, {names[1]})" if chosen[0].dim >= 3 else "")
+    fig.suptitle(f"{problem}, {mode} mode, seed {seed}: last cycle's candidate pool "
+                 f"coloured by score{where}")
+    return save(fig, out_dir, f"pool_{slug(problem)}_{mode}_seed{seed}")
 
 
 def _score_norm(scores):
@@ -418,5 +642,8 @@ def plot_all(tasks, out_dir, seed=None, task_ids=None, predictor=None):
     else:
         chosen = default_solution_tasks(tasks, seed)
     for task in chosen:
-        paths += plot_solution(task, out_dir, predictor)
+        try:
+            paths += plot_solution(task, out_dir, predictor)
+        except ValueError as e:  # e.g. a problem the numpy model does not know
+            notes.append(f"solution: task {task.index}: {e}")
     return paths, notes

@@ -1,6 +1,11 @@
 """Reference solutions of the problems (PAPER.md section 1), where Python can give them.
 
-- diffusion, wave, drift_diffusion: closed forms;
+- diffusion, wave, drift_diffusion: closed forms, for any coefficients (diffusion's source keeps
+  e^{-t} sin(pi x) for every D; wave sin(pi x) cos(c pi t) + sin(4 pi x) cos(4 c pi t) / 2;
+  drift_diffusion sin(2x - 2 beta t + pi/4) e^{-4 D t});
+- heat2d, u_t = alpha (u_xx + u_yy) on [0,1]^2 x [0,1]: the closed form
+      u = sin(pi x) sin(pi y) e^{-2 pi^2 alpha t} + 0.5 sin(2 pi x) sin(pi y) e^{-5 pi^2 alpha t}
+  for any alpha (default 0.05);
 - burgers: the Cole–Hopf integral
       u = −∫ sin π(x−η) f(x−η) G(η) dη / ∫ f(x−η) G(η) dη,
       f(y) = exp(−cos(πy) / (2πν)),  G(η) = exp(−η² / (4νt)),  ν = 0.01/π,
@@ -16,6 +21,9 @@
   Degree 640 changes the 201 × 101 holdout grid by 3e-9, step 5e-4 by 1e-11; the stored L2
   errors (computed by the C program against its own reference) are reproduced to 1e-10
   (tests/analysis/test_model.py). About a second per call (the solver is cached).
+
+burgers and allen_cahn at coefficients other than the paper's have no Python reference here (the C
+program computes and stores its own errors): reference() returns None for them.
 """
 
 import functools
@@ -27,17 +35,28 @@ NU_BURGERS = 0.01 / np.pi
 HERMITE_ORDER = 128
 
 
-def diffusion(x, t):
+def diffusion(x, t, D=1.0):
+    """e^{-t} sin(pi x) for every diffusion coefficient D (the source follows D)."""
     return np.exp(-t) * np.sin(np.pi * x)
 
 
-def wave(x, t):
-    return (np.sin(np.pi * x) * np.cos(2 * np.pi * t)
-            + 0.5 * np.sin(4 * np.pi * x) * np.cos(8 * np.pi * t))
+def wave(x, t, c=2.0):
+    return (np.sin(np.pi * x) * np.cos(c * np.pi * t)
+            + 0.5 * np.sin(4 * np.pi * x) * np.cos(4 * c * np.pi * t))
 
 
-def drift_diffusion(x, t):
-    return np.sin(2 * x - 40 * t + np.pi / 4) * np.exp(-4 * t)
+def drift_diffusion(x, t, D=1.0, beta=20.0):
+    return np.sin(2 * x - 2 * beta * t + np.pi / 4) * np.exp(-4 * D * t)
+
+
+HEAT2D_ALPHA = 0.05
+
+
+def heat2d(x, y, t, alpha=HEAT2D_ALPHA):
+    """u_t = alpha (u_xx + u_yy), u = 0 on the boundary of [0,1]^2, two modes."""
+    s = np.sin(np.pi * y)
+    return (np.sin(np.pi * x) * s * np.exp(-2 * np.pi**2 * alpha * t)
+            + 0.5 * np.sin(2 * np.pi * x) * s * np.exp(-5 * np.pi**2 * alpha * t))
 
 
 def burgers(x, t, order=HERMITE_ORDER, nu=NU_BURGERS):
@@ -187,19 +206,40 @@ def allen_cahn(x, t):
     return allen_cahn_solver()(x, t)
 
 
-CLOSED = {"diffusion": diffusion, "wave": wave, "drift_diffusion": drift_diffusion,
-          "burgers": burgers, "allen_cahn": allen_cahn}
+# pde -> (function of the input coordinates and keyword coefficients, the coefficients it takes:
+# a task with another coefficient than these at a non-default value has no Python reference)
+CLOSED = {
+    "diffusion": (diffusion, ("D",)),
+    "wave": (wave, ("c",)),
+    "drift_diffusion": (drift_diffusion, ("D", "beta")),
+    "heat2d": (heat2d, ("alpha",)),
+    "burgers": (burgers, ()),
+    "allen_cahn": (allen_cahn, ()),
+}
 
 
-def available(pde):
-    """Whether Python can compute the reference of `pde` (all five problems)."""
-    return pde in CLOSED
+def available(pde, coefficients=None):
+    """Whether Python can compute the reference of `pde` with these coefficients (those other
+    than the defaults, a Task.coefficients): every built-in problem at its defaults; diffusion,
+    wave, drift_diffusion and heat2d at any."""
+    entry = CLOSED.get(pde)
+    return entry is not None and set(coefficients or {}) <= set(entry[1])
 
 
-def reference(pde, x, t):
-    """The reference solution at (x, t), or None if it is not available in Python."""
-    fn = CLOSED.get(pde)
-    return None if fn is None else fn(np.asarray(x, float), np.asarray(t, float))
+def reference(pde, *coords, coefficients=None):
+    """The reference solution at the coordinates (one array per input: x, t or x, y, t), or None
+    if it is not available in Python."""
+    if not available(pde, coefficients):
+        return None
+    fn, _ = CLOSED[pde]
+    return fn(*[np.asarray(c, float) for c in coords], **dict(coefficients or {}))
+
+
+def reference_points(pde, X, coefficients=None):
+    """The reference at points X (n, d) as (n, m) (m = 1 for the built-in problems), or None."""
+    X = np.asarray(X, float)
+    u = reference(pde, *X.T, coefficients=coefficients)
+    return None if u is None else np.asarray(u, float).reshape(X.shape[0], -1)
 
 
 def holdout_grid(pde):

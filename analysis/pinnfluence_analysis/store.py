@@ -5,6 +5,12 @@ include/pinnfluence/store.h): per-task descriptions under /tasks, per-cycle rows
 and /timing, and flat datasets (/params, /points/final, /points/drawn, /pool/...) addressed by
 the per-task offset and count columns.
 
+Format 3 (any problem): each task names its d inputs, m outputs and k residual components
+(/tasks/dim, /tasks/inputs, /tasks/outputs, /tasks/components); the points datasets have D
+columns (the largest d of the sweep) and a task's points are their first d columns. Format 2 (the
+paper's problems only) is read as d = 2, inputs x, t, output u, component r. Other versions are
+refused with a message saying which ones are read.
+
 Strings are fixed-width NUL-padded 8-bit arrays; unwritten numbers read as NaN (the file can be
 read while a sweep is still running). Large per-task arrays (parameters, points, pools) are read
 lazily, when a Task attribute is first used.
@@ -22,7 +28,13 @@ import h5py
 import numpy as np
 
 FORMAT_NAME = "pinnfluence-results"
-FORMAT_VERSION = 2  # 2: /timing split from /metrics, /pool/params
+# 2: /timing split from /metrics, /pool/params (points (n, 2): x, t; one output u)
+# 3: any problem: points (n, D) with /tasks/dim, /tasks/inputs, /tasks/outputs, /tasks/components
+FORMAT_VERSION = 3
+SUPPORTED_VERSIONS = (2, 3)
+
+# What a format 2 file holds: the paper's problems in (x, t) with one output u and one residual
+PAPER_INPUTS, PAPER_OUTPUTS, PAPER_COMPONENTS = ("x", "t"), ("u",), ("r",)
 
 STATUS_NAMES = {0: "pending", 1: "running", 2: "done", 3: "failed"}
 DONE = 2
@@ -39,6 +51,11 @@ def decode(a):
     if isinstance(a, str):
         return a
     return bytes(np.asarray(a).astype(np.uint8)).rstrip(b"\0").decode()
+
+
+def names(a):
+    """The comma-separated names of a fixed-width char array as a tuple ('x,y,t' -> x, y, t)."""
+    return tuple(n.strip() for n in decode(a).split(",") if n.strip())
 
 
 def status_name(code):
@@ -67,6 +84,10 @@ class Task:
     layers: tuple
     config: str
     hash: int
+    dim: int          # input coordinates d of the problem
+    inputs: tuple     # their names, e.g. ('x', 't') or ('x', 'y', 't'); time, if any, last
+    outputs: tuple    # output names, e.g. ('u',)
+    components: tuple  # residual component names, e.g. ('r',)
     metrics: np.ndarray = field(repr=False)  # (cycles, 6), columns METRIC_COLUMNS
     timing: np.ndarray = field(repr=False)   # (cycles, 2), columns TIMING_COLUMNS
     seconds: float = float("nan")
@@ -95,27 +116,36 @@ class Task:
         off, n = self._slices["param"]
         return self._store.read_rows("/params", off, n)
 
+    @property
+    def m(self):
+        """The number of outputs."""
+        return len(self.outputs)
+
+    def _points(self, path, off, n):
+        """Rows off..off+n-1 of a points dataset, the task's first `dim` columns: (n, dim)."""
+        return self._store.read_rows(path, off, n, self.dim)
+
     @cached_property
     def final_points(self):
-        """(n, 2) x, t of the training set after the last cycle."""
+        """(n, dim) the training set after the last cycle (columns: inputs)."""
         off, n = self._slices["final"]
-        return self._store.read_rows("/points/final", off, n)
+        return self._points("/points/final", off, n)
 
     @cached_property
     def drawn_points(self):
-        """(cycles, m, 2) the points drawn in each cycle (m = 0 for static)."""
+        """(cycles, m, dim) the points drawn in each cycle (m = 0 for static)."""
         off, m = self._slices["drawn"]
-        rows = self._store.read_rows("/points/drawn", off, self.cycles * m)
-        return rows.reshape(self.cycles, m, 2)
+        rows = self._points("/points/drawn", off, self.cycles * m)
+        return rows.reshape(self.cycles, m, self.dim)
 
     @cached_property
     def pool(self):
-        """(points (n, 2), scores (n,)) of the last cycle's pool, or None if not stored
+        """(points (n, dim), scores (n,)) of the last cycle's pool, or None if not stored
         (run.store_pool_scores)."""
         off, n = self._slices["pool"]
         if n == 0:
             return None
-        return (self._store.read_rows("/pool/points", off, n),
+        return (self._points("/pool/points", off, n),
                 self._store.read_rows("/pool/scores", off, n))
 
     @cached_property
@@ -128,11 +158,11 @@ class Task:
 
     @cached_property
     def z_points(self):
-        """(n, 2) the last cycle's influence set Z, or None if not stored."""
+        """(n, dim) the last cycle's influence set Z, or None if not stored."""
         off, n = self._slices["z"]
         if n == 0:
             return None
-        return self._store.read_rows("/pool/z", off, n)
+        return self._points("/pool/z", off, n)
 
     @cached_property
     def coefficients(self):
@@ -186,9 +216,17 @@ class Store:
             raise StoreFormatError(f"{self.path}: not a pinnfluence results file "
                                    f"(format attribute {fmt!r})")
         version = int(self._file.attrs.get("format_version", -1))
-        if version != FORMAT_VERSION:
-            raise StoreFormatError(f"{self.path}: format_version {version}, this reader "
-                                   f"supports {FORMAT_VERSION}")
+        if version not in SUPPORTED_VERSIONS:
+            newer = version > FORMAT_VERSION
+            raise StoreFormatError(
+                f"{self.path}: format_version {version}; this reader supports "
+                f"{', '.join(map(str, SUPPORTED_VERSIONS))} (format 3: any problem; format 2: "
+                f"the paper's problems in (x, t)). "
+                + ("The file was written by a newer pinnfluence: update the analysis package."
+                   if newer else "The file was written by an older pinnfluence: rerun the "
+                   "sweep with the current program, or read it with the analysis package of "
+                   "that program's version."))
+        self.format_version = version
 
     def _read_tasks(self):
         f = self._file
@@ -196,27 +234,67 @@ class Store:
         metrics = f["/metrics"][()]
         timing = f["/timing/cycles"][()]
         seconds = f["/timing/task_seconds"][()]
+        width = self._points_width()
         tasks = []
         for i in range(len(t["status"])):
             cycles = int(t["cycles"][i])
             layers = tuple(int(v) for v in t["layers"][i] if v > 0)
+            dim, inputs, outputs, components = self._problem_shape(t, i, width)
             tasks.append(Task(
                 index=i, pde=decode(t["pde"][i]), method=decode(t["method"][i]),
                 mode=decode(t["mode"][i]), seed=int(t["seed"][i]), status=int(t["status"][i]),
                 reason=decode(t["reason"][i]), cycles=cycles, layers=layers,
                 config=decode(t["config"][i]), hash=int(t["hash"][i]),
+                dim=dim, inputs=inputs, outputs=outputs, components=components,
                 metrics=metrics[i, :cycles], timing=timing[i, :cycles],
                 seconds=float(seconds[i]), _store=self,
                 _slices=_task_slices(t, i)))
         return tasks
 
+    def _points_width(self):
+        """D, the columns of the points datasets (2 in format 2)."""
+        shape = self._file["/points/final"].shape
+        if len(shape) != 2:
+            raise StoreFormatError(f"{self.path}: /points/final has shape {shape}, not (n, D)")
+        return int(shape[1])
+
+    def _problem_shape(self, t, i, width):
+        """dim, inputs, outputs, components of task i (format 2: the paper's (x, t) -> u)."""
+        if self.format_version < 3:
+            return 2, PAPER_INPUTS, PAPER_OUTPUTS, PAPER_COMPONENTS
+        for name in ("dim", "inputs", "outputs", "components"):
+            if name not in t:
+                raise StoreFormatError(f"{self.path}: format_version 3 without /tasks/{name}")
+        dim = int(t["dim"][i])
+        inputs, outputs = names(t["inputs"][i]), names(t["outputs"][i])
+        components = names(t["components"][i])
+        if not 1 <= dim <= width:
+            raise StoreFormatError(f"{self.path}: task {i} has /tasks/dim {dim} but the points "
+                                   f"datasets have {width} columns")
+        if len(inputs) != dim:
+            raise StoreFormatError(f"{self.path}: task {i} has /tasks/dim {dim} but "
+                                   f"/tasks/inputs names {len(inputs)} ({','.join(inputs)!r})")
+        if not outputs:
+            raise StoreFormatError(f"{self.path}: task {i} names no output in /tasks/outputs")
+        return dim, inputs, outputs, components
+
     def has(self, path):
         """Whether the file holds a non-empty dataset at path."""
         return path in self._file and self._file[path].size > 0
 
-    def read_rows(self, path, offset, count):
-        """Rows offset..offset+count-1 of a flat dataset (a copy)."""
-        return self._file[path][int(offset):int(offset) + int(count)]
+    def read_rows(self, path, offset, count, columns=None):
+        """Rows offset..offset+count-1 of a flat dataset (a copy); of a 2-D dataset only the
+        first `columns` columns if given (a task's dim of a points dataset)."""
+        rows = slice(int(offset), int(offset) + int(count))
+        ds = self._file[path]
+        if columns is None:
+            return ds[rows]
+        if ds.ndim != 2 or ds.shape[1] < columns:
+            raise StoreFormatError(f"{self.path}: {path} has shape {ds.shape}, expected (n, D) "
+                                   f"with D >= {columns}")
+        if int(count) == 0:  # h5py refuses some empty selections of empty datasets
+            return np.empty((0, columns), dtype=ds.dtype)
+        return ds[rows, :int(columns)]
 
     def done(self):
         """The tasks with status done, in file order."""

@@ -73,7 +73,7 @@ typedef struct {
   double seconds_exact;       /* factor from the shared eigenpairs + embeddings + scores */
 } pf_stability_row;
 
-/* The spectrum of H = Hessian of sum_{z in Z} r(z)^2 (as the exact backend forms it). */
+/* The spectrum of H = Hessian of sum_{z in Z} l(z) (as the exact backend forms it). */
 typedef struct {
   size_t nparams;
   double *eig;       /* (P) eigenvalues, ascending, undamped; owned, free with _spectrum_free */

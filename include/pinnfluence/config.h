@@ -6,22 +6,25 @@
  *
  *   key                        type      default                 allowed
  *   pde                        string    "burgers"               diffusion, burgers, allen_cahn,
- *                                                                wave, drift_diffusion (registry)
+ *                                                                wave, drift_diffusion, heat2d
+ *                                                                (registry)
  *   seed                       int       1                       0 .. 2147483647
  *   coefficients.nu            float     per pde: burgers 0.01/pi  the problem's range
  *   coefficients.D             float     per pde: diffusion 1, allen_cahn 0.001, drift_diffusion 1
  *   coefficients.k             float     per pde: allen_cahn 5
  *   coefficients.c             float     per pde: wave 2
  *   coefficients.beta          float     per pde: drift_diffusion 20
+ *   coefficients.alpha         float     per pde: heat2d 0.05
  *                                        (a coefficient the task's problem does not have is an
  *                                        error; ranges in src/pde and --help-config)
  *   network.hidden             int list  per pde (PAPER.md 2):   1..16 layers, each 1 .. 4096
- *                                        diffusion, burgers [32,32,32]; allen_cahn,
+ *                                        diffusion, burgers, heat2d [32,32,32]; allen_cahn,
  *                                        drift_diffusion [64,64,64]; wave [100 x 5]
  *   points.initial             int       per pde: diffusion 30,  1 .. 10000000
  *                                        others 1000
  *   holdout.points             int       10000                   1 .. 100000000 (random holdout
- *                                                                of diffusion, wave, drift_diff.)
+ *                                                                of diffusion, wave, drift_diff.,
+ *                                                                heat2d)
  *   train.cycles               int       100                     1 .. 1000000
  *   train.adam_iters           int       1000                    0 .. 100000000
  *   train.adam_lr              float     1e-3                    0 < value <= 10
@@ -105,11 +108,12 @@ typedef struct {
   int seed;                     /* network initialisation and random holdout points */
   struct {
     /* the problem's coefficients (pf_pde_coef); NaN for a name the problem does not have */
-    double nu;   /* burgers: viscosity */
-    double D;    /* diffusion, allen_cahn, drift_diffusion: diffusion */
-    double k;    /* allen_cahn: reaction */
-    double c;    /* wave: speed */
-    double beta; /* drift_diffusion: drift */
+    double nu;    /* burgers: viscosity */
+    double D;     /* diffusion, allen_cahn, drift_diffusion: diffusion */
+    double k;     /* allen_cahn: reaction */
+    double c;     /* wave: speed */
+    double beta;  /* drift_diffusion: drift */
+    double alpha; /* heat2d: diffusivity */
   } coefficients;
   struct {
     int nhidden;                      /* number of hidden layers */
@@ -119,7 +123,7 @@ typedef struct {
     int initial; /* initial Hammersley training points */
   } points;
   struct {
-    int points; /* random holdout points (diffusion, wave, drift_diffusion) */
+    int points; /* random holdout points (diffusion, wave, drift_diffusion, heat2d) */
   } holdout;
   struct {
     int cycles, adam_iters;

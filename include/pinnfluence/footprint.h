@@ -3,24 +3,30 @@
  *
  * The estimate counts what the task loop, the engine, the score methods and the inverse-Hessian
  * backends allocate (doubles, 8 bytes): with P parameters, B = run.block, Z =
- * influence.test_points, n_c the engine's jet channels, widths n_0 = 2, n_1..n_L, n_{L+1} = 1:
+ * influence.test_points, the problem's d inputs, m outputs, k residual components, q read
+ * quantities and nj = 1 + d + d (d + 1) / 2 jet entries, n_c the engine's jet channels
+ * (pf_pinn_ops_channels), widths n_0 = d, n_1..n_L, n_{L+1} = m:
  *   parameters and optimisers   P (theta) + 4 P (Adam) + 9 P (L-BFGS, when lbfgs_iters > 0)
  *   L-BFGS history              2 x train.lbfgs_history x P
- *   engine (per block)          n_c B (2 sum_l (n_l + n_{l+1}) + 5 max n_l) + 30 B + P
- *   training set                14 x (points.initial + train.cycles x sample.per_cycle) + 12 x size
- *   holdout set                 21 x holdout points (the grids of burgers and allen_cahn)
- *   pool                        15 x sample.pool + 3 x per_cycle + the method's work (out_grad
- *                               5 x pool, loss_grad B (P + 1))
- *   Z and embeddings            14 Z + Z k + B k + B (P + 1) + 256 Z; k = P for grad_dot, the kept
- *                               rank for pinnfluence
+ *   engine (per block)          n_c B (2 sum_l (n_l + n_{l+1}) + 5 max n_l)
+ *                               + B (4 m nj + 2 q + 2 k + k q + k q^2 + k nj + k nj^2 + 12) + P
+ *   training set                d x (points.initial + train.cycles x sample.per_cycle)
+ *                               + (2 d + 2 m nj) x size
+ *   holdout set                 (2 d + m + 2 m nj + k + m nj) x holdout points (the grids of
+ *                               burgers and allen_cahn)
+ *   pool                        (2 d + 1 + 2 m nj) x sample.pool + (1 + d) x per_cycle + the
+ *                               method's work (out_grad 5 x pool, loss_grad B (P + 1))
+ *   Z and embeddings            (2 d + 2 m nj) Z + Z r + B r + B k (P + 1) + 256 Z; r = P for
+ *                               grad_dot, the kept rank for pinnfluence
  *   influence factor            P x influence.rank (allocated at the rank asked for)
- *   backend temporaries         arnoldi: (arnoldi_iters + 1) P basis + (iters + 1) iters + 2
- * iters^2; exact: 3 P^2 (Hessian, dsyevd workspace); gauss_newton: Z P + 3 Z^2 + Z k sweep table
- * per task of the sweep, about 8.7 KB (specs, layouts, store rows) runtime                     192
- * MiB + 64 MiB per BLAS thread (MPI, HDF5, OpenBLAS buffers) In groups (run.ranks_per_task > 1) the
- * leader also holds the group scorer: a second engine, the factor again, Z x influence.rank
- * embeddings and (arnoldi) ceil(Z / B) x P block terms. The estimate is computed in double
- * precision, so no setting can overflow it. */
+ *   backend temporaries         arnoldi: (arnoldi_iters + 1) P basis + (iters + 1) iters
+ *                               + 2 iters^2; exact: 3 P^2 (Hessian, dsyevd workspace);
+ *                               gauss_newton: Zk P + 3 (Zk)^2 + Zk r (k Jacobian rows per point)
+ *   sweep table per task of the sweep, about 8.7 KB (specs, layouts, store rows)
+ *   runtime                     192 MiB + 64 MiB per BLAS thread (MPI, HDF5, OpenBLAS buffers)
+ * In groups (run.ranks_per_task > 1) the leader also holds the group scorer: a second engine, the
+ * factor again, Z x influence.rank embeddings and (arnoldi) ceil(Z / B) x P block terms. The
+ * estimate is computed in double precision, so no setting can overflow it. */
 #ifndef PINNFLUENCE_FOOTPRINT_H
 #define PINNFLUENCE_FOOTPRINT_H
 

@@ -2,8 +2,8 @@
  * runs on a group of G ranks (a communicator); group rank 0 trains, and at every resampling round
  * all G ranks score the cycle's candidate pool together: theta is broadcast from rank 0, every
  * rank generates its own slice of the pool (and of the influence set Z) straight from the task's
- * streams, computes its share of the work, and the pool and its scores are gathered to rank 0,
- * which draws the new points.
+ * streams, computes its share of the work, and the pool (d doubles per point) and its scores are
+ * gathered to rank 0, which draws the new points.
  *
  * What is split, and how:
  *   random                   scores from the cycle's stream, each rank its pool slice;
@@ -15,8 +15,8 @@
  *                            of its Z slice; rank 0 adds all of them in block order from zero
  *                            (as pf_engine_hvp does); exact: the P Hessian rows are split among
  *                            the ranks (each row one HVP over all of Z) and gathered; gauss_newton:
- *                            the Jacobian rows of Z are computed by slice and gathered; the
- *                            eigensolve is done on rank 0 and R broadcast.
+ *                            the Jacobian rows of Z (k per point) are computed by slice and
+ *                            gathered; the eigensolve is done on rank 0 and R broadcast.
  * Slices start at multiples of a unit that does not depend on G (the least common multiple of the
  * engine block size and PF_INFLUENCE_SCORE_BLOCK), so every point lies in the same engine block
  * and every candidate in the same score block whatever G is, and every sum is formed in the order

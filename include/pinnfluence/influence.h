@@ -1,9 +1,11 @@
 /* pinnfluence influence: the influence scores of PAPER.md section 3 and the low-rank inverse
  * Hessians they need.
  *
- * Per-point loss l(x) = r(x)^2 and its parameter gradient g(x) = 2 r(x) J_x, J_x = dr(x)/dtheta
- * (a row of the residual Jacobian). Each resampling round draws a fresh set Z of test points and
- * scores every candidate c of the pool:
+ * Per-point loss l(x) = sum_j w_j r_j(x)^2 = sum_j s_j(x)^2 over the problem's K = ops.k residual
+ * components (s_j = sqrt(w_j) r_j; for the paper's problems K = 1, w = 1 and l = r^2) and its
+ * parameter gradient g(x) = 2 sum_j s_j(x) J_{x,j}, J_{x,j} = ds_j(x)/dtheta (K rows of the
+ * residual Jacobian per point, pf_engine_jacobian_rows; K = 1: g = 2 r J_x). Each resampling
+ * round draws a fresh set Z of test points and scores every candidate c of the pool:
  *   grad_dot     S(c) = sum_{z in Z} |g(z) . g(c)|
  *   pinnfluence  S(c) = sum_{z in Z} |g(z)^T H^{-1} g(c)|,  H = Hessian of sum_{z in Z} l(z)
  * (absolute value per z, then summed, as the authors' code does). H^{-1} is approximated by a
@@ -14,12 +16,12 @@
  *                 Krylov space built from exact Hessian-vector products;
  *   exact         all eigenpairs of the dense Hessian (P exact Hessian-vector products); for
  *                 small networks and for validating arnoldi;
- *   gauss_newton  the Gauss-Newton matrix G = 2 J_Z^T J_Z, whose non-zero eigenpairs come exactly
- *                 from the |Z| x |Z| Gram matrix 2 J_Z J_Z^T.
+ *   gauss_newton  the Gauss-Newton matrix G = 2 J_Z^T J_Z (J_Z: the K |Z| rows of Z), whose
+ *                 non-zero eigenpairs come exactly from the K|Z| x K|Z| Gram matrix 2 J_Z J_Z^T.
  * All three apply captum's rules: add `damping` to the eigenvalues, drop those <= eig_tol, keep
- * the `rank` largest. Scores then need only embeddings e(x) = R^T g(x) = 2 r(x) (J_x R): blocks of
- * Jacobian rows, one GEMM with R, one GEMM of the two embedding blocks and an abs-sum over Z
- * (grad_dot is the same path with R = I).
+ * the `rank` largest. Scores then need only embeddings e(x) = R^T g(x) (K = 1: 2 r(x) (J_x R)):
+ * blocks of Jacobian rows, one GEMM with R, one GEMM of the two embedding blocks and an abs-sum
+ * over Z (grad_dot is the same path with R = I).
  *
  * Everything here is local to one rank (no MPI). Random numbers come from the streams
  * (seed, 0, PF_RNG_ZSET, cycle) (the Z set) and (seed, 0, PF_RNG_ARNOLDI, cycle) (the Arnoldi
@@ -77,7 +79,7 @@ typedef struct {
   double residual; /* arnoldi: norm of the last orthogonalised vector (the stopping test) */
 } pf_influence_factor;
 
-/* The factor for the Hessian of sum_{z in Z} r(z)^2 at theta with backend ip->backend (cycle and
+/* The factor for the Hessian of sum_{z in Z} l(z) at theta with backend ip->backend (cycle and
  * seed select the Arnoldi start vector). Allocates *F; free with pf_influence_factor_destroy.
  * PF_ERR_NUMERIC if no eigenvalue survives the threshold or the Hessian is not finite;
  * PF_ERR_LAPACK if an eigensolver fails. The exact backend refuses networks with more than
@@ -88,7 +90,7 @@ int pf_influence_factor_create(pf_engine *eng, const pf_mlp *net, const double *
                                int cycle, pf_influence_factor **F);
 int pf_influence_factor_destroy(pf_influence_factor **F);
 
-/* The dense Hessian of sum_{z in Z} r(z)^2 at theta from P exact Hessian-vector products (one
+/* The dense Hessian of sum_{z in Z} l(z) at theta from P exact Hessian-vector products (one
  * per unit vector; the engine's HVP is that of the mean, scaled by |Z|), symmetrised as
  * (H + H^T)/2. H: (P, P), row-major (= column-major, it is symmetric). */
 int pf_hessian_dense(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
@@ -100,7 +102,7 @@ int pf_hessian_dense(pf_engine *eng, const pf_mlp *net, const double *theta, con
  * do. Each allocates *F (free with pf_influence_factor_destroy); errors as
  * pf_influence_factor_create. */
 
-/* hv (nparams) = the Hessian of the MEAN of r^2 over the Hessian set times v (what
+/* hv (nparams) = the Hessian of the MEAN of l over the Hessian set times v (what
  * pf_engine_hvp over Z gives); 0 or an error code. */
 typedef int (*pf_influence_hvp_fn)(void *user, const double *v, double *hv);
 /* The arnoldi backend over an nz-point Z whose Hessian-vector products come from hvp (called
@@ -109,7 +111,7 @@ typedef int (*pf_influence_hvp_fn)(void *user, const double *v, double *hv);
 int pf_influence_factor_arnoldi(pf_influence_hvp_fn hvp, void *user, size_t nparams, size_t nz,
                                 const pf_influence_params *ip, uint64_t seed, int cycle,
                                 pf_influence_factor **F);
-/* Rows j0 .. j0+nj-1 of the dense Hessian of sum_{z in Z} r(z)^2 before symmetrisation:
+/* Rows j0 .. j0+nj-1 of the dense Hessian of sum_{z in Z} l(z) before symmetrisation:
  * H[(j - j0) * P + i] = |Z| (pf_engine_hvp(e_j))_i. H: (nj, P) row-major. pf_hessian_dense is
  * rows 0 .. P-1 symmetrised. */
 int pf_hessian_dense_rows(pf_engine *eng, const pf_mlp *net, const double *theta,
@@ -131,20 +133,21 @@ int pf_hessian_eigen(double *H, size_t nparams, double *w);
  * bit for bit, and one decomposition serves any number of (damping, rank) settings. */
 int pf_influence_factor_from_eigen(const double *V, const double *w, size_t nparams,
                                    const pf_influence_params *ip, pf_influence_factor **F);
-/* The gauss_newton backend from the residual Jacobian J (nz, nparams) row-major over Z
- * (pf_engine_jacobian_rows). */
-int pf_influence_factor_from_jacobian(const double *J, size_t nz, size_t nparams,
+/* The gauss_newton backend from the residual Jacobian J (nrows, nparams) row-major over Z
+ * (pf_engine_jacobian_rows: nrows = K |Z|, the K rows of each point together; K = 1: |Z|). */
+int pf_influence_factor_from_jacobian(const double *J, size_t nrows, size_t nparams,
                                       const pf_influence_params *ip, pf_influence_factor **F);
 
 /* ------------------------------------------------------------------ embeddings and scores */
-/* Doubles of scratch pf_influence_embed needs with an engine of block size `block`. */
-size_t pf_influence_embed_work(size_t nparams, int block);
+/* Doubles of scratch pf_influence_embed needs with an engine of block size `block` on a problem
+ * of ncomp = K residual components (ops.k). */
+size_t pf_influence_embed_work(size_t nparams, int block, int ncomp);
 
-/* Embeddings of points first .. first+count-1 of pts: E[i*k + j] = 2 r(x_i) (J_{x_i} R)_j,
- * E (count, k) row-major, from blocks of Jacobian rows (pf_engine_jacobian_rows, blocks aligned
- * to the engine's block size) and one GEMM per block with R (P, k) row-major. With R == NULL,
- * k must be P and E holds the gradients g(x_i) themselves. work: pf_influence_embed_work
- * doubles. */
+/* Embeddings of points first .. first+count-1 of pts: E[i*k + j] = (R^T g(x_i))_j, E (count, k)
+ * row-major, from blocks of Jacobian rows (pf_engine_jacobian_rows, blocks aligned to the
+ * engine's block size) and one GEMM per block with R (P, k) row-major; for one residual
+ * component (K = 1) E[i*k + j] = 2 r(x_i) (J_{x_i} R)_j, formed in that order. With R == NULL, k
+ * must be P and E holds the gradients g(x_i) themselves. work: pf_influence_embed_work doubles. */
 int pf_influence_embed(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *pts,
                        size_t first, size_t count, const double *R, size_t k, double *E,
                        double *work);
@@ -177,9 +180,10 @@ typedef struct {
  * ip->test_points points of the cycle's stream, the factor (pinnfluence), the embeddings of Z,
  * then the pool a block of engine-block-size candidates at a time (embedding GEMM, score GEMM,
  * abs-sum). scores: (pool->n). Memory is allocated once per call (Z embeddings (|Z|, k) with
- * k = rank for pinnfluence and k = P for grad_dot, one block of Jacobian rows, the factor) and
- * nothing inside the loops. A candidate's score does not depend on the rest of the pool as long
- * as the pool is split at multiples of the engine block size. Local (no MPI). */
+ * k = rank for pinnfluence and k = P for grad_dot, the scratch of pf_influence_embed_work: one
+ * block of Jacobian rows, K per point, the factor) and nothing inside the loops. A candidate's
+ * score does not depend on the rest of the pool as long as the pool is split at multiples of the
+ * engine block size. Local (no MPI). */
 int pf_influence_score(pf_engine *eng, const pf_mlp *net, const pf_pde *pde,
                        const pf_influence_params *ip, pf_influence_method method, uint64_t seed,
                        int cycle, const double *theta, const pf_points *pool, double *scores,

@@ -102,12 +102,12 @@ typedef struct {
 
 /* What the engine needs from a problem. */
 typedef struct {
-  int d;                        /* input coordinates, 1 .. PF_MAX_DIM */
-  int m;                        /* outputs, 1 .. PF_MAX_OUT */
-  int k;                        /* residual components, 1 .. PF_MAX_RES */
-  int nread;                    /* quantities the residual reads, 1 .. PF_MAX_READ ... */
-  pf_read read[PF_MAX_READ];    /* ... q_0 .. q_{nread-1}, each (out, jet) at most once */
-  double weight[PF_MAX_RES];    /* w_j > 0 of r_j in the loss (1 for every paper problem) */
+  int d;                     /* input coordinates, 1 .. PF_MAX_DIM */
+  int m;                     /* outputs, 1 .. PF_MAX_OUT */
+  int k;                     /* residual components, 1 .. PF_MAX_RES */
+  int nread;                 /* quantities the residual reads, 1 .. PF_MAX_READ ... */
+  pf_read read[PF_MAX_READ]; /* ... q_0 .. q_{nread-1}, each (out, jet) at most once */
+  double weight[PF_MAX_RES]; /* w_j > 0 of r_j in the loss (1 for every paper problem) */
   /* Constraint u_o = A_o + B_o N_o: fill A and B with their full jets, (m, nj, n) each:
    * A[(o * nj + c) * n + i] for output o, jet entry c, point i. X: (n, d). */
   void (*transform)(const void *ctx, size_t n, const double *X, double *A, double *B);
@@ -158,6 +158,10 @@ int pf_engine_channels(const pf_engine *eng);
 int pf_engine_specialised(const pf_engine *eng);
 /* The problem the engine was created with (copied). */
 const pf_pinn_ops *pf_engine_ops(const pf_engine *eng);
+/* For tests and benchmarks only: from now on run eng through the general path even where the
+ * specialised kernels apply (pf_engine_specialised then returns 0). Results agree with the
+ * specialised path to rounding (about 1e-13 relative), not bit for bit. */
+int pf_engine_force_general(pf_engine *eng);
 
 /* L = (1/n) sum_i l_i over pts, l_i = sum_j w_j r_j(X_i)^2, and, if grad is not NULL,
  * dL/dtheta (nparams). */

@@ -1,10 +1,11 @@
 /* pinnfluence pde: the five problems of the paper (PAPER.md section 1) and heat2d in (x, y, t) as a
  * registry of small ops tables, each an instance of the general description of DESIGN.md section 8.
  * Each problem gives its inputs and box domain, outputs, residual components, the default
- * network, the number of initial Hammersley points, its named coefficients with the paper's values as defaults, the hard-constraint
- * transform and residual for the engine (pf_pinn_ops), and its closed-form solution or computed
- * grid reference for any allowed coefficients. Adding a problem is one file plus one registry line
- * (src/pde/registry.c). Reference solutions without a closed form are in reference.h. */
+ * network, the number of initial Hammersley points, its named coefficients with the paper's
+ * values as defaults, the hard-constraint transform and residual for the engine (pf_pinn_ops),
+ * and its closed-form solution or computed grid reference for any allowed coefficients. Adding a
+ * problem is one file plus one registry line (src/pde/registry.c). Reference solutions without a
+ * closed form are in reference.h. */
 #ifndef PINNFLUENCE_PDE_H
 #define PINNFLUENCE_PDE_H
 
@@ -42,7 +43,7 @@ typedef struct {
   int initial_points;                 /* default number of initial Hammersley training points */
   int ncoef;                          /* named coefficients ... */
   pf_pde_coef coef[PF_PDE_MAX_COEF];
-  pf_pinn_ops ops; /* inputs, outputs, jets, transform, residual for the engine; ctx: coefficients */
+  pf_pinn_ops ops; /* jets, read list, transform, residual for the engine; ctx: coefficients */
   /* Closed-form solution u (n, m) point-major at X (n, d) for coefficients coef, or NULL. */
   void (*exact)(const double *coef, size_t n, const double *X, double *u);
   /* Computed reference (d = 2, m = 1 only) on the grid_nx x grid_nt holdout grid (PAPER.md

@@ -10,10 +10,15 @@
 extern "C" {
 #endif
 
-/* Read "x t" per line from in (blank lines and lines starting with '#' are skipped) and write
- * "x t u residual" per line to out (%.17g), using the final parameters of task `task` (0-based;
- * -1: the only task of the file) of the results file at path. Collective on ctx->comm (use a
- * one-rank communicator). PF_ERR_ARG for bad input (the line is named), PF_ERR_IO for the file. */
+/* Evaluate the final parameters of task `task` (0-based; -1: the only task of the file) of the
+ * results file at path on points read from in: each line holds the d inputs of the task's problem
+ * (e.g. "x t", "x y t"; blank lines and lines starting with '#' are skipped). Writes to out a
+ * header line naming the columns, "# " and the input, output and residual component names of the
+ * problem separated by spaces (e.g. "# x t u r", "# x y t u r"), then per point the inputs, every
+ * output and every residual component (unweighted) separated by spaces (%.17g). The problem is the
+ * task's, with its coefficients, from its configuration in the store. Collective on ctx->comm (use
+ * a one-rank communicator). PF_ERR_ARG for bad input (the line and the expected columns are
+ * named), PF_ERR_IO for the file. */
 int pf_predict(const pf_ctx *ctx, const char *path, int task, FILE *in, FILE *out);
 
 #ifdef __cplusplus

@@ -63,8 +63,7 @@ enum {
 typedef struct {
   void *user;
   /* after cycle c (0-based): its metrics row and the points drawn in it (n = 0 for static) */
-  int (*cycle_done)(void *user, int c, const double row[PF_MET_NCOLS], size_t n,
-                    const double *X);
+  int (*cycle_done)(void *user, int c, const double row[PF_MET_NCOLS], size_t n, const double *X);
   /* the resampling round of cycle c (1-based): fill the pool X (spec->pool, d) and its scores;
    * NULL: the task scores alone with spec->method */
   int (*score)(void *user, int cycle, const double *theta, double *X, double *scores);
@@ -82,8 +81,8 @@ typedef struct {
   size_t nparams;
   double *theta; /* (nparams) final parameters */
   size_t ntrain;
-  int d;         /* input coordinates */
-  double *X;     /* (ntrain, d) final training points */
+  int d;     /* input coordinates */
+  double *X; /* (ntrain, d) final training points */
   int cycles_done;
   double last[PF_MET_NCOLS]; /* metrics of the last completed cycle */
   double seconds;            /* wall time of the task */

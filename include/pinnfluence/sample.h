@@ -1,6 +1,16 @@
 /* pinnfluence sample: candidate pools, the score methods registry, and draws from scores
  * (PAPER.md section 3).
  *
+ * Scores of a problem with k residual components r_j, loss weights w_j and m outputs (DESIGN.md
+ * section 8) use the per-point loss l = sum_j w_j r_j^2 and its parameter gradient
+ * g = grad_theta l = 2 sum_j s_j grad_theta s_j (s_j = sqrt(w_j) r_j, the rows of
+ * pf_engine_jacobian_rows):
+ *   rar          |r| for one component (k = 1), else sqrt(l);
+ *   out_grad     the Frobenius norm of grad_X u over every output and input direction
+ *                (one output in (x, t): sqrt(u_x^2 + u_t^2));
+ *   loss_grad    ||g||_2 (k = 1: 2 |r| ||grad_theta r||);
+ *   grad_dot, pinnfluence   from g (influence.h).
+ *
  * A score method maps a pool of candidate points to one score per candidate; the draw turns scores
  * into the points that join (add mode) or become (replace mode) the training set. Every random
  * number comes from the task's streams keyed by (seed, purpose, cycle), so the result does not
@@ -41,8 +51,10 @@ typedef struct {
   const char *name;  /* config string (sample.method) */
   int resamples;     /* 0: the training set never changes (static) */
   pf_score_fn score; /* NULL when resamples is 0 */
-  /* scratch the method needs for a pool of n points and a network of P parameters (doubles) */
-  size_t (*work_size)(size_t n, size_t P, int block);
+  /* scratch (doubles) the method needs for a pool of n points of the problem ops (its k
+   * residual components, m outputs, d inputs), a network of P parameters and an engine of block
+   * size `block`; NULL: none */
+  size_t (*work_size)(const pf_pinn_ops *ops, size_t n, size_t P, int block);
   const char *description;
 } pf_score_method;
 

@@ -46,8 +46,8 @@
  *   /pool/params           (sum of param_count, or 0 if no task stores its pool) double: the
  *                          parameters the last pool was scored with, at the offsets of /params
  *   /pool/points, /pool/scores, /pool/z   the last cycle's candidate pool (rows of D), its scores,
- *                          and the influence set Z (rows of D); rows /tasks/pool_* and /tasks/z_* (none
- *                          unless run.store_pool_scores is set) */
+ *                          and the influence set Z (rows of D); rows /tasks/pool_* and
+ *                          /tasks/z_* (none unless run.store_pool_scores is set) */
 #ifndef PINNFLUENCE_STORE_H
 #define PINNFLUENCE_STORE_H
 
@@ -105,18 +105,23 @@ int pf_store_create(MPI_Comm comm, const char *path, int overwrite, const char *
                     const pf_store_task *tasks, const char *command_line, pf_store **st);
 /* Collective on comm. Open an existing store for reading (writable = 0) or for resuming
  * (writable = 1). Fails with PF_ERR_IO and a clear message if the file is not a pinnfluence store
- * or has another format version, and if the file does not follow the layout above: every dataset
- * a plain contiguous one reached through hard links (no external storage, no soft or external
- * links) with the layout's type and shape, its storage inside the file, layer sizes within the
- * configuration's limits, counts consistent with the layers, offsets equal to the running sums of
- * the counts, statuses and cycles in range (src/io/store_check.c); nothing is written before these
- * checks pass. Reading works while another process writes the file (neither side locks it) and on
- * a file left behind by a killed writer. */
+ * or has another format version (an older one, 1 or 2: the message names the file, its version,
+ * the build that wrote it, the git commit whose build reads it, and that a run of its
+ * configuration with this build gives a version-3 file), and if the file does not follow the
+ * layout above: every dataset a plain contiguous one reached through hard links (no external
+ * storage, no soft or external links) with the layout's type and shape, its storage inside the
+ * file, D in 1..PF_STORE_MAX_DIM and the largest /tasks/dim, every dim in 1..D with as many input
+ * names, output and component names lists of 1..4 names, layer sizes within the configuration's
+ * limits from dim to the number of outputs, counts consistent with the layers, offsets equal to
+ * the running sums of the counts, statuses and cycles in range (src/io/store_check.c); nothing is
+ * written before these checks pass. Reading works while another process writes the file (neither
+ * side locks it) and on a file left behind by a killed writer. */
 int pf_store_open(MPI_Comm comm, const char *path, int writable, pf_store **st);
 /* Collective on the store's communicator (rank 0 compares). Compare the task descriptions stored
  * in an opened store with the ones the program resolved from its configuration (every field but
- * the canonical text), so that a resume writes exactly the sizes the program computed: call it
- * before the first write of a resume. PF_ERR_IO naming the dataset and the task if one differs. */
+ * the canonical text, the problem's dim and names included), so that a resume writes exactly the
+ * sizes the program computed: call it before the first write of a resume. PF_ERR_IO naming the
+ * dataset and the task if one differs. */
 int pf_store_check_tasks(pf_store *st, int ntasks, const pf_store_task *tasks);
 /* Collective on the store's communicator. Accepts NULL. */
 int pf_store_close(pf_store **st);
@@ -130,8 +135,8 @@ int pf_store_set_status(pf_store *st, int task, pf_task_status status, const cha
 int pf_store_write_metrics(pf_store *st, int task, int c,
                            const double row[PF_STORE_METRIC_COLUMNS]);
 int pf_store_write_params(pf_store *st, int task, const double *theta);
-/* Points are (n, d) point-major with the task's d (pf_store_task.dim). */
-/* n must equal the task's final_points. X: (n, d). */
+/* Points are (n, d) point-major with the task's d (pf_store_task.dim); the file pads the rows to
+ * D columns with NaN. n must equal the task's final_points. X: (n, d). */
 int pf_store_write_final_points(pf_store *st, int task, size_t n, const double *X);
 /* The points drawn in cycle c (n = drawn_per_cycle). */
 int pf_store_write_drawn(pf_store *st, int task, int c, size_t n, const double *X);
@@ -155,8 +160,7 @@ int pf_store_read_final_points(pf_store *st, int task, double *X /* (final_point
 /* The points drawn in cycle c: X (drawn_per_cycle, d). */
 int pf_store_read_drawn(pf_store *st, int task, int c, double *X);
 /* The last pool: X (pool_points, d), scores (pool_points) and Z (z_points, d; may be NULL if 0). */
-int pf_store_read_pool(pf_store *st, int task, double *theta, double *X, double *scores,
-                       double *Z);
+int pf_store_read_pool(pf_store *st, int task, double *theta, double *X, double *scores, double *Z);
 
 #ifdef __cplusplus
 }

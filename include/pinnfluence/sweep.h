@@ -18,7 +18,16 @@ typedef struct {
   char pde[PF_CONFIG_NAME_MAX], method[PF_CONFIG_NAME_MAX], mode[PF_CONFIG_NAME_MAX];
   int nlayers;
   int sizes[PF_CONFIG_MAX_HIDDEN + 2];
+  /* the problem's input, output and residual component names, comma-separated */
+  char inputs[PF_STORE_NAMES_LEN + 1], outputs[PF_STORE_NAMES_LEN + 1],
+      components[PF_STORE_NAMES_LEN + 1];
 } pf_task_layout;
+
+/* Which names of a problem pf_task_problem_names joins. */
+typedef enum { PF_NAMES_INPUTS = 0, PF_NAMES_OUTPUTS, PF_NAMES_COMPONENTS } pf_names_kind;
+/* The names of p's inputs ("x", "y", "t"), outputs or residual components, joined by sep
+ * ("x,y,t" with ','; "x y t" with ' '); truncated to len - 1 characters. */
+void pf_task_problem_names(const pf_pde *p, pf_names_kind which, char sep, char *buf, size_t len);
 
 /* The configuration of one task from its canonical text (/tasks/config of a store); a message in
  * err and PF_ERR_CONFIG if the text is not one task's configuration. */

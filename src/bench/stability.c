@@ -128,7 +128,7 @@ void pf_stability_spectrum_free(pf_stability_spectrum *s) {
 /* ------------------------------------------------------------------ one state */
 /* What a state holds, with one destroy path. */
 typedef struct {
-  double *zx, *zt, *px, *pt; /* Z set (nz) and pool (n) coordinates */
+  double *ZX, *PX; /* Z set (nz, d) and pool (n, d) */
   pf_points *Z, *pool;
   double *H;                  /* (P, P): the dense Hessian, then its eigenvectors */
   double *ref, *scores;       /* (n) reference scores and a setting's scores */
@@ -139,7 +139,7 @@ typedef struct {
 static void state_free(state_mem *m) {
   (void)pf_points_destroy(&m->Z);
   (void)pf_points_destroy(&m->pool);
-  PF_FREE(&m->zx), PF_FREE(&m->zt), PF_FREE(&m->px), PF_FREE(&m->pt), PF_FREE(&m->H);
+  PF_FREE(&m->ZX), PF_FREE(&m->PX), PF_FREE(&m->H);
   PF_FREE(&m->ref), PF_FREE(&m->scores), PF_FREE(&m->EZ), PF_FREE(&m->EC), PF_FREE(&m->work);
   PF_FREE(&m->M);
   (void)pf_influence_factor_destroy(&m->F);
@@ -156,7 +156,7 @@ static int scores_from_factor(pf_engine *eng, const pf_mlp *net, const double *t
   PF_FREE(&m->EZ), PF_FREE(&m->EC), PF_FREE(&m->work), PF_FREE(&m->M);
   PF_CALL(PF_CALLOC(nz * k, &m->EZ));
   PF_CALL(PF_CALLOC(B * k, &m->EC));
-  PF_CALL(PF_CALLOC(pf_influence_embed_work(P, (int)B), &m->work));
+  PF_CALL(PF_CALLOC(pf_influence_embed_work(P, (int)B, pf_engine_ops(eng)->k), &m->work));
   PF_CALL(PF_CALLOC(mb * nz, &m->M));
   PF_CALL(pf_influence_embed(eng, net, theta, Z, 0, nz, F->R, k, m->EZ, m->work));
   for (size_t c0 = 0; c0 < n; c0 += B) {
@@ -207,14 +207,13 @@ static int state_in(pf_engine *eng, const pf_mlp *net, const pf_pde *pde, const 
   spec->nparams = P;
 
   /* the cycle's Z set and pool, as a run's round draws them */
-  PF_CALL(PF_CALLOC(nz, &m->zx));
-  PF_CALL(PF_CALLOC(nz, &m->zt));
-  pf_influence_zset(pde, seed, cycle, 0, nz, m->zx, m->zt);
-  PF_CALL(pf_points_create(&pde->ops, nz, m->zx, m->zt, &m->Z));
-  PF_CALL(PF_CALLOC(n, &m->px));
-  PF_CALL(PF_CALLOC(n, &m->pt));
-  pf_sample_pool(pde, seed, cycle, 0, n, m->px, m->pt);
-  PF_CALL(pf_points_create(&pde->ops, n, m->px, m->pt, &m->pool));
+  const size_t dim = (size_t)pf_pde_dim(pde);
+  PF_CALL(PF_CALLOC(nz * dim, &m->ZX));
+  pf_influence_zset(pde, seed, cycle, 0, nz, m->ZX);
+  PF_CALL(pf_points_create(&pde->ops, nz, m->ZX, &m->Z));
+  PF_CALL(PF_CALLOC(n * dim, &m->PX));
+  pf_sample_pool(pde, seed, cycle, 0, n, m->PX);
+  PF_CALL(pf_points_create(&pde->ops, n, m->PX, &m->pool));
   PF_CALL(PF_CALLOC(n, &m->ref));
   PF_CALL(PF_CALLOC(n, &m->scores));
 
@@ -448,8 +447,8 @@ static int one_state(const pf_ctx *ctx, const pf_stability_options *o, int cycle
   PF_CALL(pf_task_spec_from_config(&cfg, &spec));
   /* the exact reference forms the dense Hessian: refuse before the training, not after it */
   size_t P = 0;
-  for (int l = 0, in = 2; l <= spec.nhidden; l++) {
-    const int outw = l < spec.nhidden ? spec.hidden[l] : 1;
+  for (int l = 0, in = pf_pde_dim(spec.pde); l <= spec.nhidden; l++) {
+    const int outw = l < spec.nhidden ? spec.hidden[l] : pf_pde_outputs(spec.pde);
     P += (size_t)(in + 1) * (size_t)outw, in = outw;
   }
   if (P > PF_INFLUENCE_EXACT_MAX_PARAMS)

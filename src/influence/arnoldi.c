@@ -10,7 +10,8 @@
  * test); eigen-decomposition of that block plus damping on its diagonal (torch.linalg.eig = LAPACK
  *   geev, real parts, unit-norm eigenvectors), eigenvalues <= eig_tol dropped, the top `rank`
  *   kept, signs by entry sum, V = Q Y, R = V Lambda^{-1/2}.
- * H is the Hessian of the SUM of r^2 over Z: the engine's HVP (of the mean) times |Z|. */
+ * H is the Hessian of the SUM of the per-point losses l = sum_j w_j r_j^2 (one component: r^2)
+ * over Z: the engine's HVP (of the mean) times |Z|. */
 #include "influence_impl.h"
 #include "pinnfluence/rng.h"
 

@@ -70,12 +70,13 @@ typedef struct {
   pf_mlp *net;
   pf_engine *eng;
   pf_points *pool;
-  double *theta, *px, *pt, *scores; /* (P), (pool) x 3 */
+  double *theta, *X, *scores; /* (P), (pool, d), (pool) */
+  double *work;               /* rar's scratch (a system's residuals) */
 } round_mem;
 
 static void round_free(round_mem *m) {
   (void)pf_points_destroy(&m->pool);
-  PF_FREE(&m->theta), PF_FREE(&m->px), PF_FREE(&m->pt), PF_FREE(&m->scores);
+  PF_FREE(&m->theta), PF_FREE(&m->X), PF_FREE(&m->scores), PF_FREE(&m->work);
   (void)pf_engine_destroy(&m->eng);
   (void)pf_mlp_destroy(&m->net);
 }
@@ -83,9 +84,9 @@ static void round_free(round_mem *m) {
 static int bench_pde_in(const pf_pde *pde, int json, FILE *out, round_mem *m) {
   int sizes[PF_PDE_MAX_HIDDEN + 2];
   const int L = pde->nhidden + 1;
-  sizes[0] = 2;
+  sizes[0] = pf_pde_dim(pde);
   for (int l = 0; l < pde->nhidden; l++) sizes[l + 1] = pde->hidden[l];
-  sizes[L] = 1;
+  sizes[L] = pf_pde_outputs(pde);
   size_t chosen[ROUND_DRAW];
   PF_CALL(pf_mlp_create(L, sizes, &m->net));
   PF_CALL(pf_engine_create(m->net, &pde->ops, ROUND_BLOCK, &m->eng));
@@ -93,23 +94,24 @@ static int bench_pde_in(const pf_pde *pde, int json, FILE *out, round_mem *m) {
   pf_engine *eng = m->eng;
   const size_t P = net->nparams;
   PF_CALL(PF_CALLOC(P, &m->theta));
-  PF_CALL(PF_CALLOC(ROUND_POOL, &m->px));
-  PF_CALL(PF_CALLOC(ROUND_POOL, &m->pt));
+  PF_CALL(PF_CALLOC((size_t)ROUND_POOL * (size_t)pf_pde_dim(pde), &m->X));
   PF_CALL(PF_CALLOC(ROUND_POOL, &m->scores));
-  double *theta = m->theta, *px = m->px, *pt = m->pt, *scores = m->scores;
+  double *theta = m->theta, *scores = m->scores;
   /* the first round of a task: the untrained network of seed 1 */
   pf_rng_stream init = pf_rng_stream_make(ROUND_SEED, 0, PF_RNG_INIT, 0);
   PF_CALL(pf_mlp_init_glorot(net, &init, theta));
-  pf_sample_pool(pde, ROUND_SEED, ROUND_CYCLE, 0, ROUND_POOL, px, pt);
-  PF_CALL(pf_points_create(&pde->ops, ROUND_POOL, px, pt, &m->pool));
+  pf_sample_pool(pde, ROUND_SEED, ROUND_CYCLE, 0, ROUND_POOL, m->X);
+  PF_CALL(pf_points_create(&pde->ops, ROUND_POOL, m->X, &m->pool));
   pf_points *pool = m->pool;
 
-  /* rar: |r| over the pool */
+  /* rar: |r| (a system: sqrt(sum_j w_j r_j^2)) over the pool */
   {
     round_row r = {pde->name, "rar", NULL, P, 0, 0, 0, 0, 0, 0, NULL};
     const pf_score_method *rar = pf_score_method_find("rar");
     PF_CHECK(rar != NULL, PF_ERR_INTERNAL, "rar is not registered");
-    pf_score_ctx sc = {eng, net, pde, ROUND_SEED, ROUND_CYCLE, NULL, 0, NULL};
+    const size_t wl = rar->work_size ? rar->work_size(&pde->ops, ROUND_POOL, P, ROUND_BLOCK) : 0;
+    PF_CALL(PF_CALLOC(wl, &m->work));
+    pf_score_ctx sc = {eng, net, pde, ROUND_SEED, ROUND_CYCLE, m->work, wl, NULL};
     const double t0 = pf_wtime();
     PF_CALL(rar->score(&sc, theta, pool, scores));
     r.score = pf_wtime() - t0;

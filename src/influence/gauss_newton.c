@@ -1,13 +1,15 @@
-/* The gauss_newton backend: H is replaced by the Gauss-Newton matrix of sum_{z in Z} r(z)^2,
- * G = 2 J^T J with J = dr/dtheta (|Z|, P) over Z (Martens 2020, "New insights and perspectives on
- * the natural gradient method"; the curvature term sum r d2r is dropped). Its non-zero
- * eigenpairs come exactly, without any Krylov iteration, from the |Z| x |Z| Gram matrix
- * K = 2 J J^T: if K u = mu u with ||u|| = 1 and mu > 0, then G (J^T u) = mu (J^T u) and
- * ||J^T u||^2 = mu / 2, so (mu, J^T u / ||J^T u||) is an eigenpair of G. K comes from one SYRK,
- * its eigenpairs from LAPACK's dsyevd.
+/* The gauss_newton backend: H is replaced by the Gauss-Newton matrix of sum_{z in Z} l(z),
+ * l = sum_j s_j^2 over the problem's k residual components (s_j = sqrt(w_j) r_j; one component:
+ * l = r^2), G = 2 J^T J with J = ds/dtheta over Z: n = k |Z| rows (the k rows of each point
+ * together) of P entries (Martens 2020, "New insights and perspectives on the natural gradient
+ * method"; the curvature term sum s d2s is dropped). Its non-zero eigenpairs come exactly,
+ * without any Krylov iteration, from the n x n Gram matrix K = 2 J J^T: if K u = mu u with
+ * ||u|| = 1 and mu > 0, then G (J^T u) = mu (J^T u) and ||J^T u||^2 = mu / 2, so
+ * (mu, J^T u / ||J^T u||) is an eigenpair of G. K comes from one SYRK, its eigenpairs from
+ * LAPACK's dsyevd.
  * The selection rules are captum's (damping, eig_tol, rank, signs by entry sum) applied to the
- * Gram's numerically non-zero eigenvalues (mu > max(|Z|, P) eps max(mu)); G's null space (P - |Z|
- * eigenvalues 0) is never used, which changes nothing while |Z| >= rank and J has full rank. */
+ * Gram's numerically non-zero eigenvalues (mu > max(n, P) eps max(mu)); G's null space (P - n
+ * eigenvalues 0) is never used, which changes nothing while n >= rank and J has full rank. */
 #include "influence_impl.h"
 
 #include <cblas.h>
@@ -15,7 +17,7 @@
 #include <lapacke.h>
 #include <math.h>
 
-/* The factor from the residual Jacobian J (nz, P) over Z. */
+/* The factor from the residual Jacobian J (nz, P) over Z (nz: its rows, k per point of Z). */
 static int gn_from_jacobian(const double *J, size_t nz, size_t P, const pf_influence_params *ip,
                             pf_influence_factor *F) {
   double *K = NULL;  /* (nz, nz): 2 J J^T, then its eigenvectors (column-major, u_j at K + j*nz) */
@@ -80,25 +82,25 @@ done:
 int pf_hessian_gn_factor(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
                          const pf_influence_params *ip, uint64_t seed, int cycle,
                          pf_influence_factor *F) {
-  const size_t P = net->nparams, nz = Z->n;
-  double *J = NULL; /* (nz, P) row-major residual Jacobian over Z */
+  const size_t P = net->nparams, nz = Z->n, k = (size_t)pf_engine_ops(eng)->k;
+  double *J = NULL; /* (k nz, P) row-major residual Jacobian over Z, k rows per point */
   int rc = PF_OK;
-  PF_CALL(PF_CALLOC(nz * P, &J));
+  PF_CALL(PF_CALLOC(k * nz * P, &J));
   if (!(rc = pf_engine_jacobian_rows(eng, theta, Z, 0, nz, J, NULL)))
-    rc = gn_from_jacobian(J, nz, P, ip, F);
+    rc = gn_from_jacobian(J, k * nz, P, ip, F);
   PF_FREE(&J);
   return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
 }
 
-int pf_influence_factor_from_jacobian(const double *J, size_t nz, size_t nparams,
+int pf_influence_factor_from_jacobian(const double *J, size_t nrows, size_t nparams,
                                       const pf_influence_params *ip, pf_influence_factor **F) {
   *F = NULL;
   PF_CALL(pf_influence_params_check(ip));
-  PF_CHECK(nz >= 1 && nparams >= 1, PF_ERR_ARG, "gauss_newton: empty Jacobian (%zu x %zu)", nz,
-           nparams);
+  PF_CHECK(nrows >= 1 && nparams >= 1, PF_ERR_ARG, "gauss_newton: empty Jacobian (%zu x %zu)",
+           nrows, nparams);
   pf_influence_factor *f = NULL;
   PF_CALL(pf_influence_factor_alloc(nparams, ip->rank, &f));
-  int rc = gn_from_jacobian(J, nz, nparams, ip, f);
+  int rc = gn_from_jacobian(J, nrows, nparams, ip, f);
   if (rc) {
     pf_influence_factor_destroy(&f);
     return pf_trace(rc, __FILE__, __LINE__, __func__);

@@ -1,6 +1,7 @@
-/* The exact backend: the dense Hessian of sum_{z in Z} r(z)^2 from P exact Hessian-vector
- * products (forward over reverse in the engine, one per unit vector), symmetrised, and all of
- * its eigenpairs from LAPACK's divide-and-conquer symmetric solver (dsyevd). The selection rules
+/* The exact backend: the dense Hessian of sum_{z in Z} l(z) (l = sum_j w_j r_j^2, one component:
+ * r^2) from P exact Hessian-vector products (forward over reverse in the engine, one per unit
+ * vector), symmetrised, and all of its eigenpairs from LAPACK's divide-and-conquer symmetric
+ * solver (dsyevd). The selection rules
  * are captum's (damping added to the eigenvalues, as captum adds it to the diagonal of the
  * Krylov block; eigenvalues <= eig_tol dropped; the top `rank` kept; signs by entry sum), so this
  * is what the arnoldi backend approximates. Costs P HVPs over Z and O(P^3) for the eigensolve:

@@ -17,7 +17,7 @@ static const pf_influence_backend backends[] = {
      "Ritz pairs of an Arnoldi Krylov space of exact HVPs (captum ArnoldiInfluenceFunction)"},
     {"exact", pf_hessian_exact_factor, "eigenpairs of the dense Hessian from P exact HVPs"},
     {"gauss_newton", pf_hessian_gn_factor,
-     "eigenpairs of 2 J^T J over Z from the |Z| x |Z| Gram matrix"},
+     "eigenpairs of 2 J^T J over Z (k rows per point) from the k|Z| x k|Z| Gram matrix"},
 };
 #define NBACKENDS (sizeof backends / sizeof backends[0])
 
@@ -69,8 +69,8 @@ int pf_influence_params_check(const pf_influence_params *ip) {
 }
 
 void pf_influence_zset(const pf_pde *p, uint64_t seed, int cycle, size_t first, size_t count,
-                       double *x, double *t) {
-  pf_sample_uniform(p, seed, PF_RNG_ZSET, cycle, first, count, x, t);
+                       double *X) {
+  pf_sample_uniform(p, seed, PF_RNG_ZSET, cycle, first, count, X);
 }
 
 /* ------------------------------------------------------------------ selection rules */

@@ -328,6 +328,29 @@ static int pf_store_check_inputs(const char *path, int ntasks, const pf_store_ta
     for (int l = 0; l <= t->nlayers; l++)
       PF_CHECK(t->sizes[l] > 0, PF_ERR_ARG, "%s: task %d: layer size %d is %d, must be > 0", path,
                i, l, t->sizes[l]);
+    PF_CHECK(t->dim >= 1 && t->dim <= PF_STORE_MAX_DIM, PF_ERR_ARG,
+             "%s: task %d: dim = %d must be 1..%d", path, i, t->dim, PF_STORE_MAX_DIM);
+    const char *labels[PF_STORE_LABELS] = {t->inputs, t->outputs, t->components};
+    static const char *const what[PF_STORE_LABELS] = {"inputs", "outputs", "components"};
+    int count[PF_STORE_LABELS];
+    for (int k = 0; k < PF_STORE_LABELS; k++) {
+      char buf[PF_STORE_NAMES_LEN] = {0};
+      const size_t n = labels[k] ? strlen(labels[k]) : 0;
+      if (n <= PF_STORE_NAMES_LEN) memcpy(buf, labels[k], n);
+      count[k] = n <= PF_STORE_NAMES_LEN ? pf_store_label_count(buf, sizeof buf) : -1;
+      PF_CHECK(count[k] >= 1 && count[k] <= (k == 0 ? PF_STORE_MAX_DIM : PF_STORE_MAX_OUTPUTS),
+               PF_ERR_ARG,
+               "%s: task %d: %s \"%s\" must be 1 to %d comma-separated names of letters, digits "
+               "and _ in at most %d characters",
+               path, i, what[k], labels[k] ? labels[k] : "(null)",
+               k == 0 ? PF_STORE_MAX_DIM : PF_STORE_MAX_OUTPUTS, PF_STORE_NAMES_LEN);
+    }
+    PF_CHECK(count[0] == t->dim && t->sizes[0] == t->dim && t->sizes[t->nlayers] == count[1],
+             PF_ERR_ARG,
+             "%s: task %d: %d inputs (\"%s\") and %d outputs (\"%s\"), dim %d, layers from %d "
+             "to %d: they must agree",
+             path, i, count[0], t->inputs, count[1], t->outputs, t->dim, t->sizes[0],
+             t->sizes[t->nlayers]);
   }
   return PF_OK;
 }
@@ -345,7 +368,7 @@ static int pf_add_checked(uint64_t *a, uint64_t b, const char *path) {
 static int pf_store_describe(pf_store *st, const pf_store_task *tasks, uint64_t totals[5]) {
   PF_CALL(pf_store_alloc_caches(st));
   size_t W = 1;
-  int C = 1;
+  int C = 1, D = 1;
   memset(totals, 0, 5 * sizeof *totals);
   for (int i = 0; i < st->ntasks; i++) {
     const pf_store_task *t = &tasks[i];
@@ -361,6 +384,12 @@ static int pf_store_describe(pf_store *st, const pf_store_task *tasks, uint64_t 
     for (int k = 0; k < PF_STORE_NAMES; k++)
       strcpy(st->names + ((size_t)i * PF_STORE_NAMES + (size_t)k) * (PF_STORE_NAME_LEN + 1),
              names[k]);
+    const char *labels[PF_STORE_LABELS] = {t->inputs, t->outputs, t->components};
+    for (int k = 0; k < PF_STORE_LABELS; k++)
+      strcpy(st->labels + ((size_t)i * PF_STORE_LABELS + (size_t)k) * (PF_STORE_NAMES_LEN + 1),
+             labels[k]);
+    st->dim[i] = t->dim;
+    if (t->dim > D) D = t->dim;
     st->canonical[i] = pf_strdup(t->canonical);
     PF_CHECK(st->canonical[i] != NULL, PF_ERR_MEM, "cannot copy a task's canonical text");
     uint64_t drawn_rows = (uint64_t)t->drawn_per_cycle * (uint64_t)t->cycles;
@@ -379,6 +408,7 @@ static int pf_store_describe(pf_store *st, const pf_store_task *tasks, uint64_t 
   pf_store_derive_nlayers(st);
   st->config_width = W;
   st->max_cycles = C;
+  st->max_dim = D;
   return PF_OK;
 }
 
@@ -409,6 +439,11 @@ static void pf_store_dims(const pf_store *st, pf_store_ds ds, const uint64_t tot
   case PF_DS_TASK_LAYERS:
     dims[1] = PF_STORE_MAX_LAYERS;
     break;
+  case PF_DS_TASK_INPUTS:
+  case PF_DS_TASK_OUTPUTS:
+  case PF_DS_TASK_COMPONENTS:
+    dims[1] = PF_STORE_NAMES_LEN;
+    break;
   case PF_DS_METRICS:
     dims[1] = (hsize_t)st->max_cycles;
     dims[2] = PF_STORE_RESULT_COLUMNS;
@@ -422,22 +457,22 @@ static void pf_store_dims(const pf_store *st, pf_store_ds ds, const uint64_t tot
     break;
   case PF_DS_POINTS_FINAL:
     dims[0] = totals[1];
-    dims[1] = 2;
+    dims[1] = (hsize_t)st->max_dim;
     break;
   case PF_DS_POINTS_DRAWN:
     dims[0] = totals[2];
-    dims[1] = 2;
+    dims[1] = (hsize_t)st->max_dim;
     break;
   case PF_DS_POOL_POINTS:
     dims[0] = totals[3];
-    dims[1] = 2;
+    dims[1] = (hsize_t)st->max_dim;
     break;
   case PF_DS_POOL_SCORES:
     dims[0] = totals[3];
     break;
   case PF_DS_POOL_Z:
     dims[0] = totals[4];
-    dims[1] = 2;
+    dims[1] = (hsize_t)st->max_dim;
     break;
   case PF_DS_POOL_PARAMS:
     dims[0] = totals[3] > 0 ? totals[0] : 0; /* only when some task stores its pool */
@@ -451,8 +486,9 @@ static void pf_store_dims(const pf_store *st, pf_store_ds ds, const uint64_t tot
  * or the collective creation below would build inconsistent metadata. */
 static int pf_store_check_same(pf_store *st, const uint64_t totals[5], size_t lconfig,
                                size_t lcanon, uint64_t sweep_hash) {
-  enum { N = 11 };
+  enum { N = 12 };
   uint64_t v[N] = {(uint64_t)st->ntasks,
+                   (uint64_t)st->max_dim,
                    lconfig,
                    lcanon,
                    st->config_width,
@@ -522,6 +558,14 @@ static int pf_store_create_groups(pf_store *st) {
   return rc;
 }
 
+/* The inputs of every task when they are all the same ("x,t"), else NULL. */
+static const char *pf_store_shared_inputs(const pf_store *st) {
+  const size_t stride = PF_STORE_LABELS * (PF_STORE_NAMES_LEN + 1);
+  for (int i = 1; i < st->ntasks; i++)
+    if (strcmp(st->labels, st->labels + (size_t)i * stride)) return NULL;
+  return st->labels;
+}
+
 /* Create dataset ds with its final shape: contiguous, storage allocated now, fill value NaN for
  * doubles and 0 otherwise, no timestamps (identical runs give identical files). Collective on the
  * store's communicator (H5Dcreate). HDF5 does not write the fill (pf_store_fill does): its fill
@@ -561,6 +605,11 @@ static int pf_store_create_dataset(pf_store *st, pf_store_ds ds, const hsize_t *
     PF_CALL(pf_store_attr_string(st, st->dset[ds], info->path, "columns", info->columns));
   if (info->units)
     PF_CALL(pf_store_attr_string(st, st->dset[ds], info->path, "units", info->units));
+  const int points = ds == PF_DS_POINTS_FINAL || ds == PF_DS_POINTS_DRAWN ||
+                     ds == PF_DS_POOL_POINTS || ds == PF_DS_POOL_Z;
+  const char *inputs = pf_store_shared_inputs(st);
+  if (points && inputs)
+    PF_CALL(pf_store_attr_string(st, st->dset[ds], info->path, "inputs", inputs));
   if (ds == PF_DS_SWEEP_CANONICAL) {
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)sweep_hash);
@@ -593,8 +642,7 @@ static uint64_t pf_store_bytes(const pf_store *st, const uint64_t totals[5], siz
  * one process writes each byte of them (MPI-IO promises nothing for overlapping writes of two
  * processes without a sync in between). */
 static int pf_store_is_description(pf_store_ds ds) {
-  return ds <= PF_DS_TASK_CYCLES || ds == PF_DS_TASK_LAYERS ||
-         (ds >= PF_DS_PARAM_OFFSET && ds <= PF_DS_Z_COUNT);
+  return ds <= PF_DS_TASK_CYCLES || (ds >= PF_DS_TASK_LAYERS && ds <= PF_DS_Z_COUNT);
 }
 
 /* Collective on the store's communicator, but no collective inside (independent transfers): write
@@ -668,6 +716,24 @@ static int pf_store_write_names(pf_store *st, pf_store_ds ds, int k) {
   return rc;
 }
 
+/* Rows of labels (T, PF_STORE_LABELS, NAMES_LEN + 1) column k into (T, NAMES_LEN), or back
+ * (write = 0). */
+static int pf_store_rw_labels(pf_store *st, pf_store_ds ds, int k, int write) {
+  const size_t T = (size_t)st->ntasks, L = PF_STORE_NAMES_LEN;
+  char *buf = NULL;
+  PF_CALL(PF_CALLOC(T * L, &buf));
+  char *cache = st->labels + (size_t)k * (L + 1);
+  const size_t stride = PF_STORE_LABELS * (L + 1);
+  if (write)
+    for (size_t i = 0; i < T; i++) memcpy(buf + i * L, cache + i * stride, L);
+  hsize_t start[2] = {0, 0}, count[2] = {T, L};
+  int rc = pf_store_rw(st, ds, write, start, count, buf);
+  if (!rc && !write)
+    for (size_t i = 0; i < T; i++) memcpy(cache + i * stride, buf + i * L, L);
+  PF_FREE(&buf);
+  return rc;
+}
+
 /* Rank 0 writes the sweep texts and every task description (independent raw-data writes; the
  * statuses stay at their fill value, pending). Tasks' texts go in blocks of about 16 MB. */
 static int pf_store_write_descriptions(pf_store *st, const char *sweep_config,
@@ -701,6 +767,9 @@ static int pf_store_write_descriptions(pf_store *st, const char *sweep_config,
   PF_CALL(pf_store_write_names(st, PF_DS_TASK_PDE, 0));
   PF_CALL(pf_store_write_names(st, PF_DS_TASK_METHOD, 1));
   PF_CALL(pf_store_write_names(st, PF_DS_TASK_MODE, 2));
+  PF_CALL(pf_store_rw(st, PF_DS_TASK_DIM, 1, start, count, st->dim));
+  for (int k = 0; k < PF_STORE_LABELS; k++)
+    PF_CALL(pf_store_rw_labels(st, (pf_store_ds)(PF_DS_TASK_INPUTS + k), k, 1));
   uint64_t *col = NULL;
   PF_CALL(PF_CALLOC(T, &col));
   for (int k = 0; k < PF_IDX_COUNT && !rc; k++) {
@@ -806,6 +875,57 @@ int pf_store_create(MPI_Comm comm, const char *path, int overwrite, const char *
 
 /* ------------------------------------------------------------------ opening */
 
+/* A root attribute of an old or foreign file for a message: printable ASCII only, at most 40
+ * characters, "?" when absent or unreadable. */
+static void pf_store_attr_for_message(const char *path, hid_t f, const char *name, char *out,
+                                      size_t len) {
+  snprintf(out, len, "?");
+  if (H5Aexists(f, name) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return;
+  }
+  char *v = NULL;
+  if (pf_store_read_attr_string(path, f, name, &v)) {
+    pf_error_clear(); /* secondary: the version is the message */
+    return;
+  }
+  size_t n = 0;
+  for (const char *p = v; *p && n + 1 < len && n < 40; p++)
+    out[n++] = *p >= 0x20 && *p < 0x7f ? *p : '?';
+  out[n > 0 ? n : 1] = '\0';
+  free(v);
+}
+
+/* The builds that read each older format version: format 1 up to the commit before 7751caf,
+ * format 2 from 7751caf up to e4bf1b7 (the last commit before the general problem description). */
+static const char *const pf_store_old_readers[PF_STORE_FORMAT_VERSION] = {NULL, "7751caf^",
+                                                                          "e4bf1b7"};
+
+/* PF_ERR_IO for a store of another format version, saying which build reads it and what to do. */
+static int pf_store_version_error(const char *path, hid_t f, int version) {
+  char prog[48], commit[48];
+  pf_store_attr_for_message(path, f, "program_version", prog, sizeof prog);
+  pf_store_attr_for_message(path, f, "git_commit", commit, sizeof commit);
+  if (version >= 1 && version < PF_STORE_FORMAT_VERSION)
+    return pf_error(
+        PF_ERR_IO, __FILE__, __LINE__, __func__,
+        "%s: store format version %d, written by pinnfluence %s (git commit %s); this pinnfluence "
+        "(%s, git commit %s) reads format version %d only (version 3 keeps points as (n, d) rows "
+        "with the problem's input, output and residual names). To read the file, use a build of "
+        "git commit %s (`git checkout %s`, then build), the last one that reads format %d; to "
+        "get a format-%d file, run its configuration again with this build into a new file "
+        "(`h5dump -r -d /sweep/config %s` prints it)",
+        path, version, prog, commit, PF_VERSION_STRING, PF_GIT_COMMIT, PF_STORE_FORMAT_VERSION,
+        pf_store_old_readers[version], pf_store_old_readers[version], version,
+        PF_STORE_FORMAT_VERSION, path);
+  return pf_error(PF_ERR_IO, __FILE__, __LINE__, __func__,
+                  "%s: store format version %d, written by pinnfluence %s (git commit %s); this "
+                  "pinnfluence (%s, git commit %s) reads format version %d only: read the file "
+                  "with the build that wrote it (or a newer one)",
+                  path, version, prog, commit, PF_VERSION_STRING, PF_GIT_COMMIT,
+                  PF_STORE_FORMAT_VERSION);
+}
+
 /* Rank 0 alone: is path a pinnfluence store of our format version? Opened with the serial driver
  * and without file locking, so one clear message appears for the usual user errors. */
 static int pf_store_check_format(const char *path) {
@@ -841,10 +961,7 @@ static int pf_store_check_format(const char *path) {
                   format, PF_STORE_FORMAT);
   int version = 0;
   if (!rc) rc = pf_store_read_attr_int(path, f, "format_version", &version);
-  if (!rc && version != PF_STORE_FORMAT_VERSION)
-    rc = pf_error(PF_ERR_IO, __FILE__, __LINE__, __func__,
-                  "%s: store format version %d; this program reads version %d", path, version,
-                  PF_STORE_FORMAT_VERSION);
+  if (!rc && version != PF_STORE_FORMAT_VERSION) rc = pf_store_version_error(path, f, version);
   /* the structure, before any handle that could write is opened (store_check.c) */
   if (!rc) rc = pf_store_check_structure(path, f, (hsize_t)sb.st_size);
   free(format);
@@ -883,6 +1000,7 @@ static int pf_store_open_datasets(pf_store *st) {
   st->ntasks = (int)dims[PF_DS_TASK_STATUS][0];
   st->config_width = (size_t)dims[PF_DS_TASK_CONFIG][1];
   st->max_cycles = (int)dims[PF_DS_METRICS][1];
+  st->max_dim = (int)dims[PF_DS_POINTS_FINAL][1];
   return PF_OK;
 }
 
@@ -894,6 +1012,9 @@ static int pf_store_read_descriptions(pf_store *st) {
   PF_CALL(pf_store_rw(st, PF_DS_TASK_SEED, 0, start, count, st->seed));
   PF_CALL(pf_store_rw(st, PF_DS_TASK_CYCLES, 0, start, count, st->cycles));
   PF_CALL(pf_store_rw(st, PF_DS_TASK_LAYERS, 0, start, count, st->layers));
+  PF_CALL(pf_store_rw(st, PF_DS_TASK_DIM, 0, start, count, st->dim));
+  for (int k = 0; k < PF_STORE_LABELS; k++)
+    PF_CALL(pf_store_rw_labels(st, (pf_store_ds)(PF_DS_TASK_INPUTS + k), k, 0));
   int rc = PF_OK;
   uint64_t *col = NULL;
   char *buf = NULL;
@@ -925,6 +1046,8 @@ static int pf_store_bcast_descriptions(pf_store *st) {
   PF_CALL(pf_store_bcast(st->comm, st->layers, T * PF_STORE_MAX_LAYERS * sizeof *st->layers));
   PF_CALL(pf_store_bcast(st->comm, st->idx, T * PF_IDX_COUNT * sizeof *st->idx));
   PF_CALL(pf_store_bcast(st->comm, st->names, T * PF_STORE_NAMES * (PF_STORE_NAME_LEN + 1)));
+  PF_CALL(pf_store_bcast(st->comm, st->dim, T * sizeof *st->dim));
+  PF_CALL(pf_store_bcast(st->comm, st->labels, T * PF_STORE_LABELS * (PF_STORE_NAMES_LEN + 1)));
   return PF_OK;
 }
 

@@ -6,11 +6,14 @@
  *     type of the layout (float64 where float64 is documented), of the layout's rank, with its
  *     storage allocated and inside the file (so no size read from the file exceeds the file);
  *   - shapes: the widths of the layout, T rows in every per-task dataset, C cycles in /metrics and
- *     /timing/cycles, (rows, 2) point datasets, sane upper limits;
- *   - descriptions: layer sizes within the configuration's limits (input 2, 1 to 16 hidden layers
- *     of 1 to 4096, output 1), param_count equal to the count the layers give, every offset equal
- *     to the running sum of the counts before it and every total equal to its dataset's length,
- *     cycles in 1..C, statuses in range, names made of [a-z0-9_] and NUL-padded.
+ *     /timing/cycles, (rows, D) point datasets with D in 1..4, sane upper limits;
+ *   - descriptions: dim in 1..D and D the largest dim; inputs, outputs and components lists of
+ *     names ([A-Za-z0-9_], comma-separated, NUL-padded) with dim inputs, 1..4 outputs and 1..4
+ *     components; layer sizes within the configuration's limits (input dim, 1 to 16 hidden layers
+ *     of 1 to 4096, output the number of outputs), param_count equal to the count the layers give,
+ *     every offset equal to the running sum of the counts before it and every total equal to its
+ *     dataset's length, cycles in 1..C, statuses in range, names made of [a-z0-9_] and
+ *     NUL-padded.
  * Every failure is PF_ERR_IO with a message naming the file, the dataset, the task and what was
  * wrong. */
 #include "store_impl.h"
@@ -20,9 +23,8 @@
 #include <string.h>
 
 /* Limits of the layout (the configuration's limits: network.hidden in src/config/keys.c allows 1
- * to PF_PDE_MAX_HIDDEN widths of 1..4096, train.cycles at most 1000000; input x, t; output u). */
-#define PF_STORE_INPUTS     2
-#define PF_STORE_OUTPUTS    1
+ * to PF_PDE_MAX_HIDDEN widths of 1..4096, train.cycles at most 1000000; the problem's inputs and
+ * outputs: /tasks/dim, /tasks/outputs). */
 #define PF_STORE_MAX_WIDTH  4096
 #define PF_STORE_MAX_CYCLES 1000000
 #define PF_STORE_MAX_CONFIG ((hsize_t)1 << 20) /* bytes of a task's canonical text */
@@ -213,6 +215,10 @@ int pf_store_check_shapes(const char *file, const hsize_t dims[PF_DS_COUNT][3]) 
              "%s: dataset %s has %llu rows, expected %llu (the rows of /tasks/status); %s", file,
              pf_store_datasets[ds].path, (unsigned long long)dims[ds][0], (unsigned long long)T,
              PF_STORE_REFUSE);
+  const hsize_t D = dims[PF_DS_POINTS_FINAL][1];
+  PF_CHECK(D >= 1 && D <= PF_STORE_MAX_DIM, PF_ERR_IO,
+           "%s: dataset /points/final has %llu columns, expected 1..%d (input coordinates); %s",
+           file, (unsigned long long)D, PF_STORE_MAX_DIM, PF_STORE_REFUSE);
   struct {
     pf_store_ds ds;
     int dim;
@@ -225,10 +231,12 @@ int pf_store_check_shapes(const char *file, const hsize_t dims[PF_DS_COUNT][3]) 
                 {PF_DS_METRICS, 2, PF_STORE_RESULT_COLUMNS},
                 {PF_DS_TIMING, 1, C},
                 {PF_DS_TIMING, 2, PF_STORE_TIMING_COLUMNS},
-                {PF_DS_POINTS_FINAL, 1, 2},
-                {PF_DS_POINTS_DRAWN, 1, 2},
-                {PF_DS_POOL_POINTS, 1, 2},
-                {PF_DS_POOL_Z, 1, 2},
+                {PF_DS_TASK_INPUTS, 1, PF_STORE_NAMES_LEN},
+                {PF_DS_TASK_OUTPUTS, 1, PF_STORE_NAMES_LEN},
+                {PF_DS_TASK_COMPONENTS, 1, PF_STORE_NAMES_LEN},
+                {PF_DS_POINTS_DRAWN, 1, D},
+                {PF_DS_POOL_POINTS, 1, D},
+                {PF_DS_POOL_Z, 1, D},
                 {PF_DS_POOL_SCORES, 0, dims[PF_DS_POOL_POINTS][0]}};
   for (size_t i = 0; i < sizeof widths / sizeof *widths; i++)
     PF_CHECK(dims[widths[i].ds][widths[i].dim] == widths[i].want, PF_ERR_IO,
@@ -260,6 +268,28 @@ static int pf_store_name_ok(const char *name) {
   return n > 0;
 }
 
+int pf_store_label_count(const char *label, size_t len) {
+  size_t n = 0;
+  int count = 0, at_start = 1; /* at the start of a name */
+  for (; n < len && label[n]; n++) {
+    const char c = label[n];
+    if (c == ',') {
+      if (at_start) return -1; /* an empty name */
+      at_start = 1;
+    } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_') {
+      count += at_start;
+      at_start = 0;
+    } else {
+      return -1;
+    }
+  }
+  if (at_start) return -1; /* empty, or a trailing comma */
+  for (size_t i = n; i < len; i++)
+    if (label[i]) return -1;
+  return count;
+}
+
 int pf_store_check_descriptions(pf_store *st) {
   static const char *const name_ds[PF_STORE_NAMES] = {"/tasks/pde", "/tasks/method", "/tasks/mode"};
   static const pf_store_ds total_ds[5] = {PF_DS_PARAMS, PF_DS_POINTS_FINAL, PF_DS_POINTS_DRAWN,
@@ -272,6 +302,7 @@ int pf_store_check_descriptions(pf_store *st) {
   const int C = st->max_cycles;
   const uint64_t lim = (uint64_t)1 << 62;
   uint64_t totals[5] = {0};
+  int32_t max_dim = 0;
   for (int i = 0; i < st->ntasks; i++) {
     for (int k = 0; k < PF_STORE_NAMES; k++) {
       const char *name =
@@ -286,18 +317,42 @@ int pf_store_check_descriptions(pf_store *st) {
              "%s: dataset /tasks/cycles, task %d: %d cycles, expected 1..%d (the cycles of "
              "/metrics); %s",
              file, i, (int)cycles, C, PF_STORE_REFUSE);
-    /* layers: input, 1..16 hidden widths, output, then zeros */
+    /* the problem: dim in 1..D, its input, output and component names */
+    const int32_t dim = st->dim[i];
+    PF_CHECK(dim >= 1 && dim <= st->max_dim, PF_ERR_IO,
+             "%s: dataset /tasks/dim, task %d: %d input coordinates, expected 1..%d (the columns "
+             "of /points/final); %s",
+             file, i, (int)dim, st->max_dim, PF_STORE_REFUSE);
+    if (dim > max_dim) max_dim = dim;
+    int count[PF_STORE_LABELS];
+    for (int k = 0; k < PF_STORE_LABELS; k++) {
+      const char *label =
+          st->labels + ((size_t)i * PF_STORE_LABELS + (size_t)k) * (PF_STORE_NAMES_LEN + 1);
+      count[k] = pf_store_label_count(label, PF_STORE_NAMES_LEN);
+      const int want = k == 0 ? dim : 0;
+      char many[48];
+      if (want)
+        snprintf(many, sizeof many, "%d (/tasks/dim)", want);
+      else
+        snprintf(many, sizeof many, "1 to %d", PF_STORE_MAX_OUTPUTS);
+      PF_CHECK(count[k] >= 1 && count[k] <= PF_STORE_MAX_OUTPUTS && (!want || count[k] == want),
+               PF_ERR_IO,
+               "%s: dataset %s, task %d: not a list of %s names (letters, digits and _, "
+               "comma-separated, NUL-padded); %s",
+               file, pf_store_datasets[PF_DS_TASK_INPUTS + k].path, i, many, PF_STORE_REFUSE);
+    }
+    /* layers: input dim, 1..16 hidden widths, output the number of outputs, then zeros */
     const int32_t *l = st->layers + (size_t)i * PF_STORE_MAX_LAYERS;
     int n = 0;
     while (n < PF_STORE_MAX_LAYERS && l[n] != 0) n++;
-    int ok = n >= 3 && l[0] == PF_STORE_INPUTS && l[n - 1] == PF_STORE_OUTPUTS;
+    int ok = n >= 3 && l[0] == dim && l[n - 1] == count[1];
     for (int j = 1; ok && j < n - 1; j++) ok = l[j] >= 1 && l[j] <= PF_STORE_MAX_WIDTH;
     for (int j = n; ok && j < PF_STORE_MAX_LAYERS; j++) ok = l[j] == 0;
     PF_CHECK(ok, PF_ERR_IO,
-             "%s: dataset /tasks/layers, task %d: layer sizes must be %d, 1 to %d hidden widths "
-             "of 1..%d, %d, then zeros; %s",
-             file, i, PF_STORE_INPUTS, PF_STORE_MAX_LAYERS - 2, PF_STORE_MAX_WIDTH,
-             PF_STORE_OUTPUTS, PF_STORE_REFUSE);
+             "%s: dataset /tasks/layers, task %d: layer sizes must be %d (/tasks/dim), 1 to %d "
+             "hidden widths of 1..%d, %d (the names in /tasks/outputs), then zeros; %s",
+             file, i, (int)dim, PF_STORE_MAX_LAYERS - 2, PF_STORE_MAX_WIDTH, count[1],
+             PF_STORE_REFUSE);
     uint64_t P = 0; /* the layout of nn.h: per layer W (out, in) and b (out) */
     for (int j = 0; j + 1 < n; j++) P += ((uint64_t)l[j] + 1) * (uint64_t)l[j + 1];
     const uint64_t *row = st->idx + (size_t)i * PF_IDX_COUNT;
@@ -335,6 +390,9 @@ int pf_store_check_descriptions(pf_store *st) {
              "%s: dataset %s has %llu rows, the counts of /tasks give %llu; %s", file,
              pf_store_datasets[total_ds[k]].path, (unsigned long long)dims[total_ds[k]][0],
              (unsigned long long)totals[k], PF_STORE_REFUSE);
+  PF_CHECK(max_dim == st->max_dim, PF_ERR_IO,
+           "%s: the point datasets have %d columns, the largest /tasks/dim is %d; %s", file,
+           st->max_dim, (int)max_dim, PF_STORE_REFUSE);
   const uint64_t pool_params = totals[3] > 0 ? totals[0] : 0;
   PF_CHECK(dims[PF_DS_POOL_PARAMS][0] == pool_params, PF_ERR_IO,
            "%s: dataset /pool/params has %llu entries, expected %llu; %s", file,
@@ -406,10 +464,19 @@ static int pf_store_check_tasks_local(pf_store *st, int ntasks, const pf_store_t
     PF_CMP("/tasks/drawn_per_cycle", d.drawn_per_cycle, t->drawn_per_cycle)
     PF_CMP("/tasks/pool_count", d.pool_points, t->pool_points)
     PF_CMP("/tasks/z_count", d.z_points, t->z_points)
+    PF_CMP("/tasks/dim", d.dim, t->dim)
     PF_CMP("/tasks/layers (count)", d.nlayers, t->nlayers)
     for (int l = 0; !what && l <= t->nlayers && l < PF_STORE_MAX_LAYERS; l++)
       PF_CMP("/tasks/layers", d.sizes[l], t->sizes[l])
 #undef PF_CMP
+    const char *labels[PF_STORE_LABELS][2] = {
+        {d.inputs, t->inputs}, {d.outputs, t->outputs}, {d.components, t->components}};
+    for (int k = 0; k < PF_STORE_LABELS; k++)
+      PF_CHECK(!strcmp(labels[k][0], labels[k][1] ? labels[k][1] : ""), PF_ERR_IO,
+               "%s: dataset %s, task %d: \"%s\", the configuration gives \"%s\"; the file was "
+               "written for another problem description, refusing it",
+               file, pf_store_datasets[PF_DS_TASK_INPUTS + k].path, i, labels[k][0],
+               labels[k][1] ? labels[k][1] : "");
     PF_CHECK(!what, PF_ERR_IO,
              "%s: dataset %s, task %d: %llu, the configuration gives %llu; the file is damaged, "
              "refusing it",

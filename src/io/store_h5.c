@@ -49,6 +49,21 @@ const pf_store_dsinfo pf_store_datasets[PF_DS_COUNT] = {
     [PF_DS_TASK_LAYERS] = {"/tasks/layers", PF_KIND_I32, 2,
                            "layer sizes of the network (input, hidden..., output), 0-padded", NULL,
                            NULL},
+    [PF_DS_TASK_DIM] = {"/tasks/dim", PF_KIND_I32, 1,
+                        "input coordinates d of the task's problem (the columns of its points)",
+                        NULL, NULL},
+    [PF_DS_TASK_INPUTS] = {"/tasks/inputs", PF_KIND_CHAR, 2,
+                           "names of the problem's inputs, comma-separated (the columns of the "
+                           "task's points), NUL-padded",
+                           NULL, NULL},
+    [PF_DS_TASK_OUTPUTS] = {"/tasks/outputs", PF_KIND_CHAR, 2,
+                            "names of the problem's outputs (the network's), comma-separated, "
+                            "NUL-padded",
+                            NULL, NULL},
+    [PF_DS_TASK_COMPONENTS] = {"/tasks/components", PF_KIND_CHAR, 2,
+                               "names of the problem's residual components, comma-separated, "
+                               "NUL-padded",
+                               NULL, NULL},
     [PF_DS_PARAM_OFFSET] = {"/tasks/param_offset", PF_KIND_U64, 1,
                             "first element of the task's parameters in /params", NULL, NULL},
     [PF_DS_PARAM_COUNT] = {"/tasks/param_count", PF_KIND_U64, 1, "number of parameters", NULL,
@@ -84,19 +99,24 @@ const pf_store_dsinfo pf_store_datasets[PF_DS_COUNT] = {
                       "final parameters of each task: per layer W (n_out, n_in) row-major, then "
                       "b (n_out)",
                       NULL, NULL},
-    [PF_DS_POINTS_FINAL] = {"/points/final", PF_KIND_F64, 2, "final training points of each task",
-                            "x,t", NULL},
+    [PF_DS_POINTS_FINAL] = {"/points/final", PF_KIND_F64, 2,
+                            "final training points of each task, one row per point: the task's "
+                            "inputs (/tasks/inputs), NaN in the columns past its dim",
+                            NULL, NULL},
     [PF_DS_POINTS_DRAWN] = {"/points/drawn", PF_KIND_F64, 2,
-                            "points drawn in each cycle, cycle-major per task", "x,t", NULL},
-    [PF_DS_POOL_POINTS] = {"/pool/points", PF_KIND_F64, 2, "the last cycle's candidate pool", "x,t",
-                           NULL},
+                            "points drawn in each cycle, cycle-major per task; columns as "
+                            "/points/final",
+                            NULL, NULL},
+    [PF_DS_POOL_POINTS] = {"/pool/points", PF_KIND_F64, 2,
+                           "the last cycle's candidate pool; columns as /points/final", NULL, NULL},
     [PF_DS_POOL_SCORES] = {"/pool/scores", PF_KIND_F64, 1,
                            "scores of the last cycle's candidate pool", NULL, NULL},
     [PF_DS_POOL_PARAMS] = {"/pool/params", PF_KIND_F64, 1,
                            "parameters the last pool was scored with (before the last cycle's "
                            "training), at the offsets of /params; NaN for tasks without a pool",
                            NULL, NULL},
-    [PF_DS_POOL_Z] = {"/pool/z", PF_KIND_F64, 2, "the last cycle's influence set Z", "x,t", NULL},
+    [PF_DS_POOL_Z] = {"/pool/z", PF_KIND_F64, 2,
+                      "the last cycle's influence set Z; columns as /points/final", NULL, NULL},
 };
 
 /* H5Ewalk2 callback: keep the innermost entry (n == 0 when walking upward), where HDF5 first
@@ -250,8 +270,10 @@ int pf_store_free(pf_store **st) {
   PF_FREE(&s->seed);
   PF_FREE(&s->cycles);
   PF_FREE(&s->layers);
+  PF_FREE(&s->dim);
   PF_FREE(&s->idx);
   PF_FREE(&s->names);
+  PF_FREE(&s->labels);
   PF_FREE(&s->nlayers);
   /* after the handles were closed: the lock outlives every write */
   int lrc = s->lock ? pf_store_lock_release(s) : PF_OK;
@@ -299,8 +321,10 @@ int pf_store_alloc_caches(pf_store *st) {
   PF_CALL(PF_CALLOC(T, &st->seed));
   PF_CALL(PF_CALLOC(T, &st->cycles));
   PF_CALL(PF_CALLOC(T * PF_STORE_MAX_LAYERS, &st->layers));
+  PF_CALL(PF_CALLOC(T, &st->dim));
   PF_CALL(PF_CALLOC(T * PF_IDX_COUNT, &st->idx));
   PF_CALL(PF_CALLOC(T * PF_STORE_NAMES * (PF_STORE_NAME_LEN + 1), &st->names));
+  PF_CALL(PF_CALLOC(T * PF_STORE_LABELS * (PF_STORE_NAMES_LEN + 1), &st->labels));
   PF_CALL(PF_CALLOC(T, &st->nlayers));
   st->canonical = calloc(T, sizeof *st->canonical);
   PF_CHECK(st->canonical != NULL, PF_ERR_MEM, "cannot allocate %zu pointers", T);

@@ -24,7 +24,11 @@ typedef enum {
   PF_DS_TASK_REASON,
   PF_DS_TASK_WALL,
   PF_DS_TASK_LAYERS,
-  PF_DS_PARAM_OFFSET, /* the ten (T) uint64 index datasets, in the order of pf_store_idx */
+  PF_DS_TASK_DIM,        /* (T) int32: input coordinates d of each task */
+  PF_DS_TASK_INPUTS,     /* (T, PF_STORE_NAMES_LEN) char: "x,t", "x,y,t" */
+  PF_DS_TASK_OUTPUTS,    /* (T, PF_STORE_NAMES_LEN) char: "u" */
+  PF_DS_TASK_COMPONENTS, /* (T, PF_STORE_NAMES_LEN) char: "r" */
+  PF_DS_PARAM_OFFSET,    /* the ten (T) uint64 index datasets, in the order of pf_store_idx */
   PF_DS_PARAM_COUNT,
   PF_DS_FINAL_OFFSET,
   PF_DS_FINAL_COUNT,
@@ -75,9 +79,13 @@ typedef struct {
 
 extern const pf_store_dsinfo pf_store_datasets[PF_DS_COUNT];
 
-#define PF_STORE_FORMAT         "pinnfluence-results"
-#define PF_STORE_FORMAT_VERSION 2 /* 2: /timing split from /metrics, /pool/params */
+#define PF_STORE_FORMAT "pinnfluence-results"
+/* 2: /timing split from /metrics, /pool/params; 3: points (rows, D), /tasks/dim, /tasks/inputs,
+ * /tasks/outputs, /tasks/components (the general problem description) */
+#define PF_STORE_FORMAT_VERSION 3
 #define PF_STORE_NAMES          3 /* pde, method, mode */
+#define PF_STORE_LABELS         3 /* inputs, outputs, components (PF_STORE_NAMES_LEN each) */
+#define PF_STORE_MAX_OUTPUTS    4 /* outputs and residual components (PF_MAX_OUT, PF_MAX_RES) */
 
 struct pf_store {
   MPI_Comm comm; /* duplicated at create/open, freed at close */
@@ -90,13 +98,16 @@ struct pf_store {
   int ntasks;
   size_t config_width; /* W of /tasks/config */
   int max_cycles;      /* C of /metrics */
+  int max_dim;         /* D: columns of the point datasets (the largest task dim) */
   /* Task descriptions: written once at creation and never changed, so cached in memory. */
   uint64_t *hash;   /* (T) */
   int64_t *seed;    /* (T) */
   int32_t *cycles;  /* (T) */
   int32_t *layers;  /* (T, PF_STORE_MAX_LAYERS) */
+  int32_t *dim;     /* (T) input coordinates */
   uint64_t *idx;    /* (T, PF_IDX_COUNT) */
   char *names;      /* (T, PF_STORE_NAMES, PF_STORE_NAME_LEN + 1), NUL-terminated */
+  char *labels;     /* (T, PF_STORE_LABELS, PF_STORE_NAMES_LEN + 1), NUL-terminated */
   int *nlayers;     /* (T) derived from layers */
   char **canonical; /* (T) read on first use, NUL-terminated */
   char *lock;       /* rank 0 of a writable store: the lock file it holds (store_lock.c) */
@@ -154,6 +165,10 @@ int pf_store_check_structure(const char *file, hid_t f, hsize_t eof);
 int pf_store_check_shapes(const char *file, const hsize_t dims[PF_DS_COUNT][3]);
 /* The cached task descriptions (after they are read): names, cycles, layers, counts, offsets. */
 int pf_store_check_descriptions(pf_store *st);
+/* The number of names in a label (inputs, outputs or components: len bytes, e.g. "x,y,t"): names
+ * of letters, digits and _, separated by single commas, NUL-padded after the end; -1 if the bytes
+ * are not such a list (empty, a stray comma or character, no NUL padding). */
+int pf_store_label_count(const char *label, size_t len);
 /* Every /tasks/status in range and every /tasks/reason NUL-terminated (reads them). */
 int pf_store_check_statuses(pf_store *st);
 

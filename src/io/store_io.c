@@ -1,9 +1,11 @@
 /* Raw-data reads and writes of the results store. None is collective: the group that ran a task
  * writes that task's rows with independent MPI-IO transfers, into storage allocated when the store
  * was created, so no write changes HDF5 metadata and the file stays valid if the writer dies.
- * Points are kept interleaved (x, t) in the file; the API takes separate x and t arrays. */
+ * Points are (n, d) point-major rows with the task's d in the API and rows of D (the largest d of
+ * the store's tasks) in the file. */
 #include "store_impl.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,39 +26,41 @@ static uint64_t pf_idx(const pf_store *st, int task, pf_store_idx k) {
   return st->idx[(size_t)task * PF_IDX_COUNT + (size_t)k];
 }
 
-/* Write n points (x, t) as rows first.. of a (rows, 2) dataset; interleaved in a scratch buffer
- * so the file sees one contiguous write. */
-static int pf_store_write_xt(pf_store *st, pf_store_ds ds, uint64_t first, size_t n,
-                             const double *x, const double *t) {
+/* Write n points X (n, d) of task as rows first.. of a (rows, D) dataset; the columns past the
+ * task's d are NaN (padded in a scratch buffer, so the file sees one contiguous write). */
+static int pf_store_write_points(pf_store *st, pf_store_ds ds, int task, uint64_t first, size_t n,
+                                 const double *X) {
   if (n == 0) return PF_OK;
-  PF_CHECK(x && t, PF_ERR_ARG, "%s: %s: x and t are required", st->path,
-           pf_store_datasets[ds].path);
-  double *xt = NULL; /* (n, 2) */
-  PF_CALL(PF_CALLOC(2 * n, &xt));
+  PF_CHECK(X != NULL, PF_ERR_ARG, "%s: %s: task %d: the points are NULL", st->path,
+           pf_store_datasets[ds].path, task);
+  const size_t d = (size_t)st->dim[task], D = (size_t)st->max_dim;
+  hsize_t start[2] = {first, 0}, count[2] = {n, D};
+  if (d == D) return pf_store_rw(st, ds, 1, start, count, (void *)X);
+  double *rows = NULL; /* (n, D) */
+  PF_CALL(PF_CALLOC(n * D, &rows));
   for (size_t i = 0; i < n; i++) {
-    xt[2 * i] = x[i];
-    xt[2 * i + 1] = t[i];
+    memcpy(rows + i * D, X + i * d, d * sizeof *rows);
+    for (size_t j = d; j < D; j++) rows[i * D + j] = NAN;
   }
-  hsize_t start[2] = {first, 0}, count[2] = {n, 2};
-  int rc = pf_store_rw(st, ds, 1, start, count, xt);
-  PF_FREE(&xt);
+  int rc = pf_store_rw(st, ds, 1, start, count, rows);
+  PF_FREE(&rows);
   return rc;
 }
 
-static int pf_store_read_xt(pf_store *st, pf_store_ds ds, uint64_t first, size_t n, double *x,
-                            double *t) {
+/* Read n points X (n, d) of task from rows first.. of a (rows, D) dataset. */
+static int pf_store_read_points(pf_store *st, pf_store_ds ds, int task, uint64_t first, size_t n,
+                                double *X) {
   if (n == 0) return PF_OK;
-  PF_CHECK(x && t, PF_ERR_ARG, "%s: %s: x and t are required", st->path,
-           pf_store_datasets[ds].path);
-  double *xt = NULL; /* (n, 2) */
-  PF_CALL(PF_CALLOC(2 * n, &xt));
-  hsize_t start[2] = {first, 0}, count[2] = {n, 2};
-  int rc = pf_store_rw(st, ds, 0, start, count, xt);
-  for (size_t i = 0; i < n && !rc; i++) {
-    x[i] = xt[2 * i];
-    t[i] = xt[2 * i + 1];
-  }
-  PF_FREE(&xt);
+  PF_CHECK(X != NULL, PF_ERR_ARG, "%s: %s: task %d: the points are NULL", st->path,
+           pf_store_datasets[ds].path, task);
+  const size_t d = (size_t)st->dim[task], D = (size_t)st->max_dim;
+  hsize_t start[2] = {first, 0}, count[2] = {n, D};
+  if (d == D) return pf_store_rw(st, ds, 0, start, count, X);
+  double *rows = NULL; /* (n, D) */
+  PF_CALL(PF_CALLOC(n * D, &rows));
+  int rc = pf_store_rw(st, ds, 0, start, count, rows);
+  for (size_t i = 0; i < n && !rc; i++) memcpy(X + i * d, rows + i * D, d * sizeof *X);
+  PF_FREE(&rows);
   return rc;
 }
 
@@ -105,19 +109,17 @@ int pf_store_write_params(pf_store *st, int task, const double *theta) {
   return PF_OK;
 }
 
-int pf_store_write_final_points(pf_store *st, int task, size_t n, const double *x,
-                                const double *t) {
+int pf_store_write_final_points(pf_store *st, int task, size_t n, const double *X) {
   PF_CALL(pf_store_check_write(st, task));
   const uint64_t want = pf_idx(st, task, PF_IDX_FINAL_COUNT);
   PF_CHECK(n == want, PF_ERR_ARG, "%s: task %d: %zu final points, the store was created for %llu",
            st->path, task, n, (unsigned long long)want);
-  PF_CALL(
-      pf_store_write_xt(st, PF_DS_POINTS_FINAL, pf_idx(st, task, PF_IDX_FINAL_OFFSET), n, x, t));
+  PF_CALL(pf_store_write_points(st, PF_DS_POINTS_FINAL, task, pf_idx(st, task, PF_IDX_FINAL_OFFSET),
+                                n, X));
   return PF_OK;
 }
 
-int pf_store_write_drawn(pf_store *st, int task, int c, size_t n, const double *x,
-                         const double *t) {
+int pf_store_write_drawn(pf_store *st, int task, int c, size_t n, const double *X) {
   PF_CALL(pf_store_check_write(st, task));
   PF_CHECK(c >= 0 && c < st->cycles[task], PF_ERR_ARG, "%s: task %d: cycle %d out of range 0..%d",
            st->path, task, c, st->cycles[task] - 1);
@@ -125,13 +127,13 @@ int pf_store_write_drawn(pf_store *st, int task, int c, size_t n, const double *
   PF_CHECK(n == per, PF_ERR_ARG,
            "%s: task %d: %zu drawn points, the store was created for %llu per cycle", st->path,
            task, n, (unsigned long long)per);
-  PF_CALL(pf_store_write_xt(st, PF_DS_POINTS_DRAWN,
-                            pf_idx(st, task, PF_IDX_DRAWN_OFFSET) + (uint64_t)c * per, n, x, t));
+  PF_CALL(pf_store_write_points(st, PF_DS_POINTS_DRAWN, task,
+                                pf_idx(st, task, PF_IDX_DRAWN_OFFSET) + (uint64_t)c * per, n, X));
   return PF_OK;
 }
 
-int pf_store_write_pool(pf_store *st, int task, const double *theta, const double *x,
-                        const double *t, const double *scores, const double *zx, const double *zt) {
+int pf_store_write_pool(pf_store *st, int task, const double *theta, const double *X,
+                        const double *scores, const double *Z) {
   PF_CALL(pf_store_check_write(st, task));
   const uint64_t first = pf_idx(st, task, PF_IDX_POOL_OFFSET);
   const uint64_t n = pf_idx(st, task, PF_IDX_POOL_COUNT);
@@ -140,12 +142,12 @@ int pf_store_write_pool(pf_store *st, int task, const double *theta, const doubl
     hsize_t ps = pf_idx(st, task, PF_IDX_PARAM_OFFSET), pc = pf_idx(st, task, PF_IDX_PARAM_COUNT);
     PF_CALL(pf_store_rw(st, PF_DS_POOL_PARAMS, 1, &ps, &pc, (void *)theta));
   }
-  PF_CALL(pf_store_write_xt(st, PF_DS_POOL_POINTS, first, (size_t)n, x, t));
+  PF_CALL(pf_store_write_points(st, PF_DS_POOL_POINTS, task, first, (size_t)n, X));
   PF_CHECK(scores || n == 0, PF_ERR_ARG, "%s: task %d: scores is NULL", st->path, task);
   hsize_t start = first, count = n;
   PF_CALL(pf_store_rw(st, PF_DS_POOL_SCORES, 1, &start, &count, (void *)scores));
-  PF_CALL(pf_store_write_xt(st, PF_DS_POOL_Z, pf_idx(st, task, PF_IDX_Z_OFFSET),
-                            (size_t)pf_idx(st, task, PF_IDX_Z_COUNT), zx, zt));
+  PF_CALL(pf_store_write_points(st, PF_DS_POOL_Z, task, pf_idx(st, task, PF_IDX_Z_OFFSET),
+                                (size_t)pf_idx(st, task, PF_IDX_Z_COUNT), Z));
   return PF_OK;
 }
 
@@ -240,6 +242,11 @@ int pf_store_read_task(pf_store *st, int task, pf_store_task *desc) {
   desc->drawn_per_cycle = (size_t)pf_idx(st, task, PF_IDX_DRAWN_PER_CYCLE);
   desc->pool_points = (size_t)pf_idx(st, task, PF_IDX_POOL_COUNT);
   desc->z_points = (size_t)pf_idx(st, task, PF_IDX_Z_COUNT);
+  desc->dim = st->dim[task];
+  const char *labels = st->labels + (size_t)task * PF_STORE_LABELS * (PF_STORE_NAMES_LEN + 1);
+  desc->inputs = labels;
+  desc->outputs = labels + (PF_STORE_NAMES_LEN + 1);
+  desc->components = labels + 2 * (PF_STORE_NAMES_LEN + 1);
   return PF_OK;
 }
 
@@ -277,26 +284,26 @@ int pf_store_read_params(pf_store *st, int task, double *theta) {
   return PF_OK;
 }
 
-int pf_store_read_final_points(pf_store *st, int task, double *x, double *t) {
+int pf_store_read_final_points(pf_store *st, int task, double *X) {
   PF_CALL(pf_store_check_task(st, task));
-  PF_CALL(pf_store_read_xt(st, PF_DS_POINTS_FINAL, pf_idx(st, task, PF_IDX_FINAL_OFFSET),
-                           (size_t)pf_idx(st, task, PF_IDX_FINAL_COUNT), x, t));
+  PF_CALL(pf_store_read_points(st, PF_DS_POINTS_FINAL, task, pf_idx(st, task, PF_IDX_FINAL_OFFSET),
+                               (size_t)pf_idx(st, task, PF_IDX_FINAL_COUNT), X));
   return PF_OK;
 }
 
-int pf_store_read_drawn(pf_store *st, int task, int c, double *x, double *t) {
+int pf_store_read_drawn(pf_store *st, int task, int c, double *X) {
   PF_CALL(pf_store_check_task(st, task));
   PF_CHECK(c >= 0 && c < st->cycles[task], PF_ERR_ARG, "%s: task %d: cycle %d out of range 0..%d",
            st->path, task, c, st->cycles[task] - 1);
   const uint64_t per = pf_idx(st, task, PF_IDX_DRAWN_PER_CYCLE);
-  PF_CALL(pf_store_read_xt(st, PF_DS_POINTS_DRAWN,
-                           pf_idx(st, task, PF_IDX_DRAWN_OFFSET) + (uint64_t)c * per, (size_t)per,
-                           x, t));
+  PF_CALL(pf_store_read_points(st, PF_DS_POINTS_DRAWN, task,
+                               pf_idx(st, task, PF_IDX_DRAWN_OFFSET) + (uint64_t)c * per,
+                               (size_t)per, X));
   return PF_OK;
 }
 
-int pf_store_read_pool(pf_store *st, int task, double *theta, double *x, double *t, double *scores,
-                       double *zx, double *zt) {
+int pf_store_read_pool(pf_store *st, int task, double *theta, double *X, double *scores,
+                       double *Z) {
   PF_CALL(pf_store_check_task(st, task));
   const uint64_t first = pf_idx(st, task, PF_IDX_POOL_OFFSET);
   const uint64_t n = pf_idx(st, task, PF_IDX_POOL_COUNT);
@@ -304,11 +311,11 @@ int pf_store_read_pool(pf_store *st, int task, double *theta, double *x, double 
     hsize_t ps = pf_idx(st, task, PF_IDX_PARAM_OFFSET), pc = pf_idx(st, task, PF_IDX_PARAM_COUNT);
     PF_CALL(pf_store_rw(st, PF_DS_POOL_PARAMS, 0, &ps, &pc, theta));
   }
-  PF_CALL(pf_store_read_xt(st, PF_DS_POOL_POINTS, first, (size_t)n, x, t));
+  PF_CALL(pf_store_read_points(st, PF_DS_POOL_POINTS, task, first, (size_t)n, X));
   PF_CHECK(scores || n == 0, PF_ERR_ARG, "scores is NULL");
   hsize_t start = first, count = n;
   PF_CALL(pf_store_rw(st, PF_DS_POOL_SCORES, 0, &start, &count, scores));
-  PF_CALL(pf_store_read_xt(st, PF_DS_POOL_Z, pf_idx(st, task, PF_IDX_Z_OFFSET),
-                           (size_t)pf_idx(st, task, PF_IDX_Z_COUNT), zx, zt));
+  PF_CALL(pf_store_read_points(st, PF_DS_POOL_Z, task, pf_idx(st, task, PF_IDX_Z_OFFSET),
+                               (size_t)pf_idx(st, task, PF_IDX_Z_COUNT), Z));
   return PF_OK;
 }

@@ -1,15 +1,26 @@
 /* Fused elementwise passes of a tanh layer over its jet channels: forward, forward tangent,
  * reverse, and reverse tangent (for exact Hessian-vector products). One pass per layer touches
- * every channel of a point once; the channel set is a compile-time constant inside each kernel
- * (the dispatchers below instantiate the nine valid sets), so the inner loops vectorise.
+ * every channel of a point once.
  *
- * With s = tanh z_v: s1 = 1 - s^2, s2 = -2 s s1, s3 = -2 (s1^2 + s s2), s4 = -2 (3 s1 s2 + s s3).
+ * Specialised kernels (d = 2, channels v, x, t, xx, tt): the channel set is a compile-time constant
+ * inside each kernel (the dispatchers below instantiate the nine valid sets), so the inner loops
+ * vectorise. With s = tanh z_v: s1 = 1 - s^2, s2 = -2 s s1, s3 = -2 (s1^2 + s s2),
+ * s4 = -2 (3 s1 s2 + s s3).
  * Forward:  a_v = s, a_x = s1 z_x, a_xx = s2 z_x^2 + s1 z_xx (t likewise).
  * Reverse:  zb_xx = ab_xx s1, zb_x = ab_x s1 + 2 ab_xx s2 z_x,
  *           zb_v = ab_v s1 + s2 (ab_x z_x + ab_t z_t + ab_xx z_xx + ab_tt z_tt)
  *                 + s3 (ab_xx z_x^2 + ab_tt z_t^2).
  * Tangents follow by the product rule with sd = s1 zd_v, s1d = s2 zd_v, s2d = s3 zd_v,
- * s3d = s4 zd_v (DESIGN.md, appendix). */
+ * s3d = s4 zd_v (DESIGN.md, appendix).
+ *
+ * General kernels (any d, any set of pairs (a, b), a <= b, mixed included; DESIGN.md section 8):
+ * Forward:  a_a = s1 z_a, a_ab = s2 z_a z_b + s1 z_ab.
+ * Reverse:  zb_v = ab_v s1 + s2 (sum_c ab_c z_c over every derivative channel c)
+ *                 + s3 (sum_pairs ab_ab z_a z_b),
+ *           zb_a = ab_a s1 + s2 sum_{pairs containing a} ab_ab d(z_a z_b)/dz_a  (z_b, or 2 z_a
+ *                  for the pair (a, a)),
+ *           zb_ab = ab_ab s1.
+ * They loop over channels outside and points inside, with per-row temporaries of s1 .. s4. */
 #include "engine_impl.h"
 #include "vmath.h"
 
@@ -233,22 +244,279 @@ PF_INLINE void bwd_tan_(const int HX, const int HT, const int HXX, const int HTT
     }                                                                                              \
   } while (0)
 
+/* ------------------------------------------------------------------ general kernels */
+/* Channel c of row j of a block matrix with leading dimension ld. */
+#define CH(M, j, c) ((M) + (size_t)(j)*ld + (size_t)(c) * (size_t)nb)
+
+PF_INLINE void gen_fwd(const pf_engine *e, int rows, int nb, const double *bias, const double *Z,
+                       double *A) {
+  const int d = e->d, np = e->npair;
+  const size_t ld = (size_t)e->nc * (size_t)nb;
+  double *restrict S1 = e->tmp, *restrict S2 = e->tmp + nb;
+  for (int j = 0; j < rows; j++) {
+    const double *restrict zv = CH(Z, j, 0);
+    double *restrict av = CH(A, j, 0);
+    const double bj = bias[j];
+    PF_IVDEP
+    for (int p = 0; p < nb; p++) {
+      double s = pf_vtanh(zv[p] + bj);
+      double s1 = 1.0 - s * s;
+      av[p] = s;
+      S1[p] = s1;
+      S2[p] = -2.0 * s * s1;
+    }
+    for (int a = 0; a < d; a++) {
+      const double *restrict za = CH(Z, j, 1 + a);
+      double *restrict aa = CH(A, j, 1 + a);
+      PF_IVDEP
+      for (int p = 0; p < nb; p++) aa[p] = S1[p] * za[p];
+    }
+    for (int q = 0; q < np; q++) {
+      const double *restrict za = CH(Z, j, 1 + e->pa[q]), *restrict zb = CH(Z, j, 1 + e->pb[q]);
+      const double *restrict zab = CH(Z, j, 1 + d + q);
+      double *restrict aab = CH(A, j, 1 + d + q);
+      PF_IVDEP
+      for (int p = 0; p < nb; p++) aab[p] = S2[p] * za[p] * zb[p] + S1[p] * zab[p];
+    }
+  }
+}
+
+PF_INLINE void gen_fwd_tan(const pf_engine *e, int rows, int nb, const double *A, const double *Z,
+                           const double *Zd, double *Ad) {
+  const int d = e->d, np = e->npair;
+  const size_t ld = (size_t)e->nc * (size_t)nb;
+  double *restrict S1 = e->tmp, *restrict S2 = e->tmp + nb;
+  double *restrict SD1 = e->tmp + 2 * nb, *restrict SD2 = e->tmp + 3 * nb;
+  for (int j = 0; j < rows; j++) {
+    const double *restrict av = CH(A, j, 0), *restrict zdv = CH(Zd, j, 0);
+    double *restrict adv = CH(Ad, j, 0);
+    PF_IVDEP
+    for (int p = 0; p < nb; p++) {
+      double s = av[p];
+      double s1 = 1.0 - s * s, s2 = -2.0 * s * s1, s3 = -2.0 * (s1 * s1 + s * s2);
+      double zv = zdv[p];
+      S1[p] = s1;
+      S2[p] = s2;
+      SD1[p] = s2 * zv;
+      SD2[p] = s3 * zv;
+      adv[p] = s1 * zv;
+    }
+    /* ad_a = s1' z_a + s1 zd_a */
+    for (int a = 0; a < d; a++) {
+      const double *restrict za = CH(Z, j, 1 + a), *restrict zda = CH(Zd, j, 1 + a);
+      double *restrict ada = CH(Ad, j, 1 + a);
+      PF_IVDEP
+      for (int p = 0; p < nb; p++) ada[p] = SD1[p] * za[p] + S1[p] * zda[p];
+    }
+    /* ad_ab = s2' z_a z_b + s2 (zd_a z_b + z_a zd_b) + s1' z_ab + s1 zd_ab */
+    for (int q = 0; q < np; q++) {
+      const int ca = 1 + e->pa[q], cb = 1 + e->pb[q], cq = 1 + d + q;
+      const double *restrict za = CH(Z, j, ca), *restrict zb = CH(Z, j, cb);
+      const double *restrict zda = CH(Zd, j, ca), *restrict zdb = CH(Zd, j, cb);
+      const double *restrict zab = CH(Z, j, cq), *restrict zdab = CH(Zd, j, cq);
+      double *restrict adab = CH(Ad, j, cq);
+      PF_IVDEP
+      for (int p = 0; p < nb; p++)
+        adab[p] = SD2[p] * za[p] * zb[p] + S2[p] * (zda[p] * zb[p] + za[p] * zdb[p]) +
+                  SD1[p] * zab[p] + S1[p] * zdab[p];
+    }
+  }
+}
+
+PF_INLINE void gen_bwd(const pf_engine *e, int rows, int nb, const double *A, const double *Z,
+                       double *G) {
+  const int d = e->d, np = e->npair;
+  const size_t ld = (size_t)e->nc * (size_t)nb;
+  double *restrict S1 = e->tmp, *restrict S2 = e->tmp + nb, *restrict S3 = e->tmp + 2 * nb;
+  double *restrict lin = e->tmp + 3 * nb, *restrict quad = e->tmp + 4 * nb;
+  double *restrict acc = e->tmp + 5 * nb;
+  for (int j = 0; j < rows; j++) {
+    const double *restrict av = CH(A, j, 0);
+    PF_IVDEP
+    for (int p = 0; p < nb; p++) {
+      double s = av[p];
+      double s1 = 1.0 - s * s, s2 = -2.0 * s * s1;
+      S1[p] = s1;
+      S2[p] = s2;
+      S3[p] = -2.0 * (s1 * s1 + s * s2);
+      lin[p] = 0.0;
+      quad[p] = 0.0;
+    }
+    /* lin = sum_c ab_c z_c, quad = sum_pairs ab_ab z_a z_b (from the adjoints before the update) */
+    for (int c = 1; c < 1 + d + np; c++) {
+      const double *restrict gc = CH(G, j, c), *restrict zc = CH(Z, j, c);
+      PF_IVDEP
+      for (int p = 0; p < nb; p++) lin[p] += gc[p] * zc[p];
+    }
+    for (int q = 0; q < np; q++) {
+      const double *restrict gq = CH(G, j, 1 + d + q);
+      const double *restrict za = CH(Z, j, 1 + e->pa[q]), *restrict zb = CH(Z, j, 1 + e->pb[q]);
+      PF_IVDEP
+      for (int p = 0; p < nb; p++) quad[p] += gq[p] * za[p] * zb[p];
+    }
+    double *restrict gv = CH(G, j, 0);
+    PF_IVDEP
+    for (int p = 0; p < nb; p++) gv[p] = gv[p] * S1[p] + S2[p] * lin[p] + S3[p] * quad[p];
+    /* zb_a = ab_a s1 + s2 sum_{pairs (a, b)} ab_ab dz_ab/dz_a (pair adjoints not yet updated) */
+    for (int a = 0; a < d; a++) {
+      double *restrict ga = CH(G, j, 1 + a);
+      int any = 0;
+      for (int b = 0; b < d; b++) {
+        const int q = e->pairq[a][b];
+        if (q < 0) continue;
+        const double *restrict gq = CH(G, j, 1 + d + q), *restrict zb = CH(Z, j, 1 + b);
+        const double f = a == b ? 2.0 : 1.0;
+        if (!any) {
+          PF_IVDEP
+          for (int p = 0; p < nb; p++) acc[p] = f * gq[p] * zb[p];
+        } else {
+          PF_IVDEP
+          for (int p = 0; p < nb; p++) acc[p] += f * gq[p] * zb[p];
+        }
+        any = 1;
+      }
+      if (any) {
+        PF_IVDEP
+        for (int p = 0; p < nb; p++) ga[p] = ga[p] * S1[p] + S2[p] * acc[p];
+      } else {
+        PF_IVDEP
+        for (int p = 0; p < nb; p++) ga[p] = ga[p] * S1[p];
+      }
+    }
+    for (int q = 0; q < np; q++) {
+      double *restrict gq = CH(G, j, 1 + d + q);
+      PF_IVDEP
+      for (int p = 0; p < nb; p++) gq[p] = gq[p] * S1[p];
+    }
+  }
+}
+
+PF_INLINE void gen_bwd_tan(const pf_engine *e, int rows, int nb, const double *A, const double *Z,
+                           const double *Zd, double *G, double *Gd) {
+  const int d = e->d, np = e->npair;
+  const size_t ld = (size_t)e->nc * (size_t)nb;
+  double *restrict S1 = e->tmp, *restrict S2 = e->tmp + nb, *restrict S3 = e->tmp + 2 * nb;
+  double *restrict SD1 = e->tmp + 3 * nb, *restrict SD2 = e->tmp + 4 * nb;
+  double *restrict SD3 = e->tmp + 5 * nb;
+  double *restrict lin = e->tmp + 6 * nb, *restrict lind = e->tmp + 7 * nb;
+  double *restrict quad = e->tmp + 8 * nb, *restrict quadd = e->tmp + 9 * nb;
+  double *restrict acc = e->tmp + 10 * nb, *restrict accd = e->tmp + 11 * nb;
+  for (int j = 0; j < rows; j++) {
+    const double *restrict av = CH(A, j, 0), *restrict zdv = CH(Zd, j, 0);
+    PF_IVDEP
+    for (int p = 0; p < nb; p++) {
+      double s = av[p];
+      double s1 = 1.0 - s * s, s2 = -2.0 * s * s1, s3 = -2.0 * (s1 * s1 + s * s2);
+      double s4 = -2.0 * (3.0 * s1 * s2 + s * s3);
+      double zv = zdv[p];
+      S1[p] = s1;
+      S2[p] = s2;
+      S3[p] = s3;
+      SD1[p] = s2 * zv;
+      SD2[p] = s3 * zv;
+      SD3[p] = s4 * zv;
+      lin[p] = 0.0;
+      lind[p] = 0.0;
+      quad[p] = 0.0;
+      quadd[p] = 0.0;
+    }
+    /* lin, quad and their tangents lind, quadd */
+    for (int c = 1; c < 1 + d + np; c++) {
+      const double *restrict gc = CH(G, j, c), *restrict hc = CH(Gd, j, c);
+      const double *restrict zc = CH(Z, j, c), *restrict zdc = CH(Zd, j, c);
+      PF_IVDEP
+      for (int p = 0; p < nb; p++) {
+        lin[p] += gc[p] * zc[p];
+        lind[p] += hc[p] * zc[p] + gc[p] * zdc[p];
+      }
+    }
+    for (int q = 0; q < np; q++) {
+      const int ca = 1 + e->pa[q], cb = 1 + e->pb[q];
+      const double *restrict gq = CH(G, j, 1 + d + q), *restrict hq = CH(Gd, j, 1 + d + q);
+      const double *restrict za = CH(Z, j, ca), *restrict zb = CH(Z, j, cb);
+      const double *restrict zda = CH(Zd, j, ca), *restrict zdb = CH(Zd, j, cb);
+      PF_IVDEP
+      for (int p = 0; p < nb; p++) {
+        quad[p] += gq[p] * za[p] * zb[p];
+        quadd[p] += hq[p] * za[p] * zb[p] + gq[p] * (zda[p] * zb[p] + za[p] * zdb[p]);
+      }
+    }
+    {
+      double *restrict gv = CH(G, j, 0), *restrict hv = CH(Gd, j, 0);
+      PF_IVDEP
+      for (int p = 0; p < nb; p++) {
+        const double g0 = gv[p], h0 = hv[p];
+        gv[p] = g0 * S1[p] + S2[p] * lin[p] + S3[p] * quad[p];
+        hv[p] = h0 * S1[p] + g0 * SD1[p] + SD2[p] * lin[p] + S2[p] * lind[p] + SD3[p] * quad[p] +
+                S3[p] * quadd[p];
+      }
+    }
+    /* zb_a = ab_a s1 + s2 P_a and its tangent ab_a' s1 + ab_a s1' + s2' P_a + s2 P_a' */
+    for (int a = 0; a < d; a++) {
+      double *restrict ga = CH(G, j, 1 + a), *restrict ha = CH(Gd, j, 1 + a);
+      PF_IVDEP
+      for (int p = 0; p < nb; p++) acc[p] = 0.0, accd[p] = 0.0;
+      for (int b = 0; b < d; b++) {
+        const int q = e->pairq[a][b];
+        if (q < 0) continue;
+        const double *restrict gq = CH(G, j, 1 + d + q), *restrict hq = CH(Gd, j, 1 + d + q);
+        const double *restrict zb = CH(Z, j, 1 + b), *restrict zdb = CH(Zd, j, 1 + b);
+        const double f = a == b ? 2.0 : 1.0;
+        PF_IVDEP
+        for (int p = 0; p < nb; p++) {
+          acc[p] += f * gq[p] * zb[p];
+          accd[p] += f * (hq[p] * zb[p] + gq[p] * zdb[p]);
+        }
+      }
+      PF_IVDEP
+      for (int p = 0; p < nb; p++) {
+        const double g = ga[p];
+        ga[p] = g * S1[p] + S2[p] * acc[p];
+        ha[p] = ha[p] * S1[p] + g * SD1[p] + SD2[p] * acc[p] + S2[p] * accd[p];
+      }
+    }
+    for (int q = 0; q < np; q++) {
+      double *restrict gq = CH(G, j, 1 + d + q), *restrict hq = CH(Gd, j, 1 + d + q);
+      PF_IVDEP
+      for (int p = 0; p < nb; p++) {
+        const double g = gq[p];
+        gq[p] = g * S1[p];
+        hq[p] = hq[p] * S1[p] + g * SD1[p];
+      }
+    }
+  }
+}
+#undef CH
+
+/* ------------------------------------------------------------------ dispatchers */
 PF_CLONES void pf_act_forward(const pf_engine *e, int rows, int nb, const double *bias,
                               const double *Z, double *A) {
-  DISPATCH(e, fwd_, rows, nb, bias, Z, A);
+  if (e->spec)
+    DISPATCH(e, fwd_, rows, nb, bias, Z, A);
+  else
+    gen_fwd(e, rows, nb, bias, Z, A);
 }
 
 PF_CLONES void pf_act_forward_tangent(const pf_engine *e, int rows, int nb, const double *A,
                                       const double *Z, const double *Zd, double *Ad) {
-  DISPATCH(e, fwd_tan_, rows, nb, A, Z, Zd, Ad);
+  if (e->spec)
+    DISPATCH(e, fwd_tan_, rows, nb, A, Z, Zd, Ad);
+  else
+    gen_fwd_tan(e, rows, nb, A, Z, Zd, Ad);
 }
 
 PF_CLONES void pf_act_backward(const pf_engine *e, int rows, int nb, const double *A,
                                const double *Z, double *G) {
-  DISPATCH(e, bwd_, rows, nb, A, Z, G);
+  if (e->spec)
+    DISPATCH(e, bwd_, rows, nb, A, Z, G);
+  else
+    gen_bwd(e, rows, nb, A, Z, G);
 }
 
 PF_CLONES void pf_act_backward_tangent(const pf_engine *e, int rows, int nb, const double *A,
                                        const double *Z, const double *Zd, double *G, double *Gd) {
-  DISPATCH(e, bwd_tan_, rows, nb, A, Z, Zd, G, Gd);
+  if (e->spec)
+    DISPATCH(e, bwd_tan_, rows, nb, A, Z, Zd, G, Gd);
+  else
+    gen_bwd_tan(e, rows, nb, A, Z, Zd, G, Gd);
 }

@@ -1,6 +1,13 @@
 /* The engine's drivers: loop over blocks of points, run the jet passes, seed the reverse pass from
  * the residual, and accumulate per-block sums in block order. Reverse passes for the loss gradient,
- * the Hessian-vector product (forward over reverse) and per-point Jacobian rows live here. */
+ * the Hessian-vector product (forward over reverse) and the Jacobian-vector product live here.
+ *
+ * Seeds from the residual components r_j (weights w_j) of the loss L = (1/n) sum_i sum_j w_j r_j^2:
+ * ubar = sum_j (2/n) w_j r_j dr_j/du, and for the HVP its tangent
+ * ubar' = sum_j (2/n) w_j (r_j' dr_j/du + r_j sum_b d2r_j/du du_b u_b'). The specialised path
+ * forms these sums over every jet entry of its one output in order (unread entries carry zero
+ * partials), which is the arithmetic the engine has always done for the paper's problems; the
+ * general path over the read quantities. */
 #include "engine_impl.h"
 #include "pinnfluence/core.h"
 
@@ -8,29 +15,64 @@
 #include <math.h>
 #include <string.h>
 
-int pf_engine_create(const pf_mlp *net, const pf_pinn_ops *ops, int block, pf_engine **eng) {
-  PF_CHECK(net && ops && ops->residual && ops->transform, PF_ERR_ARG,
-           "engine needs a network and problem operations with transform and residual");
-  PF_CHECK(block >= 1 && block <= 65536, PF_ERR_ARG, "block size %d outside 1..65536", block);
-  pf_engine *e = NULL;
-  PF_CALL(PF_CALLOC(1, &e));
-  e->net = net;
-  e->ops = *ops;
-  e->block = block;
-  unsigned m = ops->channels | PF_JET(PF_CH_V);
-  if (m & PF_JET(PF_CH_XX)) m |= PF_JET(PF_CH_X);
-  if (m & PF_JET(PF_CH_TT)) m |= PF_JET(PF_CH_T);
-  e->js.hx = !!(m & PF_JET(PF_CH_X));
-  e->js.ht = !!(m & PF_JET(PF_CH_T));
-  e->js.hxx = !!(m & PF_JET(PF_CH_XX));
-  e->js.htt = !!(m & PF_JET(PF_CH_TT));
-  e->nc = 0;
-  for (int c = 0; c < PF_NCH; c++) e->slot[c] = (m & PF_JET(c)) ? e->nc++ : -1;
+/* Second derivatives a problem needs: the pair entries of its read list. */
+int pf_nn_carried_pairs(const pf_pinn_ops *ops, unsigned *mask) {
+  const int d = ops->d;
+  unsigned m = 0;
+  int np = 0;
+  for (int a = 0; a < ops->nread; a++) {
+    const int c = ops->read[a].jet;
+    if (c >= 1 + d && !(m & (1u << c))) {
+      m |= 1u << c;
+      np++;
+    }
+  }
+  if (mask) *mask = m;
+  return np;
+}
 
+/* Channel layout and per-problem tables (ops checked). */
+static void engine_layout(pf_engine *e, const pf_pinn_ops *ops) {
+  const int d = ops->d;
+  e->d = d;
+  e->m = ops->m;
+  e->k = ops->k;
+  e->nj = pf_jet_count(d);
+  e->nread = ops->nread;
+  unsigned mask = 0;
+  pf_nn_carried_pairs(ops, &mask);
+  for (int c = 0; c < PF_MAX_JET; c++) e->slot[c] = -1, e->jet[c] = -1;
+  for (int a = 0; a < PF_MAX_DIM; a++)
+    for (int b = 0; b < PF_MAX_DIM; b++) e->pairq[a][b] = -1;
+  e->nc = 0;
+  for (int c = 0; c <= d; c++) e->jet[e->nc] = c, e->slot[c] = e->nc++;
+  e->npair = 0;
+  for (int a = 0; a < d; a++)
+    for (int b = a; b < d; b++) {
+      const int c = pf_jet_index(d, a, b);
+      if (!(mask & (1u << c))) continue;
+      e->pa[e->npair] = a;
+      e->pb[e->npair] = b;
+      e->pairq[a][b] = e->pairq[b][a] = e->npair++;
+      e->jet[e->nc] = c;
+      e->slot[c] = e->nc++;
+    }
+  for (int a = 0; a < ops->nread; a++) e->qrow[a] = ops->read[a].out * e->nj + ops->read[a].jet;
+  for (int j = 0; j < ops->k; j++) e->wsq[j] = sqrt(ops->weight[j]);
+  /* The specialised kernels: d = 2, one output, no mixed pair. The carried set is v, x, t and
+   * xx, tt as read, in today's slot order v, x, t, xx, tt. */
+  const int xt = pf_jet_index(2, 0, 1);
+  e->spec = d == 2 && ops->m == 1 && !(mask & (1u << xt));
+  e->js.hx = e->js.ht = 1;
+  e->js.hxx = d == 2 && e->slot[PF_CH_XX] >= 0;
+  e->js.htt = d == 2 && e->slot[PF_CH_TT] >= 0;
+}
+
+static int engine_alloc(pf_engine *e) {
+  const pf_mlp *net = e->net;
   const int L = net->nlayers;
-  e->maxw = 0;
-  for (int l = 0; l <= L; l++) e->maxw = net->sizes[l] > e->maxw ? net->sizes[l] : e->maxw;
-  const size_t cols = (size_t)e->nc * (size_t)block;
+  const size_t bs = (size_t)e->block, cols = (size_t)e->nc * bs;
+  const size_t k = (size_t)e->k, nr = (size_t)e->nread, nj = (size_t)e->nj;
   PF_CALL(PF_CALLOC(L, &e->Z));
   PF_CALL(PF_CALLOC(L, &e->A));
   PF_CALL(PF_CALLOC(L, &e->Zd));
@@ -46,17 +88,50 @@ int pf_engine_create(const pf_mlp *net, const pf_pinn_ops *ops, int block, pf_en
   PF_CALL(PF_CALLOC(gsz, &e->G1));
   PF_CALL(PF_CALLOC(gsz, &e->Gd0));
   PF_CALL(PF_CALLOC(gsz, &e->Gd1));
-  const size_t ch = PF_NCH * (size_t)block;
+  const size_t ch = (size_t)e->m * nj * bs;
   PF_CALL(PF_CALLOC(ch, &e->u));
-  PF_CALL(PF_CALLOC(ch, &e->dr));
   PF_CALL(PF_CALLOC(ch, &e->udot));
   PF_CALL(PF_CALLOC(ch, &e->ubar));
   PF_CALL(PF_CALLOC(ch, &e->ubard));
-  PF_CALL(PF_CALLOC(PF_NCH * ch, &e->d2r));
-  PF_CALL(PF_CALLOC(block, &e->r));
-  PF_CALL(PF_CALLOC(block, &e->rdot));
+  PF_CALL(PF_CALLOC(nr * bs, &e->q));
+  PF_CALL(PF_CALLOC(nr * bs, &e->qdot));
+  PF_CALL(PF_CALLOC(k * bs, &e->r));
+  PF_CALL(PF_CALLOC(k * bs, &e->rdot));
+  PF_CALL(PF_CALLOC(k * nr * bs, &e->dr));
+  PF_CALL(PF_CALLOC(k * nr * nr * bs, &e->d2r));
+  if (e->spec) {
+    PF_CALL(PF_CALLOC(k * nj * bs, &e->drd));
+    PF_CALL(PF_CALLOC(k * nj * nj * bs, &e->d2rd));
+  }
+  PF_CALL(PF_CALLOC(PF_NN_NTMP * bs, &e->tmp));
   PF_CALL(PF_CALLOC(net->nparams, &e->gblk));
   PF_CALL(PF_CALLOC(gsz, &e->At));
+  return PF_OK;
+}
+
+int pf_engine_create(const pf_mlp *net, const pf_pinn_ops *ops, int block, pf_engine **eng) {
+  PF_CHECK(net && ops && eng, PF_ERR_ARG, "engine needs a network and problem operations");
+  PF_CALL(pf_pinn_ops_check(ops));
+  PF_CHECK(block >= 1 && block <= 65536, PF_ERR_ARG, "block size %d outside 1..65536", block);
+  const int L = net->nlayers;
+  PF_CHECK(net->sizes[0] == ops->d, PF_ERR_ARG,
+           "the network takes %d inputs but the problem has d = %d coordinates", net->sizes[0],
+           ops->d);
+  PF_CHECK(net->sizes[L] == ops->m, PF_ERR_ARG,
+           "the network has %d outputs but the problem has m = %d outputs", net->sizes[L], ops->m);
+  pf_engine *e = NULL;
+  PF_CALL(PF_CALLOC(1, &e));
+  e->net = net;
+  e->ops = *ops;
+  e->block = block;
+  engine_layout(e, ops);
+  e->maxw = 0;
+  for (int l = 0; l <= L; l++) e->maxw = net->sizes[l] > e->maxw ? net->sizes[l] : e->maxw;
+  int rc = engine_alloc(e);
+  if (rc) {
+    pf_engine_destroy(&e);
+    return pf_trace(rc, __FILE__, __LINE__, __func__);
+  }
   *eng = e;
   return PF_OK;
 }
@@ -65,10 +140,10 @@ int pf_engine_destroy(pf_engine **eng) {
   if (!eng || !*eng) return PF_OK;
   pf_engine *e = *eng;
   for (int l = 0; l < e->net->nlayers; l++) {
-    PF_FREE(&e->Z[l]);
-    PF_FREE(&e->A[l]);
-    PF_FREE(&e->Zd[l]);
-    PF_FREE(&e->Ad[l]);
+    if (e->Z) PF_FREE(&e->Z[l]);
+    if (e->A) PF_FREE(&e->A[l]);
+    if (e->Zd) PF_FREE(&e->Zd[l]);
+    if (e->Ad) PF_FREE(&e->Ad[l]);
   }
   PF_FREE(&e->Z);
   PF_FREE(&e->A);
@@ -79,13 +154,18 @@ int pf_engine_destroy(pf_engine **eng) {
   PF_FREE(&e->Gd0);
   PF_FREE(&e->Gd1);
   PF_FREE(&e->u);
-  PF_FREE(&e->dr);
   PF_FREE(&e->udot);
   PF_FREE(&e->ubar);
   PF_FREE(&e->ubard);
-  PF_FREE(&e->d2r);
+  PF_FREE(&e->q);
+  PF_FREE(&e->qdot);
   PF_FREE(&e->r);
   PF_FREE(&e->rdot);
+  PF_FREE(&e->dr);
+  PF_FREE(&e->d2r);
+  PF_FREE(&e->drd);
+  PF_FREE(&e->d2rd);
+  PF_FREE(&e->tmp);
   PF_FREE(&e->gblk);
   PF_FREE(&e->At);
   PF_FREE(eng);
@@ -98,17 +178,51 @@ int pf_engine_block_size(const pf_engine *eng) {
 int pf_engine_channels(const pf_engine *eng) {
   return eng->nc;
 }
+int pf_engine_specialised(const pf_engine *eng) {
+  return eng->spec;
+}
+const pf_pinn_ops *pf_engine_ops(const pf_engine *eng) {
+  return &eng->ops;
+}
+int pf_engine_force_general(pf_engine *eng) {
+  PF_CHECK(eng, PF_ERR_ARG, "no engine");
+  eng->spec = 0; /* drd, d2rd are then unused; the general path needs no other buffer */
+  return PF_OK;
+}
 
-/* Forward pass, constraint and residual of one block: fills e->u, e->r and (if want) e->dr,
- * e->d2r. Second derivatives only when asked for (HVP). */
-static void block_residual(pf_engine *e, const double *theta, const pf_points *pts, size_t i0,
-                           int nb, int want_dr, int want_d2r) {
+/* Gather the read quantities (nread, nb) from jets (m*nj, nb). */
+static void gather(const pf_engine *e, int nb, const double *u, double *q) {
+  for (int a = 0; a < e->nread; a++)
+    memcpy(q + (size_t)a * (size_t)nb, u + (size_t)e->qrow[a] * (size_t)nb, (size_t)nb * sizeof *q);
+}
+
+void pf_nn_block_residual(pf_engine *e, const double *theta, const pf_points *pts, size_t i0,
+                          int nb, int want_dr, int want_d2r) {
+  const size_t snb = (size_t)nb, k = (size_t)e->k, nr = (size_t)e->nread, nj = (size_t)e->nj;
   pf_jets_forward(e, theta, pts, i0, nb);
   pf_jets_constrain(e, pts, i0, nb, e->Z[e->net->nlayers - 1], e->u, 0);
-  if (want_dr) memset(e->dr, 0, PF_NCH * (size_t)nb * sizeof *e->dr);
-  if (want_d2r) memset(e->d2r, 0, PF_NCH * PF_NCH * (size_t)nb * sizeof *e->d2r);
-  e->ops.residual(e->ops.ctx, (size_t)nb, pts->x + i0, pts->t + i0, e->u, e->r,
-                  want_dr ? e->dr : NULL, want_d2r ? e->d2r : NULL);
+  gather(e, nb, e->u, e->q);
+  if (want_dr) memset(e->dr, 0, k * nr * snb * sizeof *e->dr);
+  if (want_d2r) memset(e->d2r, 0, k * nr * nr * snb * sizeof *e->d2r);
+  e->ops.residual(e->ops.ctx, snb, pts->X + i0 * (size_t)e->d, e->q, e->r, want_dr ? e->dr : NULL,
+                  want_d2r ? e->d2r : NULL);
+  if (!e->spec) return;
+  /* m = 1: the row of read a is its jet entry */
+  if (want_dr) {
+    memset(e->drd, 0, k * nj * snb * sizeof *e->drd);
+    for (size_t j = 0; j < k; j++)
+      for (size_t a = 0; a < nr; a++)
+        memcpy(e->drd + (j * nj + (size_t)e->qrow[a]) * snb, e->dr + (j * nr + a) * snb,
+               snb * sizeof *e->drd);
+  }
+  if (want_d2r) {
+    memset(e->d2rd, 0, k * nj * nj * snb * sizeof *e->d2rd);
+    for (size_t j = 0; j < k; j++)
+      for (size_t a = 0; a < nr; a++)
+        for (size_t b = 0; b < nr; b++)
+          memcpy(e->d2rd + ((j * nj + (size_t)e->qrow[a]) * nj + (size_t)e->qrow[b]) * snb,
+                 e->d2r + ((j * nr + a) * nr + b) * snb, snb * sizeof *e->d2rd);
+  }
 }
 
 /* Bias gradients of a layer: the sums over the block's points of the value channel of its
@@ -122,7 +236,7 @@ static void bias_sums(int rows, int nb, int ld, const double *G, double *out) {
   }
 }
 
-/* Reverse pass of a block from the output adjoint in G0 (1, nc*nb). Writes the parameter
+/* Reverse pass of a block from the output adjoint in G0 (m, nc*nb). Writes the parameter
  * gradient of the block into gout (nparams), overwriting it. */
 static void block_backward(pf_engine *e, const double *theta, int nb, double *gout) {
   const pf_mlp *net = e->net;
@@ -144,26 +258,69 @@ static void block_backward(pf_engine *e, const double *theta, int nb, double *go
   }
 }
 
+/* ubar = sum_j sg w_j r_j dr_j/du (m*nj, nb) for the block last evaluated with dr; sg = 2/n for
+ * the loss gradient. */
+static void seed_gradient(pf_engine *e, int nb, double sg) {
+  const size_t snb = (size_t)nb, nj = (size_t)e->nj, nr = (size_t)e->nread;
+  const int k = e->k;
+  if (e->spec) {
+    for (size_t c = 0; c < nj; c++) {
+      double *ub = e->ubar + c * snb;
+      for (int j = 0; j < k; j++) {
+        /* w_j = 1: (sg * 1) * r * dr = 2.0 * scale * r * dr, the engine's seed */
+        const double sw = sg * e->ops.weight[j];
+        const double *r = e->r + (size_t)j * snb, *dr = e->drd + ((size_t)j * nj + c) * snb;
+        if (j == 0)
+          for (int p = 0; p < nb; p++) ub[p] = sw * r[p] * dr[p];
+        else
+          for (int p = 0; p < nb; p++) ub[p] += sw * r[p] * dr[p];
+      }
+    }
+    return;
+  }
+  memset(e->ubar, 0, (size_t)e->m * nj * snb * sizeof *e->ubar);
+  for (size_t a = 0; a < nr; a++) {
+    double *ub = e->ubar + (size_t)e->qrow[a] * snb;
+    for (int j = 0; j < k; j++) {
+      const double sw = sg * e->ops.weight[j];
+      const double *r = e->r + (size_t)j * snb, *dr = e->dr + ((size_t)j * nr + a) * snb;
+      if (j == 0)
+        for (int p = 0; p < nb; p++) ub[p] = sw * r[p] * dr[p];
+      else
+        for (int p = 0; p < nb; p++) ub[p] += sw * r[p] * dr[p];
+    }
+  }
+}
+
 int pf_engine_loss_grad(pf_engine *e, const double *theta, const pf_points *pts, double *loss,
                         double *grad) {
   const size_t n = pts->n, P = e->net->nparams;
   PF_CHECK(n > 0, PF_ERR_ARG, "loss over an empty point set");
   const double scale = 1.0 / (double)n;
+  const int k = e->k;
   double total = 0.0;
   if (grad) memset(grad, 0, P * sizeof *grad);
   for (size_t i0 = 0; i0 < n; i0 += (size_t)e->block) {
     const int nb = (int)(n - i0 < (size_t)e->block ? n - i0 : (size_t)e->block);
-    block_residual(e, theta, pts, i0, nb, grad != NULL, 0);
+    pf_nn_block_residual(e, theta, pts, i0, nb, grad != NULL, 0);
+    /* l_i = sum_j w_j r_j^2 (k = 1, w = 1: r * r) */
     double bsum = 0.0;
-    for (int p = 0; p < nb; p++) bsum += e->r[p] * e->r[p];
+    for (int p = 0; p < nb; p++) {
+      const double r0 = e->r[p];
+      double l = e->ops.weight[0] * (r0 * r0);
+      for (int j = 1; j < k; j++) {
+        const double rj = e->r[(size_t)j * (size_t)nb + (size_t)p];
+        l += e->ops.weight[j] * (rj * rj);
+      }
+      bsum += l;
+    }
     total += bsum;
     if (!grad) continue;
-    /* ubar_c = dL/du_c = (2/n) r dr/du_c */
-    for (int c = 0; c < PF_NCH; c++)
-      for (int p = 0; p < nb; p++) e->ubar[c * nb + p] = 2.0 * scale * e->r[p] * e->dr[c * nb + p];
+    /* ubar = dL/du = sum_j (2/n) w_j r_j dr_j/du */
+    seed_gradient(e, nb, 2.0 * scale);
     pf_jets_constrain_adjoint(e, pts, i0, nb, e->ubar, e->G0);
     block_backward(e, theta, nb, e->gblk);
-    for (size_t k = 0; k < P; k++) grad[k] += e->gblk[k];
+    for (size_t q = 0; q < P; q++) grad[q] += e->gblk[q];
   }
   *loss = total * scale; /* may be non-finite: the caller decides what that means */
   return PF_OK;
@@ -171,36 +328,55 @@ int pf_engine_loss_grad(pf_engine *e, const double *theta, const pf_points *pts,
 
 int pf_engine_residuals(pf_engine *e, const double *theta, const pf_points *pts, double *r,
                         double *u) {
-  const size_t n = pts->n;
+  const size_t n = pts->n, k = (size_t)e->k, rows = (size_t)e->m * (size_t)e->nj;
   for (size_t i0 = 0; i0 < n; i0 += (size_t)e->block) {
     const int nb = (int)(n - i0 < (size_t)e->block ? n - i0 : (size_t)e->block);
-    block_residual(e, theta, pts, i0, nb, 0, 0);
-    memcpy(r + i0, e->r, (size_t)nb * sizeof *r);
+    pf_nn_block_residual(e, theta, pts, i0, nb, 0, 0);
+    for (size_t j = 0; j < k; j++)
+      for (int p = 0; p < nb; p++) r[(i0 + (size_t)p) * k + j] = e->r[j * (size_t)nb + (size_t)p];
     if (u)
-      for (int c = 0; c < PF_NCH; c++)
-        memcpy(u + c * n + i0, e->u + c * nb, (size_t)nb * sizeof *u);
+      for (size_t c = 0; c < rows; c++)
+        memcpy(u + c * n + i0, e->u + c * (size_t)nb, (size_t)nb * sizeof *u);
   }
   return PF_OK;
 }
 
-/* The tangent of the residuals along v for the block last evaluated: fills e->udot, e->rdot. */
+/* The tangent of the residuals along v for the block last evaluated with dr: fills e->udot,
+ * e->qdot and e->rdot (k, nb), rdot_j = sum dr_j/du . udot. */
 static void block_rdot(pf_engine *e, const double *theta, const pf_points *pts, size_t i0, int nb,
                        const double *v) {
+  const size_t snb = (size_t)nb, nj = (size_t)e->nj, nr = (size_t)e->nread;
   pf_jets_forward_tangent(e, theta, v, nb);
   pf_jets_constrain(e, pts, i0, nb, e->Zd[e->net->nlayers - 1], e->udot, 1);
-  for (int p = 0; p < nb; p++) e->rdot[p] = 0.0;
-  for (int c = 0; c < PF_NCH; c++)
-    for (int p = 0; p < nb; p++) e->rdot[p] += e->dr[c * nb + p] * e->udot[c * nb + p];
+  gather(e, nb, e->udot, e->qdot);
+  for (int j = 0; j < e->k; j++) {
+    double *rd = e->rdot + (size_t)j * snb;
+    for (int p = 0; p < nb; p++) rd[p] = 0.0;
+    if (e->spec) {
+      for (size_t c = 0; c < nj; c++) {
+        const double *dr = e->drd + ((size_t)j * nj + c) * snb, *ud = e->udot + c * snb;
+        for (int p = 0; p < nb; p++) rd[p] += dr[p] * ud[p];
+      }
+    } else {
+      for (size_t a = 0; a < nr; a++) {
+        const double *dr = e->dr + ((size_t)j * nr + a) * snb, *qd = e->qdot + a * snb;
+        for (int p = 0; p < nb; p++) rd[p] += dr[p] * qd[p];
+      }
+    }
+  }
 }
 
 int pf_engine_jvp(pf_engine *e, const double *theta, const pf_points *pts, const double *v,
                   double *jv) {
-  const size_t n = pts->n;
+  const size_t n = pts->n, k = (size_t)e->k;
   for (size_t i0 = 0; i0 < n; i0 += (size_t)e->block) {
     const int nb = (int)(n - i0 < (size_t)e->block ? n - i0 : (size_t)e->block);
-    block_residual(e, theta, pts, i0, nb, 1, 0);
+    pf_nn_block_residual(e, theta, pts, i0, nb, 1, 0);
     block_rdot(e, theta, pts, i0, nb, v);
-    memcpy(jv + i0, e->rdot, (size_t)nb * sizeof *jv);
+    /* ds_j = sqrt(w_j) dr_j (w_j = 1: exactly dr_j) */
+    for (size_t j = 0; j < k; j++)
+      for (int p = 0; p < nb; p++)
+        jv[(i0 + (size_t)p) * k + j] = e->wsq[j] * e->rdot[j * (size_t)nb + (size_t)p];
   }
   return PF_OK;
 }
@@ -239,23 +415,73 @@ static void block_backward_tangent(pf_engine *e, const double *theta, const doub
   }
 }
 
-/* The Hessian-vector product of sigma/2 * sum r_i^2 over the block of points i0 .. i0+nb-1 into
+/* HVP seeds: ubar = sum_j sigma w_j r_j dr_j, ubar' = sum_j sigma w_j (r_j' dr_j + r_j curv_j)
+ * with curv_j = sum_b d2r_j/du du_b u_b'. */
+static void seed_hvp(pf_engine *e, int nb, double sigma) {
+  const size_t snb = (size_t)nb, nj = (size_t)e->nj, nr = (size_t)e->nread;
+  const int k = e->k;
+  if (e->spec) {
+    for (size_t c = 0; c < nj; c++) {
+      double *ub = e->ubar + c * snb, *ubd = e->ubard + c * snb;
+      for (int j = 0; j < k; j++) {
+        /* w_j = 1: sg = sigma, the engine's seeds sigma r dr, sigma (r' dr + r curv) */
+        const double sg = sigma * e->ops.weight[j];
+        const double *rr = e->r + (size_t)j * snb, *rd = e->rdot + (size_t)j * snb;
+        const double *drc = e->drd + ((size_t)j * nj + c) * snb;
+        const double *d2 = e->d2rd + ((size_t)j * nj + c) * nj * snb;
+        for (int p = 0; p < nb; p++) {
+          const double r = rr[p], dr = drc[p];
+          double curv = 0.0;
+          for (size_t b = 0; b < nj; b++) curv += d2[b * snb + (size_t)p] * e->udot[b * snb + p];
+          const double tb = sg * r * dr, tbd = sg * (rd[p] * dr + r * curv);
+          if (j == 0) {
+            ub[p] = tb;
+            ubd[p] = tbd;
+          } else {
+            ub[p] += tb;
+            ubd[p] += tbd;
+          }
+        }
+      }
+    }
+    return;
+  }
+  double *curv = e->tmp;
+  memset(e->ubar, 0, (size_t)e->m * nj * snb * sizeof *e->ubar);
+  memset(e->ubard, 0, (size_t)e->m * nj * snb * sizeof *e->ubard);
+  for (size_t a = 0; a < nr; a++) {
+    double *ub = e->ubar + (size_t)e->qrow[a] * snb, *ubd = e->ubard + (size_t)e->qrow[a] * snb;
+    for (int j = 0; j < k; j++) {
+      const double sg = sigma * e->ops.weight[j];
+      const double *rr = e->r + (size_t)j * snb, *rd = e->rdot + (size_t)j * snb;
+      const double *dr = e->dr + ((size_t)j * nr + a) * snb;
+      const double *d2 = e->d2r + ((size_t)j * nr + a) * nr * snb;
+      for (int p = 0; p < nb; p++) curv[p] = 0.0;
+      for (size_t b = 0; b < nr; b++) {
+        const double *d2b = d2 + b * snb, *qd = e->qdot + b * snb;
+        for (int p = 0; p < nb; p++) curv[p] += d2b[p] * qd[p];
+      }
+      for (int p = 0; p < nb; p++) {
+        const double tb = sg * rr[p] * dr[p], tbd = sg * (rd[p] * dr[p] + rr[p] * curv[p]);
+        if (j == 0) {
+          ub[p] = tb;
+          ubd[p] = tbd;
+        } else {
+          ub[p] += tb;
+          ubd[p] += tbd;
+        }
+      }
+    }
+  }
+}
+
+/* The Hessian-vector product of sigma/2 * sum_i l_i over the block of points i0 .. i0+nb-1 into
  * hout (nparams), overwriting it: forward pass, residual tangent, seeds, forward over reverse. */
 static void block_hvp(pf_engine *e, const double *theta, const pf_points *pts, size_t i0, int nb,
                       const double *v, double sigma, double *hout) {
-  block_residual(e, theta, pts, i0, nb, 1, 1);
+  pf_nn_block_residual(e, theta, pts, i0, nb, 1, 1);
   block_rdot(e, theta, pts, i0, nb, v);
-  /* ubar_c = sigma r dr_c;  ubar_c' = sigma (r' dr_c + r sum_d d2r_cd u_d') */
-  for (int c = 0; c < PF_NCH; c++) {
-    for (int p = 0; p < nb; p++) {
-      const double r = e->r[p], drc = e->dr[c * nb + p];
-      double curv = 0.0;
-      for (int d = 0; d < PF_NCH; d++)
-        curv += e->d2r[(c * PF_NCH + d) * nb + p] * e->udot[d * nb + p];
-      e->ubar[c * nb + p] = sigma * r * drc;
-      e->ubard[c * nb + p] = sigma * (e->rdot[p] * drc + r * curv);
-    }
-  }
+  seed_hvp(e, nb, sigma);
   pf_jets_constrain_adjoint(e, pts, i0, nb, e->ubar, e->G0);
   pf_jets_constrain_adjoint(e, pts, i0, nb, e->ubard, e->Gd0);
   block_backward_tangent(e, theta, v, nb, hout);
@@ -270,7 +496,7 @@ int pf_engine_hvp(pf_engine *e, const double *theta, const pf_points *pts, const
   for (size_t i0 = 0; i0 < n; i0 += (size_t)e->block) {
     const int nb = (int)(n - i0 < (size_t)e->block ? n - i0 : (size_t)e->block);
     block_hvp(e, theta, pts, i0, nb, v, sigma, e->gblk);
-    for (size_t k = 0; k < P; k++) hv[k] += e->gblk[k];
+    for (size_t q = 0; q < P; q++) hv[q] += e->gblk[q];
   }
   return PF_OK;
 }

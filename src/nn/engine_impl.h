@@ -4,40 +4,63 @@
 
 #include "pinnfluence/nn.h"
 
-/* Jet flags of the derivative channels carried (v is always carried). */
+/* Jet flags of the derivative channels carried by the specialised kernels (d = 2; v is always
+ * carried). */
 typedef struct {
   int hx, ht, hxx, htt;
 } pf_jetset;
 
+/* Per-row temporaries of the general kernels (arrays of block doubles each). */
+#define PF_NN_NTMP 12
+
 /* Block matrices have one row per neuron and the channels side by side: row j holds
- * [v(0..nb) | x(0..nb) | t(0..nb) | xx(0..nb) | tt(0..nb)] for the carried channels, so the
- * leading dimension is ld = nc * nb for a block of nb points and one GEMM serves all channels. */
+ * [v(0..nb) | first derivatives along X_0 .. X_{d-1} | the carried pairs in full-jet order], so
+ * the leading dimension is ld = nc * nb for a block of nb points and one GEMM serves all channels.
+ * For d = 2 without the mixed pair these are today's v, x, t, xx, tt.
+ *
+ * Per-block problem arrays: u, udot, ubar, ubard are (m, nj, nb) in full-jet order (entries not
+ * carried stay 0); q, qdot (nread, nb) the read quantities; r, rdot (k, nb); dr (k, nread, nb) and
+ * d2r (k, nread, nread, nb) as the residual callback writes them. The specialised path also keeps
+ * drd (k, nj, nb) and d2rd (k, nj, nj, nb): the partials scattered to full-jet order (m = 1), so
+ * its sums run over every jet entry in order, as the engine always did. */
 struct pf_engine {
   const pf_mlp *net; /* borrowed */
   pf_pinn_ops ops;
-  pf_jetset js;
-  int nc;            /* channels carried (slot of v is 0, then x, t, xx, tt as carried) */
-  int slot[PF_NCH];  /* slot of each channel, -1 if not carried */
-  int block, maxw;   /* points per block, widest layer */
+  int d, m, k, nj, nread;
+  int spec;                           /* 1: specialised kernels (d = 2, m = 1, no mixed pair) */
+  pf_jetset js;                       /* channel flags of the specialised kernels */
+  int nc;                             /* channels carried: 1 + d + npair */
+  int npair;                          /* second derivatives carried */
+  int pa[PF_MAX_JET], pb[PF_MAX_JET]; /* directions a <= b of pair p (slot 1 + d + p) */
+  int pairq[PF_MAX_DIM][PF_MAX_DIM];  /* pair index of (a, b) (symmetric), -1 if not carried */
+  int slot[PF_MAX_JET];               /* slot of each jet entry, -1 if not carried */
+  int jet[PF_MAX_JET];                /* jet entry of each slot */
+  int qrow[PF_MAX_READ];              /* row of read a in the (m, nj) arrays: out * nj + jet */
+  double wsq[PF_MAX_RES];             /* sqrt(w_j) */
+  int block, maxw;                    /* points per block, widest layer */
   double **Z, **A;   /* [L] pre-activations (sizes[l+1], nc*block), layer inputs (sizes[l], ...) */
   double **Zd, **Ad; /* tangents of Z and A (HVP, JVP) */
-  double *G0, *G1, *Gd0, *Gd1;          /* adjoints and their tangents (maxw, nc*block) */
-  double *u, *dr, *udot, *ubar, *ubard; /* (PF_NCH, block) */
-  double *d2r;                          /* (PF_NCH*PF_NCH, block) */
-  double *r, *rdot;                     /* (block) */
-  double *gblk;                         /* (nparams) sums of one block */
-  double *At;                           /* (nc*block, maxw) transposed layer input (J rows) */
+  double *G0, *G1, *Gd0, *Gd1;     /* adjoints and their tangents (maxw, nc*block) */
+  double *u, *udot, *ubar, *ubard; /* (m*nj, block) */
+  double *q, *qdot;                /* (nread, block) */
+  double *r, *rdot;                /* (k, block) */
+  double *dr, *d2r;                /* (k*nread, block), (k*nread*nread, block) */
+  double *drd, *d2rd;              /* specialised path: (k*nj, block), (k*nj*nj, block) */
+  double *tmp;                     /* (PF_NN_NTMP, block) */
+  double *gblk;                    /* (nparams) sums of one block */
+  double *At;                      /* (nc*block, maxw) transposed layer input (J rows) */
 };
 
 /* Forward pass of a block (points i0 .. i0+nb-1): fills Z and A of every layer. */
 void pf_jets_forward(pf_engine *e, const double *theta, const pf_points *pts, size_t i0, int nb);
 /* Tangent of the forward pass along v (needs pf_jets_forward first): fills Zd and Ad. */
 void pf_jets_forward_tangent(pf_engine *e, const double *theta, const double *v, int nb);
-/* The constrained jets u (PF_NCH, nb) from the network output jets (last Z) or its tangent
- * (tangent = 1: the A term is dropped, u is linear in N). */
+/* The constrained jets u (m, nj, nb) from the network output jets N (last Z: m rows of nc*nb) or
+ * its tangent (tangent = 1: the A term is dropped, u is linear in N). Entries not carried are 0. */
 void pf_jets_constrain(const pf_engine *e, const pf_points *pts, size_t i0, int nb, const double *N,
                        double *u, int tangent);
-/* Adjoint of the constraint: output-layer adjoint G (1, nc*nb) from ubar (PF_NCH, nb). */
+/* Adjoint of the constraint: output-layer adjoint G (m, nc*nb) from ubar (m, nj, nb) (only the
+ * carried entries of ubar are read). */
 void pf_jets_constrain_adjoint(const pf_engine *e, const pf_points *pts, size_t i0, int nb,
                                const double *ubar, double *G);
 
@@ -52,5 +75,15 @@ void pf_act_backward(const pf_engine *e, int rows, int nb, const double *A, cons
 /* In place: (G, Gd) adjoint and its tangent of a become those of z. */
 void pf_act_backward_tangent(const pf_engine *e, int rows, int nb, const double *A, const double *Z,
                              const double *Zd, double *G, double *Gd);
+
+/* Forward pass, constraint and residual of the block i0 .. i0+nb-1: fills u, q, r and (if want)
+ * dr, d2r (and their full-jet copies drd, d2rd on the specialised path). Second derivatives only
+ * when asked for (HVP). */
+void pf_nn_block_residual(pf_engine *e, const double *theta, const pf_points *pts, size_t i0,
+                          int nb, int want_dr, int want_d2r);
+
+/* Carried second derivatives of a problem: mask bit c set for every pair jet entry c some read
+ * quantity needs; returns their number (ops must be valid). */
+int pf_nn_carried_pairs(const pf_pinn_ops *ops, unsigned *mask);
 
 #endif

@@ -1,26 +1,27 @@
-/* Rows of the residual Jacobian J = dr/dtheta for a block of points from one batched reverse
- * pass: the reverse pass seeded with dr/du per point (not summed) carries per-point adjoints
- * through every layer (points never interact), and row i of the weight block of layer l is
- * sum_c zbar_c[:, i] a_c[:, i]^T, assembled point by point from the transposed layer input. */
+/* Rows of the Jacobian J = ds/dtheta of the weighted residuals s_ij = sqrt(w_j) r_j(X_i) for a
+ * block of points from one batched reverse pass per component: the reverse pass seeded with
+ * sqrt(w_j) dr_j/du per point (not summed) carries per-point adjoints through every layer (points
+ * never interact), and row (i, j) of the weight block of layer l is sum_c zbar_c[:, i] a_c[:, i]^T,
+ * assembled point by point from the transposed layer input. */
 #include "engine_impl.h"
 #include "pinnfluence/core.h"
 
 #include <cblas.h>
 #include <string.h>
 
-/* Per-point weight and bias rows of layer l into J rows (ldJ = nparams). G: adjoints of the
- * layer output (nout, nc*nb); A: layer input (nin, nc*nb). */
+/* Per-point weight and bias rows of layer l into the J rows of points p0 .. p0+np-1: the row of
+ * point p at J + (p - p0) * rstride. G: adjoints of the layer output (nout, nc*nb); A: layer
+ * input (nin, nc*nb). */
 static void assemble_rows(pf_engine *e, int l, int nb, const double *G, const double *A, int p0,
-                          int np, double *J) {
+                          int np, double *J, size_t rstride) {
   const pf_mlp *net = e->net;
   const int nin = net->sizes[l], nout = net->sizes[l + 1], nc = e->nc, ld = nc * nb;
-  const size_t P = net->nparams;
   /* At[(c*nb + p) * nin + k] = A[k, c*nb + p]: each point's input channel a contiguous row. */
   for (int k = 0; k < nin; k++)
     for (int q = 0; q < ld; q++) e->At[(size_t)q * nin + k] = A[(size_t)k * ld + q];
   for (int p = p0; p < p0 + np; p++) {
-    double *Jw = J + (size_t)(p - p0) * P + net->w_off[l];
-    double *Jb = J + (size_t)(p - p0) * P + net->b_off[l];
+    double *Jw = J + (size_t)(p - p0) * rstride + net->w_off[l];
+    double *Jb = J + (size_t)(p - p0) * rstride + net->b_off[l];
     for (int j = 0; j < nout; j++) {
       double *row = Jw + (size_t)j * nin;
       const double *g = G + (size_t)j * ld;
@@ -37,14 +38,33 @@ static void assemble_rows(pf_engine *e, int l, int nb, const double *G, const do
   }
 }
 
+/* The seed of component j, sqrt(w_j) dr_j/du (m*nj, nb), for the block last evaluated with dr. */
+static const double *seed_rows(pf_engine *e, int nb, int j) {
+  const size_t snb = (size_t)nb, nj = (size_t)e->nj, nr = (size_t)e->nread;
+  const double w = e->wsq[j];
+  if (e->spec) {
+    const double *drd = e->drd + (size_t)j * nj * snb;
+    if (w == 1.0) return drd; /* the paper's problems: dr itself */
+    for (size_t c = 0; c < nj * snb; c++) e->ubar[c] = w * drd[c];
+    return e->ubar;
+  }
+  memset(e->ubar, 0, (size_t)e->m * nj * snb * sizeof *e->ubar);
+  for (size_t a = 0; a < nr; a++) {
+    const double *dr = e->dr + ((size_t)j * nr + a) * snb;
+    double *ub = e->ubar + (size_t)e->qrow[a] * snb;
+    for (int p = 0; p < nb; p++) ub[p] = w * dr[p];
+  }
+  return e->ubar;
+}
+
 int pf_engine_jacobian_rows(pf_engine *e, const double *theta, const pf_points *pts, size_t first,
                             size_t count, double *J, double *r) {
   const size_t n = pts->n;
   PF_CHECK(first + count <= n, PF_ERR_ARG, "Jacobian rows %zu..%zu outside the %zu points", first,
            first + count, n);
   const pf_mlp *net = e->net;
-  const int L = net->nlayers;
-  const size_t bs = (size_t)e->block;
+  const int L = net->nlayers, k = e->k;
+  const size_t bs = (size_t)e->block, P = net->nparams, rstride = (size_t)k * P;
   /* Blocks are aligned to multiples of the block size so a row never depends on `first`. */
   for (size_t i0 = first / bs * bs; i0 < first + count; i0 += bs) {
     const int nb = (int)(n - i0 < bs ? n - i0 : bs);
@@ -52,24 +72,27 @@ int pf_engine_jacobian_rows(pf_engine *e, const double *theta, const pf_points *
     const size_t lo = i0 > first ? i0 : first;
     const size_t hi = i0 + (size_t)nb < first + count ? i0 + (size_t)nb : first + count;
     const int p0 = (int)(lo - i0), np = (int)(hi - lo);
-    double *Jblk = J + (lo - first) * net->nparams;
-    pf_jets_forward(e, theta, pts, i0, nb);
-    pf_jets_constrain(e, pts, i0, nb, e->Z[L - 1], e->u, 0);
-    memset(e->dr, 0, PF_NCH * (size_t)nb * sizeof *e->dr);
-    e->ops.residual(e->ops.ctx, (size_t)nb, pts->x + i0, pts->t + i0, e->u, e->r, e->dr, NULL);
-    if (r) memcpy(r + (lo - first), e->r + p0, (size_t)np * sizeof *r);
-    pf_jets_constrain_adjoint(e, pts, i0, nb, e->dr, e->G0);
-    double *G = e->G0, *Gn = e->G1;
-    for (int l = L - 1; l >= 0; l--) {
-      const int nin = net->sizes[l], nout = net->sizes[l + 1];
-      assemble_rows(e, l, nb, G, e->A[l], p0, np, Jblk);
-      if (l == 0) break;
-      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nin, ld, nout, 1.0,
-                  theta + net->w_off[l], nin, G, ld, 0.0, Gn, ld);
-      pf_act_backward(e, nin, nb, e->A[l], e->Z[l - 1], Gn);
-      double *tmp = G;
-      G = Gn;
-      Gn = tmp;
+    pf_nn_block_residual(e, theta, pts, i0, nb, 1, 0);
+    if (r)
+      for (int p = p0; p < p0 + np; p++)
+        for (int j = 0; j < k; j++)
+          r[(lo - first + (size_t)(p - p0)) * (size_t)k + (size_t)j] =
+              e->wsq[j] * e->r[(size_t)j * (size_t)nb + (size_t)p];
+    for (int j = 0; j < k; j++) {
+      double *Jblk = J + (lo - first) * rstride + (size_t)j * P;
+      pf_jets_constrain_adjoint(e, pts, i0, nb, seed_rows(e, nb, j), e->G0);
+      double *G = e->G0, *Gn = e->G1;
+      for (int l = L - 1; l >= 0; l--) {
+        const int nin = net->sizes[l], nout = net->sizes[l + 1];
+        assemble_rows(e, l, nb, G, e->A[l], p0, np, Jblk, rstride);
+        if (l == 0) break;
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nin, ld, nout, 1.0,
+                    theta + net->w_off[l], nin, G, ld, 0.0, Gn, ld);
+        pf_act_backward(e, nin, nb, e->A[l], e->Z[l - 1], Gn);
+        double *tmp = G;
+        G = Gn;
+        Gn = tmp;
+      }
     }
   }
   return PF_OK;

@@ -7,17 +7,19 @@
 #include <cblas.h>
 #include <string.h>
 
-/* Input jets of layer 0: rows x and t; channel v holds the coordinates, channel x the unit
- * vector e_x, channel t the unit vector e_t, second-order channels zero. */
+/* Input jets of layer 0: row j is the coordinate X_j; its value channel holds the coordinates of
+ * the block's points, its first-order channel along X_j is 1 (the unit vector e_j), every other
+ * channel 0. */
 static void input_jets(const pf_engine *e, const pf_points *pts, size_t i0, int nb, double *A0) {
-  const int ld = e->nc * nb;
-  memset(A0, 0, 2 * (size_t)ld * sizeof *A0);
-  memcpy(A0, pts->x + i0, (size_t)nb * sizeof *A0);
-  memcpy(A0 + ld, pts->t + i0, (size_t)nb * sizeof *A0);
-  if (e->slot[PF_CH_X] >= 0)
-    for (int p = 0; p < nb; p++) A0[e->slot[PF_CH_X] * nb + p] = 1.0;
-  if (e->slot[PF_CH_T] >= 0)
-    for (int p = 0; p < nb; p++) A0[ld + e->slot[PF_CH_T] * nb + p] = 1.0;
+  const int d = e->d;
+  const size_t ld = (size_t)e->nc * (size_t)nb;
+  const double *X = pts->X + i0 * (size_t)d;
+  memset(A0, 0, (size_t)d * ld * sizeof *A0);
+  for (int j = 0; j < d; j++) {
+    double *v = A0 + (size_t)j * ld, *ej = v + (size_t)(1 + j) * (size_t)nb;
+    for (int p = 0; p < nb; p++) v[p] = X[(size_t)p * (size_t)d + (size_t)j];
+    for (int p = 0; p < nb; p++) ej[p] = 1.0;
+  }
 }
 
 void pf_jets_forward(pf_engine *e, const double *theta, const pf_points *pts, size_t i0, int nb) {
@@ -59,53 +61,79 @@ void pf_jets_forward_tangent(pf_engine *e, const double *theta, const double *v,
   }
 }
 
+/* Per output o (row o of N, channels at slots): u_v = A_v + B_v N_v,
+ * u_a = A_a + B_a N_v + B_v N_a, u_aa = A_aa + B_aa N_v + 2 B_a N_a + B_v N_aa and, for a != b,
+ * u_ab = A_ab + B_ab N_v + B_a N_b + B_b N_a + B_v N_ab. */
 void pf_jets_constrain(const pf_engine *e, const pf_points *pts, size_t i0, int nb, const double *N,
                        double *u, int tangent) {
-  const size_t n = pts->n;
-  const double *Ac = pts->A + i0, *Bc = pts->B + i0;
-  const double *Nv = N;
-  const double *Bv = Bc;
-  memset(u, 0, PF_NCH * (size_t)nb * sizeof *u);
-  for (int p = 0; p < nb; p++) u[p] = (tangent ? 0.0 : Ac[p]) + Bv[p] * Nv[p];
-  /* first-order channels: u_c = A_c + B_c N + B N_c */
-  for (int c = PF_CH_X; c <= PF_CH_T; c++) {
-    if (e->slot[c] < 0) continue;
-    const double *Nc = N + e->slot[c] * nb, *Acc = Ac + c * n, *Bcc = Bc + c * n;
-    double *uc = u + c * nb;
-    for (int p = 0; p < nb; p++) uc[p] = (tangent ? 0.0 : Acc[p]) + Bcc[p] * Nv[p] + Bv[p] * Nc[p];
-  }
-  /* second-order channels: u_cc = A_cc + B_cc N + 2 B_c N_c + B N_cc */
-  for (int c = PF_CH_XX; c <= PF_CH_TT; c++) {
-    if (e->slot[c] < 0) continue;
-    const int c1 = c - 2; /* xx -> x, tt -> t */
-    const double *Ncc = N + e->slot[c] * nb, *N1 = N + e->slot[c1] * nb;
-    const double *Acc = Ac + c * n, *Bcc = Bc + c * n, *B1 = Bc + c1 * n;
-    double *uc = u + c * nb;
-    for (int p = 0; p < nb; p++)
-      uc[p] = (tangent ? 0.0 : Acc[p]) + Bcc[p] * Nv[p] + 2.0 * B1[p] * N1[p] + Bv[p] * Ncc[p];
+  const size_t n = pts->n, ld = (size_t)e->nc * (size_t)nb, snb = (size_t)nb;
+  const int d = e->d, nj = e->nj;
+  memset(u, 0, (size_t)e->m * (size_t)nj * snb * sizeof *u);
+  for (int o = 0; o < e->m; o++) {
+    const double *No = N + (size_t)o * ld, *Nv = No;
+    const double *Ac = pts->A + (size_t)o * (size_t)nj * n + i0;
+    const double *Bc = pts->B + (size_t)o * (size_t)nj * n + i0, *Bv = Bc;
+    double *uo = u + (size_t)o * (size_t)nj * snb;
+    for (int p = 0; p < nb; p++) uo[p] = (tangent ? 0.0 : Ac[p]) + Bv[p] * Nv[p];
+    /* first-order channels: u_c = A_c + B_c N + B N_c */
+    for (int a = 0; a < d; a++) {
+      const int c = 1 + a;
+      const double *Nc = No + (size_t)c * snb, *Acc = Ac + (size_t)c * n, *Bcc = Bc + (size_t)c * n;
+      double *uc = uo + (size_t)c * snb;
+      for (int p = 0; p < nb; p++)
+        uc[p] = (tangent ? 0.0 : Acc[p]) + Bcc[p] * Nv[p] + Bv[p] * Nc[p];
+    }
+    /* second-order channels */
+    for (int q = 0; q < e->npair; q++) {
+      const int s = 1 + d + q, c = e->jet[s], ca = 1 + e->pa[q], cb = 1 + e->pb[q];
+      const double *Ncc = No + (size_t)s * snb, *Na = No + (size_t)ca * snb;
+      const double *Nb = No + (size_t)cb * snb;
+      const double *Acc = Ac + (size_t)c * n, *Bcc = Bc + (size_t)c * n;
+      const double *Ba = Bc + (size_t)ca * n, *Bb = Bc + (size_t)cb * n;
+      double *uc = uo + (size_t)c * snb;
+      if (ca == cb)
+        for (int p = 0; p < nb; p++)
+          uc[p] = (tangent ? 0.0 : Acc[p]) + Bcc[p] * Nv[p] + 2.0 * Ba[p] * Na[p] + Bv[p] * Ncc[p];
+      else
+        for (int p = 0; p < nb; p++)
+          uc[p] = (tangent ? 0.0 : Acc[p]) + Bcc[p] * Nv[p] + Ba[p] * Nb[p] + Bb[p] * Na[p] +
+                  Bv[p] * Ncc[p];
+    }
   }
 }
 
+/* The transpose of pf_jets_constrain: N_v gets B_c ubar_c of every carried c, N_c (c != v) gets
+ * B_v ubar_c, and the first-order N_a gets 2 B_a ubar_aa, B_b ubar_ab of the pairs containing a. */
 void pf_jets_constrain_adjoint(const pf_engine *e, const pf_points *pts, size_t i0, int nb,
                                const double *ubar, double *G) {
-  const size_t n = pts->n;
-  const double *Bc = pts->B + i0, *Bv = Bc;
-  double *Gv = G;
-  for (int p = 0; p < nb; p++) Gv[p] = Bv[p] * ubar[p];
-  for (int c = PF_CH_X; c < PF_NCH; c++) {
-    if (e->slot[c] < 0) continue;
-    const double *Bcc = Bc + c * n, *uc = ubar + c * nb;
-    double *Gc = G + e->slot[c] * nb;
-    for (int p = 0; p < nb; p++) {
-      Gv[p] += Bcc[p] * uc[p];
-      Gc[p] = Bv[p] * uc[p];
+  const size_t n = pts->n, ld = (size_t)e->nc * (size_t)nb, snb = (size_t)nb;
+  const int d = e->d, nj = e->nj;
+  for (int o = 0; o < e->m; o++) {
+    const double *Bc = pts->B + (size_t)o * (size_t)nj * n + i0, *Bv = Bc;
+    const double *ub = ubar + (size_t)o * (size_t)nj * snb;
+    double *Go = G + (size_t)o * ld, *Gv = Go;
+    for (int p = 0; p < nb; p++) Gv[p] = Bv[p] * ub[p];
+    for (int s = 1; s < e->nc; s++) {
+      const int c = e->jet[s];
+      const double *Bcc = Bc + (size_t)c * n, *uc = ub + (size_t)c * snb;
+      double *Gc = Go + (size_t)s * snb;
+      for (int p = 0; p < nb; p++) {
+        Gv[p] += Bcc[p] * uc[p];
+        Gc[p] = Bv[p] * uc[p];
+      }
     }
-  }
-  for (int c = PF_CH_XX; c <= PF_CH_TT; c++) {
-    if (e->slot[c] < 0) continue;
-    const int c1 = c - 2;
-    const double *B1 = Bc + c1 * n, *uc = ubar + c * nb;
-    double *G1 = G + e->slot[c1] * nb;
-    for (int p = 0; p < nb; p++) G1[p] += 2.0 * B1[p] * uc[p];
+    for (int q = 0; q < e->npair; q++) {
+      const int c = e->jet[1 + d + q], ca = 1 + e->pa[q], cb = 1 + e->pb[q];
+      const double *Ba = Bc + (size_t)ca * n, *Bb = Bc + (size_t)cb * n, *uc = ub + (size_t)c * snb;
+      double *Ga = Go + (size_t)ca * snb, *Gb = Go + (size_t)cb * snb;
+      if (ca == cb) {
+        for (int p = 0; p < nb; p++) Ga[p] += 2.0 * Ba[p] * uc[p];
+      } else {
+        for (int p = 0; p < nb; p++) {
+          Ga[p] += Bb[p] * uc[p];
+          Gb[p] += Ba[p] * uc[p];
+        }
+      }
+    }
   }
 }

@@ -9,9 +9,11 @@
 
 int pf_mlp_create(int nlayers, const int *sizes, pf_mlp **net) {
   PF_CHECK(nlayers >= 1, PF_ERR_ARG, "an MLP needs at least one weight layer, got %d", nlayers);
-  PF_CHECK(sizes[0] == 2, PF_ERR_ARG, "a PINN takes 2 inputs (x, t), got sizes[0] = %d", sizes[0]);
-  PF_CHECK(sizes[nlayers] == 1, PF_ERR_ARG, "a PINN has 1 output, got sizes[%d] = %d", nlayers,
-           sizes[nlayers]);
+  PF_CHECK(sizes && net, PF_ERR_ARG, "an MLP needs its sizes and an output");
+  PF_CHECK(sizes[0] >= 1 && sizes[0] <= PF_MAX_DIM, PF_ERR_ARG,
+           "a PINN takes 1..%d inputs, got sizes[0] = %d", PF_MAX_DIM, sizes[0]);
+  PF_CHECK(sizes[nlayers] >= 1 && sizes[nlayers] <= PF_MAX_OUT, PF_ERR_ARG,
+           "a PINN has 1..%d outputs, got sizes[%d] = %d", PF_MAX_OUT, nlayers, sizes[nlayers]);
   for (int l = 1; l < nlayers; l++)
     PF_CHECK(sizes[l] >= 1 && sizes[l] <= 100000, PF_ERR_ARG,
              "hidden layer %d has width %d; allowed 1..100000", l, sizes[l]);

@@ -1,19 +1,25 @@
 /* Initial training points: DeepXDE's Hammersley construction (skopt's Hammersly sampler with one
- * skipped point, the first two points of n + 2 dropped), as PAPER.md section 2 spells it out. */
+ * skipped point, the first two points of n + 2 dropped), as PAPER.md section 2 spells it out, for
+ * any number of inputs: radical inverses in the bases 2, 3, 5 and an even last coordinate. */
 #include "pinnfluence/pde.h"
 
-/* Base-2 radical inverse: the bits of i mirrored about the binary point (exact in double). */
-static double vdc2(uint64_t i) {
-  double r = 0.0, f = 0.5;
-  for (; i; i >>= 1, f *= 0.5)
-    if (i & 1) r += f;
-  return r;
+/* Radical inverse of i in base b: the base-b digits of i mirrored about the point. The mirrored
+ * digits and b^digits are integers below 2^53 for every i < 2^53 / b, so the one division is the
+ * correctly rounded value (in base 2 the exact one, bit for bit the old bit-mirroring loop). */
+static double radical_inverse(uint64_t b, uint64_t i) {
+  uint64_t rev = 0, den = 1;
+  for (; i; i /= b) rev = rev * b + i % b, den *= b;
+  return (double)rev / (double)den;
 }
 
-void pf_pde_hammersley(const pf_pde *p, size_t n, double *x, double *t) {
+void pf_pde_hammersley(const pf_pde *p, size_t n, double *X) {
+  static const uint64_t base[PF_MAX_DIM - 1] = {2, 3, 5};
+  const int d = p->ops.d;
   for (size_t j = 1; j <= n; j++) {
-    const double ux = vdc2(j + 3), ut = (double)(j + 1) / (double)(n + 2);
-    x[j - 1] = p->xlo + (p->xhi - p->xlo) * ux;
-    t[j - 1] = p->tlo + (p->thi - p->tlo) * ut;
+    double *Xj = X + (j - 1) * (size_t)d;
+    for (int a = 0; a < d - 1; a++)
+      Xj[a] = p->lo[a] + (p->hi[a] - p->lo[a]) * radical_inverse(base[a], j + 3);
+    const double ut = (double)(j + 1) / (double)(n + 2);
+    Xj[d - 1] = p->lo[d - 1] + (p->hi[d - 1] - p->lo[d - 1]) * ut;
   }
 }

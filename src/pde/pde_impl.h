@@ -1,4 +1,6 @@
-/* Helpers shared by the problem files: index macros for the (PF_NCH, n) channel arrays. */
+/* Helpers shared by the problem files: index macros for the callbacks' arrays of one output
+ * (m = 1) at point i: jets (nj, n), read quantities q (nread, n), and the residual's partials of
+ * one component (k = 1), dr (nread, n) and d2r (nread, nread, n) (pf_pinn_ops in nn.h). */
 #ifndef PF_PDE_IMPL_H
 #define PF_PDE_IMPL_H
 
@@ -8,12 +10,12 @@
 
 #define PF_PI 3.14159265358979323846
 
-/* channel c of point i in a (PF_NCH, n) array */
+/* jet entry c of output 0 at point i in an (m, nj, n) array (A, B) */
 #define CH(arr, c) (arr)[(size_t)(c)*n + i]
-/* second partial d2r/du_c du_d of point i */
-#define CH2(arr, c, d) (arr)[((size_t)(c)*PF_NCH + (size_t)(d)) * n + i]
-
-/* The four channels every problem but wave reads. */
-#define PF_CH_STD (PF_JET(PF_CH_V) | PF_JET(PF_CH_X) | PF_JET(PF_CH_T) | PF_JET(PF_CH_XX))
+/* read quantity a of point i in q (nread, n); dr/dq_a of component 0 in dr (k, nread, n) */
+#define Q(a)  q[(size_t)(a)*n + i]
+#define DR(a) dr[(size_t)(a)*n + i]
+/* d2r/dq_a dq_b of component 0 in d2r (k, nread, nread, n), nread = NREAD of the problem file */
+#define D2R(a, b) d2r[((size_t)(a)*NREAD + (size_t)(b)) * n + i]
 
 #endif

@@ -5,8 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const pf_pde *const registry[] = {&pf_pde_diffusion, &pf_pde_burgers, &pf_pde_allen_cahn,
-                                         &pf_pde_wave, &pf_pde_drift_diffusion};
+static const pf_pde *const registry[] = {&pf_pde_diffusion,       &pf_pde_burgers,
+                                         &pf_pde_allen_cahn,      &pf_pde_wave,
+                                         &pf_pde_drift_diffusion, &pf_pde_heat2d};
 #define NREG ((int)(sizeof registry / sizeof registry[0]))
 
 const pf_pde *pf_pde_find(const char *name) {

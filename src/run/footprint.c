@@ -7,7 +7,6 @@
 #include "pinnfluence/influence.h"
 #include "pinnfluence/nn.h"
 #include "pinnfluence/pde.h"
-#include "pinnfluence/reference.h"
 #include "pinnfluence/run.h"
 #include "pinnfluence/sample.h"
 #include "pinnfluence/store.h"
@@ -39,12 +38,17 @@ int pf_task_footprint(const pf_config *cfg, int ntasks, pf_footprint *fp) {
   const pf_score_method *m = pf_score_method_find(cfg->sample.method);
   PF_CHECK(m, PF_ERR_ARG, "footprint: unknown method \"%s\"", cfg->sample.method);
 
-  /* network: widths 2, hidden..., 1 */
-  double P = 0, sumw = 0, maxw = 2;
+  /* the problem: d inputs, m outputs, nres residual components, nj jet entries per output */
+  const pf_pinn_ops *ops = &pde->ops;
+  const double d = ops->d, mo = ops->m, nres = ops->k, nread = ops->nread;
+  const double nj = pf_jet_count(ops->d);
+
+  /* network: widths d, hidden..., m */
+  double P = 0, sumw = 0, maxw = d;
   int sizes[PF_CONFIG_MAX_HIDDEN + 2], L = cfg->network.nhidden + 1;
-  sizes[0] = 2;
+  sizes[0] = ops->d;
   for (int l = 0; l < cfg->network.nhidden; l++) sizes[l + 1] = cfg->network.hidden[l];
-  sizes[L] = 1;
+  sizes[L] = ops->m;
   for (int l = 0; l < L; l++) {
     P += (double)(sizes[l] + 1) * sizes[l + 1];
     sumw += (double)sizes[l] + sizes[l + 1];
@@ -52,14 +56,11 @@ int pf_task_footprint(const pf_config *cfg, int ntasks, pf_footprint *fp) {
   }
   fp->nparams = (size_t)P;
 
-  /* the engine's channels (pf_engine_create) */
-  unsigned ch = pde->ops.channels | PF_JET(PF_CH_V);
-  if (ch & PF_JET(PF_CH_XX)) ch |= PF_JET(PF_CH_X);
-  if (ch & PF_JET(PF_CH_TT)) ch |= PF_JET(PF_CH_T);
-  int nc = 0;
-  for (int c = 0; c < PF_NCH; c++) nc += !!(ch & PF_JET(c));
+  /* the engine's jet channels (pf_engine_create) */
+  const int nc = pf_pinn_ops_channels(ops);
+  PF_CHECK(nc >= 1, PF_ERR_ARG, "footprint: %s is not a valid problem description", pde->name);
 
-  const double B = cfg->run.block, G = cfg->run.ranks_per_task, NCH = PF_NCH;
+  const double B = cfg->run.block, G = cfg->run.ranks_per_task;
   const double pool = cfg->sample.pool, per = cfg->sample.per_cycle, Z = cfg->influence.test_points;
   const double rank = cfg->influence.rank, iters = cfg->influence.arnoldi_iters;
   const int lbfgs = cfg->train.lbfgs_iters > 0, resamples = m->resamples;
@@ -81,38 +82,48 @@ int pf_task_footprint(const pf_config *cfg, int ntasks, pf_footprint *fp) {
   }
   fp->hint[PF_FOOT_HISTORY] = "a smaller train.lbfgs_history or network.hidden";
 
-  /* pf_engine_create: Z, Zd, A, Ad per layer; G0, G1, Gd0, Gd1, At; the channel buffers; gblk */
-  const double engine =
-      D * (nc * B * (2.0 * sumw + 5.0 * maxw) + (5.0 * NCH + NCH * NCH + 2.0) * B + P);
+  /* pf_engine_create: Z, Zd, A, Ad per layer; G0, G1, Gd0, Gd1, At; per block the outputs' jets
+   * u, udot, ubar, ubard (m nj each), the read quantities q, qdot (nread), r, rdot (nres), the
+   * residual's partials dr, d2r (nres nread, nres nread^2) and their full-jet copies (nres nj,
+   * nres nj^2), 12 temporaries; gblk */
+  const double per_point = 4.0 * mo * nj + 2.0 * nread + 2.0 * nres + nres * nread +
+                           nres * nread * nread + nres * nj + nres * nj * nj + 12.0;
+  const double engine = D * (nc * B * (2.0 * sumw + 5.0 * maxw) + per_point * B + P);
   part[PF_FOOT_ENGINE] = engine * (G > 1 ? 2 : 1); /* the group scorer has its own */
   snprintf(fp->what[PF_FOOT_ENGINE], sizeof fp->what[0],
            "the engine's workspace for blocks of run.block = %d points", cfg->run.block);
   fp->hint[PF_FOOT_ENGINE] = "a smaller run.block";
 
-  /* task.c: capacity tx, tt; the points object (x, t, A, B: 12 per point); the final copy */
+  /* task.c: capacity (cap, d); the points object (X, A, B: d + 2 m nj per point); the final
+   * copy (d per point) */
   const double cap = (double)cfg->points.initial + (double)cfg->train.cycles * per;
   const double nmax = !strcmp(cfg->sample.mode, "replace") && resamples
                           ? fmax((double)cfg->points.initial, per)
                           : cap;
-  part[PF_FOOT_TRAIN] = D * (2.0 * cap + (2.0 + 2.0 * NCH + 2.0) * nmax);
+  part[PF_FOOT_TRAIN] = D * (d * cap + (d + 2.0 * mo * nj + d) * nmax);
   snprintf(fp->what[PF_FOOT_TRAIN], sizeof fp->what[0],
            "the training set (up to points.initial + train.cycles x sample.per_cycle = %.0f "
            "points)",
            cap);
   fp->hint[PF_FOOT_TRAIN] = "fewer points.initial or train.cycles x sample.per_cycle";
 
+  /* the grid of a computed reference (burgers, allen_cahn) or the random points; per point: X and
+   * the reference (d + m), the points object (d + 2 m nj), residuals (nres), jets (m nj) */
   double nh = cfg->holdout.points;
-  if (!strcmp(pde->name, "burgers")) nh = (double)PF_REF_BURGERS_NX * PF_REF_BURGERS_NT;
-  if (!strcmp(pde->name, "allen_cahn")) nh = (double)PF_REF_ALLEN_CAHN_NX * PF_REF_ALLEN_CAHN_NT;
-  part[PF_FOOT_HOLDOUT] = D * (3.0 + 2.0 + 2.0 * NCH + 1.0 + NCH) * nh;
+  if (pde->grid) nh = (double)pde->grid_nx * (double)pde->grid_nt;
+  part[PF_FOOT_HOLDOUT] = D * ((d + mo) + (d + 2.0 * mo * nj) + nres + mo * nj) * nh;
   snprintf(fp->what[PF_FOOT_HOLDOUT], sizeof fp->what[0], "the holdout set (%.0f points)", nh);
   fp->hint[PF_FOOT_HOLDOUT] = "fewer holdout.points";
 
   if (resamples) {
-    double work = m->work_size ? (double)m->work_size((size_t)pool, (size_t)P, cfg->run.block) : 0;
-    if (!strcmp(m->name, "loss_grad")) work = B * (P + 1); /* (work_size in size_t may wrap) */
-    part[PF_FOOT_POOL] =
-        D * ((3.0 + 2.0 + 2.0 * NCH) * pool + 3.0 * per + work + (G > 1 ? 3.0 * pool + work : 0));
+    double work =
+        m->work_size ? (double)m->work_size(ops, (size_t)pool, (size_t)P, cfg->run.block) : 0;
+    /* (work_size in size_t may wrap) */
+    if (!strcmp(m->name, "loss_grad")) work = B * nres * (P + 1) + (nres > 1 ? P : 0);
+    /* the pool (pool, d) and its scores, the points object; chosen and drawn (1 + d per point);
+     * in groups the scorer's pool and scores again */
+    part[PF_FOOT_POOL] = D * ((d + 1.0 + d + 2.0 * mo * nj) * pool + (1.0 + d) * per + work +
+                              (G > 1 ? (d + 1.0) * pool + work : 0));
     snprintf(fp->what[PF_FOOT_POOL], sizeof fp->what[0],
              "the candidate pool (sample.pool = %.0f points) and the %s scratch", pool, m->name);
   }
@@ -122,14 +133,18 @@ int pf_task_footprint(const pf_config *cfg, int ntasks, pf_footprint *fp) {
   double kept = rank;
   if (pinn && arnoldi) kept = fmin(rank, iters - 1);
   if (pinn && exact) kept = fmin(rank, P);
-  if (pinn && !arnoldi && !exact) kept = fmin(rank, Z);
+  if (pinn && !arnoldi && !exact) kept = fmin(rank, nres * Z);
   if (gd || pinn) {
-    /* pf_influence_score: zx, zt, the points of Z; EZ (Z, k); EC (B, k); work B (P + 1);
-     * M (min(B, 256), Z). Groups allocate the embeddings at the rank asked for. */
+    /* pf_influence_score: Z (Z, d), the points of Z; EZ (Z, k); EC (B, k); work: a block of
+     * Jacobian rows B nres (P + 1), and with several residual components a block of per-point
+     * gradients B P (pf_influence_embed_work); M (min(B, 256), Z). Groups allocate the embeddings
+     * at the rank asked for. */
     const double k = gd ? P : (G > 1 ? rank : kept);
     const double mb = fmin(B, PF_INFLUENCE_SCORE_BLOCK);
-    part[PF_FOOT_ZSET] =
-        D * ((2.0 + 2.0 + 2.0 * NCH) * Z + Z * k + B * k + B * (P + 1) + mb * Z) * (G > 1 ? 2 : 1);
+    part[PF_FOOT_ZSET] = D *
+                         ((d + d + 2.0 * mo * nj) * Z + Z * k + B * k + B * nres * (P + 1) +
+                          (nres > 1 ? B * P : 0) + mb * Z) *
+                         (G > 1 ? 2 : 1);
     if (gd)
       snprintf(fp->what[PF_FOOT_ZSET], sizeof fp->what[0],
                "the gradients of Z (influence.test_points x P = %.0f x %.0f doubles)", Z, P);
@@ -162,10 +177,14 @@ int pf_task_footprint(const pf_config *cfg, int ntasks, pf_footprint *fp) {
                "the dense Hessian and its eigensolver (3 x P x P = 3 x %.0f x %.0f doubles)", P, P);
       fp->hint[PF_FOOT_BACKEND] = "influence.backend = \"arnoldi\"";
     } else {
-      /* J (Z, P), K (Z, Z), mu, idx, U (Z, kept), dsyevd's workspace 1 + 6Z + 2Z^2 */
-      part[PF_FOOT_BACKEND] = D * (Z * P + 3.0 * Z * Z + 8.0 * Z + Z * kept);
+      /* J (Zr, P), K (Zr, Zr), mu, idx, U (Zr, kept), dsyevd's workspace 1 + 6Zr + 2Zr^2, with
+       * Zr = nres Z rows (nres per point) */
+      const double Zr = nres * Z;
+      part[PF_FOOT_BACKEND] = D * (Zr * P + 3.0 * Zr * Zr + 8.0 * Zr + Zr * kept);
       snprintf(fp->what[PF_FOOT_BACKEND], sizeof fp->what[0],
-               "the Jacobian over Z and its Gram matrix (Z x P + 3 x Z x Z doubles, Z = %.0f)", Z);
+               "the Jacobian over Z and its Gram matrix (Z x P + 3 x Z x Z doubles, Z = %.0f "
+               "rows)",
+               Zr);
       fp->hint[PF_FOOT_BACKEND] = "fewer influence.test_points";
     }
   }
@@ -286,12 +305,13 @@ int pf_memory_per_rank(MPI_Comm comm, double *bytes, char *basis, size_t len) {
   return PF_OK;
 }
 
-/* "2-64-64-64-1" */
+/* "2-64-64-64-1": the problem's inputs, the hidden widths, its outputs */
 static void layers_text(const pf_config *c, char *buf, size_t len) {
-  size_t used = (size_t)snprintf(buf, len, "2");
+  const pf_pde *p = pf_pde_find(c->pde);
+  size_t used = (size_t)snprintf(buf, len, "%d", p ? pf_pde_dim(p) : 0);
   for (int l = 0; l < c->network.nhidden && used < len; l++)
     used += (size_t)snprintf(buf + used, len - used, "-%d", c->network.hidden[l]);
-  if (used < len) snprintf(buf + used, len - used, "-1");
+  if (used < len) snprintf(buf + used, len - used, "-%d", p ? pf_pde_outputs(p) : 0);
 }
 
 int pf_sweep_check_memory_limit(const pf_sweep *sweep, double limit, const char *basis, char *err,
@@ -318,14 +338,17 @@ int pf_sweep_check_memory_limit(const pf_sweep *sweep, double limit, const char 
                name, task, fp.nparams, fp.nparams, PF_INFLUENCE_EXACT_MAX_PARAMS);
       return PF_ERR_CONFIG;
     }
-    /* dsyevd's workspace of the Z x Z Gram matrix, 1 + 6 Z + 2 Z^2, must be a 32-bit index */
-    const double z = c.influence.test_points;
+    /* dsyevd's workspace of the Gram matrix of the Z x k rows (k residual components per
+     * point), 1 + 6 Zk + 2 Zk^2, must be a 32-bit index */
+    const pf_pde *pde = pf_pde_find(c.pde);
+    const double nres = pde ? pde->ops.k : 1;
+    const double z = nres * c.influence.test_points;
     if (pinn && !strcmp(c.influence.backend, "gauss_newton") && 1 + 6 * z + 2 * z * z > INT_MAX) {
       snprintf(err, errlen,
                "%s: %s: influence.test_points = %d is too many for the gauss_newton backend (the "
-               "eigensolver of the Z x Z Gram matrix needs more than 2^31 workspace entries); "
-               "allowed: at most 32766",
-               name, task, c.influence.test_points);
+               "eigensolver of the Gram matrix of the %.0f Jacobian rows of Z needs more than 2^31 "
+               "workspace entries); allowed: at most %.0f",
+               name, task, c.influence.test_points, z, floor(32766 / nres));
       return PF_ERR_CONFIG;
     }
     if (!(fp.total > limit)) continue;

@@ -43,6 +43,24 @@ void pf_task_problem_label(const pf_config *cfg, char *buf, size_t len) {
   }
 }
 
+void pf_task_problem_names(const pf_pde *p, pf_names_kind which, char sep, char *buf, size_t len) {
+  const char *const *names = which == PF_NAMES_INPUTS    ? p->inputs
+                             : which == PF_NAMES_OUTPUTS ? p->outputs
+                                                         : p->components;
+  const int n = which == PF_NAMES_INPUTS    ? p->ops.d
+                : which == PF_NAMES_OUTPUTS ? p->ops.m
+                                            : p->ops.k;
+  const char seps[2] = {sep, '\0'};
+  size_t used = 0;
+  if (len) buf[0] = '\0';
+  for (int j = 0; j < n && used < len; j++) {
+    const int w =
+        snprintf(buf + used, len - used, "%s%s", j ? seps : "", names[j] ? names[j] : "?");
+    if (w < 0) break;
+    used += (size_t)w;
+  }
+}
+
 int pf_task_spec_from_config(const pf_config *cfg, pf_task_spec *s) {
   memset(s, 0, sizeof *s);
   PF_CALL(pf_task_problem(cfg, &s->pde));
@@ -91,10 +109,11 @@ int pf_store_task_from_config(const pf_config *cfg, const pf_task_spec *s, pf_ta
   PF_CALL(pf_config_canonical(cfg, lay->canonical, sizeof lay->canonical));
   char hex[PF_CONFIG_HASH_HEX];
   PF_CALL(pf_config_hash(cfg, &lay->desc.hash, hex));
+  const pf_pde *pde = s->pde;
   lay->nlayers = s->nhidden + 1;
-  lay->sizes[0] = 2;
+  lay->sizes[0] = pf_pde_dim(pde);
   for (int l = 0; l < s->nhidden; l++) lay->sizes[l + 1] = s->hidden[l];
-  lay->sizes[lay->nlayers] = 1;
+  lay->sizes[lay->nlayers] = pf_pde_outputs(pde);
   size_t P = 0;
   for (int l = 0; l < lay->nlayers; l++)
     P += (size_t)(lay->sizes[l] + 1) * (size_t)lay->sizes[l + 1];
@@ -112,6 +131,13 @@ int pf_store_task_from_config(const pf_config *cfg, const pf_task_spec *s, pf_ta
   d->nlayers = lay->nlayers;
   d->sizes = lay->sizes;
   d->nparams = P;
+  d->dim = pf_pde_dim(pde);
+  pf_task_problem_names(pde, PF_NAMES_INPUTS, ',', lay->inputs, sizeof lay->inputs);
+  pf_task_problem_names(pde, PF_NAMES_OUTPUTS, ',', lay->outputs, sizeof lay->outputs);
+  pf_task_problem_names(pde, PF_NAMES_COMPONENTS, ',', lay->components, sizeof lay->components);
+  d->inputs = lay->inputs;
+  d->outputs = lay->outputs;
+  d->components = lay->components;
   d->final_points = pf_task_final_points(s);
   d->drawn_per_cycle = pf_task_drawn_per_cycle(s);
   if (s->store_pool && s->method->resamples) {

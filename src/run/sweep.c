@@ -28,34 +28,30 @@ typedef struct {
 } hook_ctx;
 
 /* A resampling round scored by the whole group. */
-static int group_hook(void *user, int cycle, const double *theta, double *px, double *pt,
-                      double *scores) {
+static int group_hook(void *user, int cycle, const double *theta, double *X, double *scores) {
   hook_ctx *h = user;
-  return pf_group_score(h->gs, cycle, theta, px, pt, scores, NULL);
+  return pf_group_score(h->gs, cycle, theta, X, scores, NULL);
 }
 
-static int on_cycle(void *user, int c, const double row[PF_MET_NCOLS], size_t n, const double *x,
-                    const double *t) {
+static int on_cycle(void *user, int c, const double row[PF_MET_NCOLS], size_t n, const double *X) {
   hook_ctx *h = user;
   PF_CALL(pf_store_write_metrics(h->st, h->task, c, row));
-  if (n) PF_CALL(pf_store_write_drawn(h->st, h->task, c, n, x, t));
+  if (n) PF_CALL(pf_store_write_drawn(h->st, h->task, c, n, X));
   return PF_OK;
 }
 
 /* The last pool, its scores and (for grad_dot and pinnfluence) the influence set Z, regenerated
  * from its stream, so anyone can recompute a score from the file. */
-static int on_pool(void *user, int cycle, const double *theta, const double *px, const double *pt,
+static int on_pool(void *user, int cycle, const double *theta, const double *X,
                    const double *scores) {
   hook_ctx *h = user;
-  double *zx = NULL, *zt = NULL;
+  double *Z = NULL; /* (z_points, d) */
   if (h->z_points) {
-    PF_CALL(PF_CALLOC(h->z_points, &zx));
-    PF_CALL(PF_CALLOC(h->z_points, &zt));
-    pf_influence_zset(h->spec->pde, h->spec->seed, cycle, 0, h->z_points, zx, zt);
+    PF_CALL(PF_CALLOC(h->z_points * (size_t)pf_pde_dim(h->spec->pde), &Z));
+    pf_influence_zset(h->spec->pde, h->spec->seed, cycle, 0, h->z_points, Z);
   }
-  int rc = pf_store_write_pool(h->st, h->task, theta, px, pt, scores, zx, zt);
-  PF_FREE(&zx);
-  PF_FREE(&zt);
+  int rc = pf_store_write_pool(h->st, h->task, theta, X, scores, Z);
+  PF_FREE(&Z);
   return rc;
 }
 
@@ -135,7 +131,7 @@ static int lead_task(const pf_ctx *ctx, pf_store *st, MPI_Comm group, int G, int
     rc = pf_store_set_status(st, i, PF_TASK_PENDING, "interrupted; resume to rerun", 0.0);
   } else if (!rc) {
     if (r.theta) rc = pf_store_write_params(st, i, r.theta);
-    if (!rc && !r.failed) rc = pf_store_write_final_points(st, i, r.ntrain, r.x, r.t);
+    if (!rc && !r.failed) rc = pf_store_write_final_points(st, i, r.ntrain, r.X);
     if (!rc)
       rc =
           pf_store_set_status(st, i, r.failed ? PF_TASK_FAILED : PF_TASK_DONE, r.reason, r.seconds);

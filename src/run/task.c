@@ -19,8 +19,7 @@ size_t pf_task_final_points(const pf_task_spec *s) {
 
 void pf_task_result_free(pf_task_result *res) {
   PF_FREE(&res->theta);
-  PF_FREE(&res->x);
-  PF_FREE(&res->t);
+  PF_FREE(&res->X);
 }
 
 /* Everything a task holds, with one destroy path (task_free), so a task that fails half-way
@@ -28,13 +27,16 @@ void pf_task_result_free(pf_task_result *res) {
 typedef struct {
   pf_mlp *net;
   pf_engine *eng;
+  int d; /* input coordinates of the problem; points are (n, d) */
   size_t nh;
-  double *hx, *ht, *href, *hr, *hu; /* holdout set (nh), its reference, residuals, jets */
+  /* holdout set: points (nh, d), reference (nh, m), residuals (nh, k), jets (m, nj, nh) */
+  double *hX, *href, *hr, *hu;
   pf_points *hold;
-  double *tx, *tt; /* training set, capacity for the largest it can become */
+  double *tX; /* training set (capacity, d): room for the largest it can become */
   pf_points *train;
-  double *px, *pt, *scores, *work, *dx, *dt; /* pool (pool), work (work_len), drawn (per_cycle) */
-  size_t *chosen;                            /* (per_cycle) */
+  /* pool (pool, d), its scores (pool), work (work_len), drawn points (per_cycle, d) */
+  double *pX, *scores, *work, *dX;
+  size_t *chosen; /* (per_cycle) */
   size_t work_len;
   pf_adam *adam;
   pf_lbfgs *lbfgs;
@@ -44,10 +46,10 @@ static void task_free(task_mem *m) {
   /* destroy functions accept NULL; their errors cannot make things worse here */
   (void)pf_adam_destroy(&m->adam);
   (void)pf_lbfgs_destroy(&m->lbfgs);
-  PF_FREE(&m->px), PF_FREE(&m->pt), PF_FREE(&m->scores), PF_FREE(&m->work);
-  PF_FREE(&m->dx), PF_FREE(&m->dt), PF_FREE(&m->chosen);
-  PF_FREE(&m->tx), PF_FREE(&m->tt);
-  PF_FREE(&m->hx), PF_FREE(&m->ht), PF_FREE(&m->href), PF_FREE(&m->hr), PF_FREE(&m->hu);
+  PF_FREE(&m->pX), PF_FREE(&m->scores), PF_FREE(&m->work);
+  PF_FREE(&m->dX), PF_FREE(&m->chosen);
+  PF_FREE(&m->tX);
+  PF_FREE(&m->hX), PF_FREE(&m->href), PF_FREE(&m->hr), PF_FREE(&m->hu);
   (void)pf_points_destroy(&m->train);
   (void)pf_points_destroy(&m->hold);
   (void)pf_engine_destroy(&m->eng);
@@ -91,15 +93,28 @@ static int monitor(void *user, long iteration, double loss, int *stop) {
   return PF_OK;
 }
 
-/* L2 relative error and mean squared residual over the holdout set. */
+/* L2 relative error over every output and test loss (the mean over the points of the per-point
+ * loss l_i = sum_j w_j r_ij^2) over the holdout set: u (m, nj, n) the constrained outputs' jets,
+ * uref (n, m) the reference, r (n, k) the residuals. For one output and one component of weight 1
+ * (the paper's problems) this is the arithmetic of the d = 2 code, in its order: w_0 (r r) = r r
+ * exactly, and the sums run over the same terms in the same order. */
 static int evaluate(pf_engine *eng, const double *theta, const pf_points *hold, const double *uref,
                     double *r, double *u, double *l2, double *test_loss) {
   const size_t n = hold->n;
+  const pf_pinn_ops *ops = pf_engine_ops(eng);
+  const int m = ops->m, k = ops->k, nj = pf_jet_count(ops->d);
   PF_CALL(pf_engine_residuals(eng, theta, hold, r, u));
   double num = 0, den = 0, rr = 0;
   for (size_t i = 0; i < n; i++) {
-    const double d = uref[i] - u[i];
-    num += d * d, den += uref[i] * uref[i], rr += r[i] * r[i];
+    for (int o = 0; o < m; o++) {
+      const double ref = uref[i * (size_t)m + (size_t)o];
+      const double d = ref - u[(size_t)o * (size_t)nj * n + i];
+      num += d * d, den += ref * ref;
+    }
+    const double *ri = r + i * (size_t)k;
+    double li = ops->weight[0] * (ri[0] * ri[0]);
+    for (int j = 1; j < k; j++) li += ops->weight[j] * (ri[j] * ri[j]);
+    rr += li;
   }
   *l2 = sqrt(num) / sqrt(den);
   *test_loss = rr / (double)n;
@@ -124,10 +139,14 @@ static void format_seconds(double s, char *buf, size_t len) {
  * holdout set and its reference, the initial training set, the resampling buffers, optimisers. */
 static int task_setup(const pf_task_spec *spec, pf_task_result *res, task_mem *m) {
   const pf_pde *pde = spec->pde;
+  const int d = pde->ops.d, mo = pde->ops.m, k = pde->ops.k;
+  const size_t D = (size_t)d;
+  m->d = d;
+  res->d = d;
   res->nlayers = spec->nhidden + 1;
-  res->sizes[0] = 2;
+  res->sizes[0] = d;
   for (int l = 0; l < spec->nhidden; l++) res->sizes[l + 1] = spec->hidden[l];
-  res->sizes[res->nlayers] = 1;
+  res->sizes[res->nlayers] = mo;
   PF_CALL(pf_mlp_create(res->nlayers, res->sizes, &m->net));
   PF_CALL(pf_engine_create(m->net, &pde->ops, spec->block, &m->eng));
   const size_t P = m->net->nparams;
@@ -137,27 +156,25 @@ static int task_setup(const pf_task_spec *spec, pf_task_result *res, task_mem *m
   PF_CALL(pf_mlp_init_glorot(m->net, &init, res->theta));
 
   /* holdout set and reference */
-  PF_CALL(pf_pde_holdout(pde, spec->seed, spec->holdout_points, &m->nh, &m->hx, &m->ht, &m->href));
-  PF_CALL(pf_points_create(&pde->ops, m->nh, m->hx, m->ht, &m->hold));
-  PF_CALL(PF_CALLOC(m->nh, &m->hr));
-  PF_CALL(PF_CALLOC(PF_NCH * m->nh, &m->hu));
+  PF_CALL(pf_pde_holdout(pde, spec->seed, spec->holdout_points, &m->nh, &m->hX, &m->href));
+  PF_CALL(pf_points_create(&pde->ops, m->nh, m->hX, &m->hold));
+  PF_CALL(PF_CALLOC((size_t)k * m->nh, &m->hr));
+  PF_CALL(PF_CALLOC((size_t)mo * (size_t)pf_jet_count(d) * m->nh, &m->hu));
 
   /* training set: capacity for the largest it can become */
   const size_t cap = spec->initial_points + (size_t)spec->cycles * spec->per_cycle;
-  PF_CALL(PF_CALLOC(cap, &m->tx));
-  PF_CALL(PF_CALLOC(cap, &m->tt));
-  pf_pde_hammersley(pde, spec->initial_points, m->tx, m->tt);
-  PF_CALL(pf_points_create(&pde->ops, spec->initial_points, m->tx, m->tt, &m->train));
+  PF_CALL(PF_CALLOC(cap * D, &m->tX));
+  pf_pde_hammersley(pde, spec->initial_points, m->tX);
+  PF_CALL(pf_points_create(&pde->ops, spec->initial_points, m->tX, &m->train));
 
   /* resampling buffers */
   if (spec->method->resamples) {
-    PF_CALL(PF_CALLOC(spec->pool, &m->px));
-    PF_CALL(PF_CALLOC(spec->pool, &m->pt));
+    PF_CALL(PF_CALLOC(spec->pool * D, &m->pX));
     PF_CALL(PF_CALLOC(spec->pool, &m->scores));
     PF_CALL(PF_CALLOC(spec->per_cycle, &m->chosen));
-    PF_CALL(PF_CALLOC(spec->per_cycle, &m->dx));
-    PF_CALL(PF_CALLOC(spec->per_cycle, &m->dt));
-    if (spec->method->work_size) m->work_len = spec->method->work_size(spec->pool, P, spec->block);
+    PF_CALL(PF_CALLOC(spec->per_cycle * D, &m->dX));
+    if (spec->method->work_size)
+      m->work_len = spec->method->work_size(&pde->ops, spec->pool, P, spec->block);
     PF_CALL(PF_CALLOC(m->work_len, &m->work));
   }
 
@@ -182,11 +199,11 @@ static int task_resample(const pf_task_spec *spec, const pf_task_hooks *hooks, i
                          task_mem *m, size_t *ntrain) {
   const pf_pde *pde = spec->pde;
   if (hooks && hooks->score) {
-    PF_CALL(hooks->score(hooks->user, c + 1, theta, m->px, m->pt, m->scores));
+    PF_CALL(hooks->score(hooks->user, c + 1, theta, m->pX, m->scores));
   } else {
-    pf_sample_pool(pde, spec->seed, c + 1, 0, spec->pool, m->px, m->pt);
+    pf_sample_pool(pde, spec->seed, c + 1, 0, spec->pool, m->pX);
     pf_points *pool = NULL;
-    PF_CALL(pf_points_create(&pde->ops, spec->pool, m->px, m->pt, &pool));
+    PF_CALL(pf_points_create(&pde->ops, spec->pool, m->pX, &pool));
     pf_influence_params ip = spec->influence;
     ip.backend = spec->influence_backend;
     pf_score_ctx sc = {.influence = &ip,
@@ -202,21 +219,20 @@ static int task_resample(const pf_task_spec *spec, const pf_task_hooks *hooks, i
     PF_CALL(src);
   }
   if (spec->store_pool && c == spec->cycles - 1 && hooks && hooks->pool_done)
-    PF_CALL(hooks->pool_done(hooks->user, c + 1, theta, m->px, m->pt, m->scores));
+    PF_CALL(hooks->pool_done(hooks->user, c + 1, theta, m->pX, m->scores));
   if (spec->top_k)
     PF_CALL(pf_sample_top_k(spec->pool, m->scores, spec->per_cycle, m->chosen));
   else
     PF_CALL(pf_sample_distribution(spec->pool, m->scores, spec->k, spec->c, spec->per_cycle,
                                    spec->seed, c + 1, m->chosen));
-  const size_t ndrawn = spec->per_cycle;
+  const size_t ndrawn = spec->per_cycle, d = (size_t)m->d;
   for (size_t i = 0; i < ndrawn; i++)
-    m->dx[i] = m->px[m->chosen[i]], m->dt[i] = m->pt[m->chosen[i]];
+    memcpy(m->dX + i * d, m->pX + m->chosen[i] * d, d * sizeof *m->dX);
   if (spec->replace) *ntrain = 0;
-  memcpy(m->tx + *ntrain, m->dx, ndrawn * sizeof *m->tx);
-  memcpy(m->tt + *ntrain, m->dt, ndrawn * sizeof *m->tt);
+  memcpy(m->tX + *ntrain * d, m->dX, ndrawn * d * sizeof *m->tX);
   *ntrain += ndrawn;
   PF_CALL(pf_points_destroy(&m->train));
-  PF_CALL(pf_points_create(&pde->ops, *ntrain, m->tx, m->tt, &m->train));
+  PF_CALL(pf_points_create(&pde->ops, *ntrain, m->tX, &m->train));
   return PF_OK;
 }
 
@@ -290,8 +306,7 @@ static int task_cycles(const pf_ctx *ctx, const pf_task_spec *spec, const pf_tas
     row[PF_MET_SECONDS_TRAIN] = ts2 - ts1;
     memcpy(res->last, row, sizeof row);
     res->cycles_done = c + 1;
-    if (hooks && hooks->cycle_done)
-      PF_CALL(hooks->cycle_done(hooks->user, c, row, ndrawn, m->dx, m->dt));
+    if (hooks && hooks->cycle_done) PF_CALL(hooks->cycle_done(hooks->user, c, row, ndrawn, m->dX));
     if (!isfinite(l2) || !isfinite(test_loss) || !isfinite(train_loss)) {
       fail(res, "cycle %d: %s", c + 1, "non-finite metrics (the network diverged)");
       break;
@@ -325,10 +340,9 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
   /* results: final parameters (the last finite iterate, in res->theta) and training points */
   if (!rc) {
     res->ntrain = ntrain;
-    rc = PF_CALLOC(ntrain, &res->x);
-    if (!rc) rc = PF_CALLOC(ntrain, &res->t);
-    if (!rc) memcpy(res->x, m.tx, ntrain * sizeof *m.tx);
-    if (!rc) memcpy(res->t, m.tt, ntrain * sizeof *m.tt);
+    const size_t d = (size_t)m.d;
+    rc = PF_CALLOC(ntrain * d, &res->X);
+    if (!rc) memcpy(res->X, m.tX, ntrain * d * sizeof *m.tX);
   }
   res->seconds = pf_wtime() - t0;
   task_free(&m);

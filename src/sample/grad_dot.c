@@ -1,6 +1,7 @@
-/* grad_dot: S(c) = sum_{z in Z} |g(z) . g(c)|, g = grad_theta r^2 = 2 r grad_theta r, over the
- * cycle's Z set of influence.test_points fresh uniform points (PAPER.md section 3). Computed
- * blockwise as G_Z G_C^T from rows of the residual Jacobian (see src/influence/score.c). */
+/* grad_dot: S(c) = sum_{z in Z} |g(z) . g(c)|, g = grad_theta l, l = sum_j w_j r_j^2 (one
+ * component: g = 2 r grad_theta r), over the cycle's Z set of influence.test_points fresh uniform
+ * points (PAPER.md section 3). Computed blockwise as G_Z G_C^T from rows of the residual Jacobian
+ * (see src/influence/score.c). */
 #include "pinnfluence/core.h"
 #include "pinnfluence/influence.h"
 #include "pinnfluence/sample.h"

@@ -31,6 +31,7 @@ struct pf_group_scorer {
   pf_influence_method imethod;
   pf_mlp *net;
   pf_engine *eng;
+  size_t d, K;       /* input coordinates, residual components of the problem */
   size_t P, B, unit; /* parameters, engine block, slice unit */
   size_t npool, nz;  /* pool size, |Z| */
   size_t p0, pn;     /* this rank's pool slice */
@@ -38,14 +39,16 @@ struct pf_group_scorer {
   size_t nzb, zbn;   /* engine blocks of Z, of this rank's Z slice (they start at z0 / B) */
   size_t j0, jn;     /* exact: this rank's rows of the Hessian */
   int *pcnt, *pdsp;  /* (size) pool slices of all ranks (points) */
-  int *zcnt, *zdsp;  /* (size) Z slices (rows of EZ / of the Jacobian) */
+  int *zcnt, *zdsp;  /* (size) Z slices (points: rows of EZ, K rows each of the Jacobian) */
   int *bcnt, *bdsp;  /* (size) Z blocks (rows of the HVP terms) */
   int *jcnt, *jdsp;  /* (size) Hessian rows */
   MPI_Datatype rowP; /* P contiguous doubles */
+  MPI_Datatype rowD; /* d contiguous doubles: one point */
+  MPI_Datatype rowJ; /* gauss_newton: K P contiguous doubles, the Jacobian rows of one point */
   double *theta;     /* (P) this round's parameters (broadcast) */
-  double *px, *pt;   /* (pn) this rank's pool slice */
+  double *X;         /* (pn, d) this rank's pool slice */
   double *sc;        /* (pn) its scores */
-  double *zx, *zt;   /* (zn) this rank's Z slice; exact: (nz) all of Z */
+  double *ZX;        /* (zn, d) this rank's Z slice; exact: (nz, d) all of Z */
   double *work;      /* pointwise: the method's scratch; influence: pf_influence_embed_work */
   size_t work_len;
   double *R;             /* (P, ip.rank) the factor (pinnfluence) */
@@ -72,7 +75,7 @@ struct pf_group_scorer {
 int pf_group_agree(const pf_group_scorer *gs, int rc);
 
 /* Collective on gs->comm: the grad_dot / pinnfluence part of a round (theta already broadcast,
- * this rank's pool slice in gs->px/pt): fills gs->sc and the phase times of st. Returns this
+ * this rank's pool slice in gs->X): fills gs->sc and the phase times of st. Returns this
  * rank's code; every collective step inside is preceded by an agreement, so on return all ranks
  * have made the same calls (the caller agrees on the code). */
 int pf_group_influence_round(pf_group_scorer *gs, int cycle, pf_influence_stats *st);

@@ -10,8 +10,8 @@
  *                 other ranks meanwhile wait for the next direction;
  *   exact         each rank computes a contiguous range of the P Hessian rows (one HVP over all
  *                 of Z each), gathered to rank 0 (pf_influence_factor_from_hessian);
- *   gauss_newton  each rank computes the Jacobian rows of its Z slice, gathered to rank 0
- *                 (pf_influence_factor_from_jacobian). */
+ *   gauss_newton  each rank computes the Jacobian rows of its Z slice (K per point), gathered to
+ *                 rank 0 (pf_influence_factor_from_jacobian). */
 #include "group_impl.h"
 
 #include <math.h>
@@ -75,7 +75,7 @@ static int group_factor(pf_group_scorer *g, int cycle, const pf_points *Z, size_
   const size_t P = g->P, nz = g->nz;
   pf_influence_factor *F = NULL; /* rank 0 */
   double *H = NULL;              /* exact: rank 0 all rows (P, P), others their rows (jn, P) */
-  double *J = NULL;              /* gauss_newton: rank 0 (nz, P), others (zn, P) */
+  double *J = NULL;              /* gauss_newton: rank 0 (K nz, P), others (K zn, P) */
   int rc = PF_OK;
   if (g->backend == PF_GROUP_ARNOLDI) {
     g->Zhvp = Z;
@@ -98,15 +98,16 @@ static int group_factor(pf_group_scorer *g, int cycle, const pf_points *Z, size_
       GROUP_MPI(MPI_Gatherv(H, (int)g->jn, g->rowP, NULL, NULL, NULL, g->rowP, 0, g->comm));
     if (g->rank == 0) rc = pf_influence_factor_from_hessian(H, P, &g->ip, &F);
   } else {
-    rc = PF_CALLOC((g->rank == 0 ? nz : g->zn) * P, &J);
+    rc = PF_CALLOC((g->rank == 0 ? nz : g->zn) * g->K * P, &J);
     if (!rc && g->zn) rc = pf_engine_jacobian_rows(g->eng, g->theta, Z, 0, g->zn, J, NULL);
     if ((rc = pf_group_agree(g, rc))) goto done;
+    /* K rows per point: counts and displacements in points of rowJ */
     if (g->rank == 0)
-      GROUP_MPI(MPI_Gatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, J, g->zcnt, g->zdsp, g->rowP, 0,
+      GROUP_MPI(MPI_Gatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, J, g->zcnt, g->zdsp, g->rowJ, 0,
                             g->comm));
     else
-      GROUP_MPI(MPI_Gatherv(J, (int)g->zn, g->rowP, NULL, NULL, NULL, g->rowP, 0, g->comm));
-    if (g->rank == 0) rc = pf_influence_factor_from_jacobian(J, nz, P, &g->ip, &F);
+      GROUP_MPI(MPI_Gatherv(J, (int)g->zn, g->rowJ, NULL, NULL, NULL, g->rowJ, 0, g->comm));
+    if (g->rank == 0) rc = pf_influence_factor_from_jacobian(J, g->K * nz, P, &g->ip, &F);
   }
   PF_FREE(&H), PF_FREE(&J);
 
@@ -138,9 +139,9 @@ int pf_group_influence_round(pf_group_scorer *g, int cycle, pf_influence_stats *
    * of it) and the factor */
   double t0 = pf_wtime();
   const size_t zf = exact ? 0 : g->z0, zc = exact ? nz : g->zn;
-  pf_influence_zset(s->pde, s->seed, cycle, zf, zc, g->zx, g->zt);
-  rc = pf_points_create(&s->pde->ops, zc, g->zx, g->zt, &Z);
-  if (!rc) rc = pf_points_create(&s->pde->ops, g->pn, g->px, g->pt, &pool);
+  pf_influence_zset(s->pde, s->seed, cycle, zf, zc, g->ZX);
+  rc = pf_points_create(&s->pde->ops, zc, g->ZX, &Z);
+  if (!rc) rc = pf_points_create(&s->pde->ops, g->pn, g->X, &pool);
   if ((rc = pf_group_agree(g, rc))) goto done;
   const double *R = NULL;
   size_t k = P;

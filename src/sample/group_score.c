@@ -109,12 +109,15 @@ static int setup(pf_group_scorer *g, const pf_task_spec *spec) {
                                                           : PF_GROUP_ARNOLDI;
   }
 
+  const pf_pinn_ops *ops = &spec->pde->ops;
   int sizes[PF_PDE_MAX_HIDDEN + 2];
-  sizes[0] = 2;
+  sizes[0] = ops->d;
   for (int l = 0; l < spec->nhidden; l++) sizes[l + 1] = spec->hidden[l];
-  sizes[spec->nhidden + 1] = 1;
+  sizes[spec->nhidden + 1] = ops->m;
   PF_CALL(pf_mlp_create(spec->nhidden + 1, sizes, &g->net));
-  PF_CALL(pf_engine_create(g->net, &spec->pde->ops, spec->block, &g->eng));
+  PF_CALL(pf_engine_create(g->net, ops, spec->block, &g->eng));
+  g->d = (size_t)ops->d;
+  g->K = (size_t)ops->k;
   g->P = g->net->nparams;
   g->B = (size_t)spec->block;
   g->unit = g->B / gcd(g->B, PF_INFLUENCE_SCORE_BLOCK) * PF_INFLUENCE_SCORE_BLOCK;
@@ -129,11 +132,10 @@ static int setup(pf_group_scorer *g, const pf_task_spec *spec) {
   PF_CALL(PF_CALLOC(g->size, &g->pdsp));
   slice_table(g->npool, g->unit, g->size, g->pcnt, g->pdsp);
   pf_group_slice(g->npool, g->unit, g->size, g->rank, &g->p0, &g->pn);
-  PF_CALL(PF_CALLOC(g->pn, &g->px));
-  PF_CALL(PF_CALLOC(g->pn, &g->pt));
+  PF_CALL(PF_CALLOC(g->pn * g->d, &g->X));
   PF_CALL(PF_CALLOC(g->pn, &g->sc));
   if (g->kind == PF_GROUP_POINTWISE) {
-    g->work_len = m->work_size ? m->work_size(g->pn, g->P, spec->block) : 0;
+    g->work_len = m->work_size ? m->work_size(ops, g->pn, g->P, spec->block) : 0;
     PF_CALL(PF_CALLOC(g->work_len, &g->work));
   }
   if (g->kind != PF_GROUP_INFLUENCE) return PF_OK;
@@ -153,15 +155,16 @@ static int setup(pf_group_scorer *g, const pf_task_spec *spec) {
   pf_group_slice(nz, g->unit, g->size, g->rank, &g->z0, &g->zn);
   const size_t kcap = pinn ? (size_t)g->ip.rank : P;
   const size_t mb = B < PF_INFLUENCE_SCORE_BLOCK ? B : PF_INFLUENCE_SCORE_BLOCK;
-  g->work_len = pf_influence_embed_work(P, (int)B);
+  g->work_len = pf_influence_embed_work(P, (int)B, ops->k);
   PF_CALL(PF_CALLOC(g->work_len, &g->work));
   PF_CALL(PF_CALLOC(nz * kcap, &g->EZ));
   PF_CALL(PF_CALLOC(B * kcap, &g->EC));
   PF_CALL(PF_CALLOC(mb * nz, &g->M));
   const int exact = pinn && g->backend == PF_GROUP_EXACT;
-  PF_CALL(PF_CALLOC(exact ? nz : g->zn, &g->zx));
-  PF_CALL(PF_CALLOC(exact ? nz : g->zn, &g->zt));
+  PF_CALL(PF_CALLOC((exact ? nz : g->zn) * g->d, &g->ZX));
   if (!pinn) return PF_OK;
+  PF_CHECK(g->backend != PF_GROUP_GAUSS_NEWTON || g->K * P <= INT_MAX, PF_ERR_ARG,
+           "group scorer: %zu Jacobian entries per point", g->K * P);
   PF_CALL(PF_CALLOC(P * (size_t)g->ip.rank, &g->R));
   if (g->backend == PF_GROUP_ARNOLDI) {
     /* Z blocks: slices start at multiples of the unit, hence of B */
@@ -191,10 +194,12 @@ static void release_local(pf_group_scorer *g) {
   pf_mlp_destroy(&g->net);
   PF_FREE(&g->pcnt), PF_FREE(&g->pdsp), PF_FREE(&g->zcnt), PF_FREE(&g->zdsp);
   PF_FREE(&g->bcnt), PF_FREE(&g->bdsp), PF_FREE(&g->jcnt), PF_FREE(&g->jdsp);
-  PF_FREE(&g->theta), PF_FREE(&g->px), PF_FREE(&g->pt), PF_FREE(&g->sc);
-  PF_FREE(&g->zx), PF_FREE(&g->zt), PF_FREE(&g->work), PF_FREE(&g->R);
+  PF_FREE(&g->theta), PF_FREE(&g->X), PF_FREE(&g->sc);
+  PF_FREE(&g->ZX), PF_FREE(&g->work), PF_FREE(&g->R);
   PF_FREE(&g->EZ), PF_FREE(&g->EC), PF_FREE(&g->M), PF_FREE(&g->part), PF_FREE(&g->v);
   if (g->rowP != MPI_DATATYPE_NULL) MPI_Type_free(&g->rowP);
+  if (g->rowD != MPI_DATATYPE_NULL) MPI_Type_free(&g->rowD);
+  if (g->rowJ != MPI_DATATYPE_NULL) MPI_Type_free(&g->rowJ);
 }
 
 int pf_group_scorer_create(MPI_Comm comm, const pf_task_spec *spec, pf_group_scorer **gs) {
@@ -203,7 +208,7 @@ int pf_group_scorer_create(MPI_Comm comm, const pf_task_spec *spec, pf_group_sco
   pf_group_scorer *g = NULL;
   PF_CALL(PF_CALLOC(1, &g));
   g->comm = MPI_COMM_NULL;
-  g->rowP = MPI_DATATYPE_NULL;
+  g->rowP = g->rowD = g->rowJ = MPI_DATATYPE_NULL;
   int mrc = MPI_Comm_dup(comm, &g->comm);
   if (mrc != MPI_SUCCESS) {
     PF_FREE(&g);
@@ -216,7 +221,15 @@ int pf_group_scorer_create(MPI_Comm comm, const pf_task_spec *spec, pf_group_sco
   if (!rc) rc = setup(g, spec);
   if (!rc && g->P > 0) {
     if ((mrc = MPI_Type_contiguous((int)g->P, MPI_DOUBLE, &g->rowP)) != MPI_SUCCESS ||
-        (mrc = MPI_Type_commit(&g->rowP)) != MPI_SUCCESS)
+        (mrc = MPI_Type_commit(&g->rowP)) != MPI_SUCCESS ||
+        (mrc = MPI_Type_contiguous((int)g->d, MPI_DOUBLE, &g->rowD)) != MPI_SUCCESS ||
+        (mrc = MPI_Type_commit(&g->rowD)) != MPI_SUCCESS)
+      rc = pf_error_mpi(mrc, __FILE__, __LINE__, __func__);
+  }
+  if (!rc && g->kind == PF_GROUP_INFLUENCE && g->imethod == PF_INFLUENCE_PINNFLUENCE &&
+      g->backend == PF_GROUP_GAUSS_NEWTON) {
+    if ((mrc = MPI_Type_contiguous((int)(g->K * g->P), MPI_DOUBLE, &g->rowJ)) != MPI_SUCCESS ||
+        (mrc = MPI_Type_commit(&g->rowJ)) != MPI_SUCCESS)
       rc = pf_error_mpi(mrc, __FILE__, __LINE__, __func__);
   }
   /* agree on the outcome and on the task: {rc, h, ~h} under MAX gives the largest code and,
@@ -266,7 +279,7 @@ int pf_group_scorer_destroy(pf_group_scorer **gs) {
 }
 
 /* One round after the header; rc: the local outcome so far (argument checks). */
-static int group_round(pf_group_scorer *g, int cycle, const double *theta, double *px, double *pt,
+static int group_round(pf_group_scorer *g, int cycle, const double *theta, double *X,
                        double *scores, pf_influence_stats *stats, int rc) {
   pf_influence_stats st = {0};
   pf_points *pool = NULL;
@@ -275,16 +288,16 @@ static int group_round(pf_group_scorer *g, int cycle, const double *theta, doubl
   if (!rc && g->kind == PF_GROUP_NONE)
     rc = pf_error(PF_ERR_ARG, __FILE__, __LINE__, __func__,
                   "method %s never resamples: it has no scoring round", s->method->name);
-  if (!rc && g->rank == 0 && (!px || !pt || !scores || (!theta && g->kind != PF_GROUP_RANDOM)))
+  if (!rc && g->rank == 0 && (!X || !scores || (!theta && g->kind != PF_GROUP_RANDOM)))
     rc = pf_error(PF_ERR_ARG, __FILE__, __LINE__, __func__,
-                  "group rank 0 needs theta, px, pt and scores");
+                  "group rank 0 needs theta, X and scores");
   if ((rc = pf_group_agree(g, rc))) goto done;
 
   if (g->kind != PF_GROUP_RANDOM) {
     if (g->rank == 0) memcpy(g->theta, theta, g->P * sizeof *g->theta);
     GROUP_MPI(MPI_Bcast(g->theta, 1, g->rowP, 0, g->comm));
   }
-  pf_sample_pool(s->pde, s->seed, cycle, g->p0, g->pn, g->px, g->pt);
+  pf_sample_pool(s->pde, s->seed, cycle, g->p0, g->pn, g->X);
 
   if (g->kind == PF_GROUP_RANDOM) {
     /* element i of the stream is candidate i's score, as the one-rank method draws them */
@@ -293,7 +306,7 @@ static int group_round(pf_group_scorer *g, int cycle, const double *theta, doubl
   } else if (g->kind == PF_GROUP_POINTWISE) {
     /* the method itself on the slice: its blocks start at multiples of B, as on the whole pool */
     if (g->pn) {
-      rc = pf_points_create(&s->pde->ops, g->pn, g->px, g->pt, &pool);
+      rc = pf_points_create(&s->pde->ops, g->pn, g->X, &pool);
       pf_score_ctx sc = {.eng = g->eng,
                          .net = g->net,
                          .pde = s->pde,
@@ -309,13 +322,10 @@ static int group_round(pf_group_scorer *g, int cycle, const double *theta, doubl
   }
   if ((rc = pf_group_agree(g, rc))) goto done;
 
-  /* the pool and its scores to rank 0, in rank (= candidate) order */
+  /* the pool (d doubles per point) and its scores to rank 0, in rank (= candidate) order */
   double t1 = pf_wtime();
   if (g->kind == PF_GROUP_RANDOM || g->kind == PF_GROUP_POINTWISE) st.score_seconds = t1 - t0;
-  GROUP_MPI(
-      MPI_Gatherv(g->px, (int)g->pn, MPI_DOUBLE, px, g->pcnt, g->pdsp, MPI_DOUBLE, 0, g->comm));
-  GROUP_MPI(
-      MPI_Gatherv(g->pt, (int)g->pn, MPI_DOUBLE, pt, g->pcnt, g->pdsp, MPI_DOUBLE, 0, g->comm));
+  GROUP_MPI(MPI_Gatherv(g->X, (int)g->pn, g->rowD, X, g->pcnt, g->pdsp, g->rowD, 0, g->comm));
   GROUP_MPI(
       MPI_Gatherv(g->sc, (int)g->pn, MPI_DOUBLE, scores, g->pcnt, g->pdsp, MPI_DOUBLE, 0, g->comm));
   st.score_seconds += pf_wtime() - t1;
@@ -325,8 +335,8 @@ done:
   return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
 }
 
-int pf_group_score(pf_group_scorer *gs, int cycle, const double *theta, double *px, double *pt,
-                   double *scores, pf_influence_stats *stats) {
+int pf_group_score(pf_group_scorer *gs, int cycle, const double *theta, double *X, double *scores,
+                   pf_influence_stats *stats) {
   PF_CHECK(gs, PF_ERR_ARG, "group scorer: NULL handle");
   PF_CHECK(!gs->released, PF_ERR_ARG, "group scorer: rank 0 has already ended the rounds");
   int hdr[2] = {PF_GROUP_CMD_ROUND, cycle}, rc = PF_OK;
@@ -341,7 +351,7 @@ int pf_group_score(pf_group_scorer *gs, int cycle, const double *theta, double *
     rc = pf_error(PF_ERR_ARG, __FILE__, __LINE__, __func__,
                   "group rank %d scores cycle %d while rank 0 scores cycle %d", gs->rank, cycle,
                   hdr[1]);
-  PF_CALL(group_round(gs, hdr[1], theta, px, pt, scores, stats, rc));
+  PF_CALL(group_round(gs, hdr[1], theta, X, scores, stats, rc));
   return PF_OK;
 }
 
@@ -360,6 +370,6 @@ int pf_group_serve(pf_group_scorer *gs) {
     if (hdr[0] != PF_GROUP_CMD_ROUND)
       rc = pf_error(PF_ERR_INTERNAL, __FILE__, __LINE__, __func__,
                     "group rank %d: unexpected command %d", gs->rank, hdr[0]);
-    (void)group_round(gs, hdr[1], NULL, NULL, NULL, NULL, NULL, rc);
+    (void)group_round(gs, hdr[1], NULL, NULL, NULL, NULL, rc);
   }
 }

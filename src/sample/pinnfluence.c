@@ -1,4 +1,5 @@
-/* pinnfluence: S(c) = sum_{z in Z} |g(z)^T H^{-1} g(c)|, H the Hessian of sum_{z in Z} r(z)^2,
+/* pinnfluence: S(c) = sum_{z in Z} |g(z)^T H^{-1} g(c)|, H the Hessian of sum_{z in Z} l(z)
+ * (l = sum_j w_j r_j^2, one component: r^2), g = grad_theta l,
  * with H^{-1} ~ R R^T from the backend influence.backend (captum's Arnoldi by default), over the
  * cycle's Z set (PAPER.md section 3; src/influence/). */
 #include "pinnfluence/core.h"

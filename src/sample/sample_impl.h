@@ -4,7 +4,7 @@
 
 #include "pinnfluence/sample.h"
 
-size_t pf_loss_grad_work(size_t n, size_t P, int block);
+size_t pf_loss_grad_work(const pf_pinn_ops *ops, size_t n, size_t P, int block);
 int pf_loss_grad_score(pf_score_ctx *sc, const double *theta, const pf_points *pool,
                        double *scores);
 int pf_grad_dot_score(pf_score_ctx *sc, const double *theta, const pf_points *pool, double *scores);

@@ -1,5 +1,6 @@
-"""Helpers of the analysis tests: edit results files as the documented layout allows, and read
-values straight from it with h5py (independently of the package under test)."""
+"""Helpers of the analysis tests: write synthetic results files and edit real ones as the
+documented layout allows (include/pinnfluence/store.h, format_version 3), and read values straight
+from them with h5py (independently of the package under test)."""
 
 import os
 import subprocess
@@ -54,11 +55,16 @@ def set_status(path, index, status, reason=""):
 
 def inject_pools(path, n_pool=200, n_z=50, methods=("rar", "random")):
     """Give the tasks of `methods` a synthetic stored pool and Z, as the layout documents them
-    (rows of /pool/points, /pool/scores and /pool/z addressed by /tasks/pool_* and /tasks/z_*).
-    Returns {task index: (points, scores, z)}."""
+    (rows of /pool/points, /pool/scores and /pool/z addressed by /tasks/pool_* and /tasks/z_*;
+    rows of D columns, those past the task's (x, t) NaN). Returns {task index: (points, scores,
+    z)}."""
     rng = np.random.default_rng(7)
     out = {}
     with h5py.File(path, "r+") as f:
+        width = f["/points/final"].shape[1]
+
+        def rows(a):
+            return np.column_stack([a, np.full((len(a), width - a.shape[1]), np.nan)])
         methods_of = [bytes(m.astype(np.uint8)).rstrip(b"\0").decode() for m in f["/tasks/method"]]
         chosen = [i for i, m in enumerate(methods_of) if m in methods]
         pts, scores, zs = [], [], []
@@ -76,9 +82,9 @@ def inject_pools(path, n_pool=200, n_z=50, methods=("rar", "random")):
             out[i] = (p, s, z)
         for name in ("points", "scores", "z"):
             del f["/pool/" + name]
-        f["/pool/points"] = np.concatenate(pts)
+        f["/pool/points"] = rows(np.concatenate(pts))
         f["/pool/scores"] = np.concatenate(scores)
-        f["/pool/z"] = np.concatenate(zs)
+        f["/pool/z"] = rows(np.concatenate(zs))
     return out
 
 
@@ -101,3 +107,154 @@ def final_values(path, metric_column=2):
                    decode(f["/tasks/pde"][i]))
             out.setdefault(key, {})[int(seeds[i])] = metrics[i, cycles[i] - 1, metric_column]
     return out
+
+
+# ---------------------------------------------------------------- synthetic results files
+
+def text_row(text, width):
+    """A NUL-padded int8 row of `width` bytes holding text."""
+    raw = np.frombuffer(text.encode(), dtype=np.int8)
+    assert raw.size < width, f"{text!r} does not fit {width} bytes"
+    row = np.zeros(width, dtype=np.int8)
+    row[:raw.size] = raw
+    return row
+
+
+def text_rows(texts, width):
+    return np.stack([text_row(t, width) for t in texts]) if texts else \
+        np.zeros((0, width), np.int8)
+
+
+def param_count(layers):
+    return sum(o * (i + 1) for i, o in zip(layers[:-1], layers[1:]))
+
+
+def canonical(pde, seed, method, mode, coefficients=None):
+    """A task's canonical configuration text, in the program's style (only the parts the
+    analysis reads: pde, seed, the coefficients group, method and mode)."""
+    coef = ""
+    if coefficients:
+        coef = "coefficients = {\n" + "".join(f"  {k} = {v!r};\n"
+                                              for k, v in coefficients.items()) + "};\n"
+    return (f'pde = "{pde}";\nseed = {seed};\n{coef}network = {{\n  hidden = [4];\n}};\n'
+            f'sample = {{\n  method = "{method}";\n  mode = "{mode}";\n}};\n')
+
+
+def synthetic_task(pde, method, seed, *, dim, inputs, outputs=("u",), components=("r",),
+                   domain=None, layers=None, params=None, mode="add", cycles=2, initial=40,
+                   per_cycle=5, pool=0, z=0, errors=None, status=2, coefficients=None,
+                   rng=None):
+    """One task for write_store: random points in the domain, a random network (or params),
+    metrics with the given final L2 errors per cycle (default decreasing, seed-dependent)."""
+    rng = rng if rng is not None else np.random.default_rng(seed)
+    domain = domain or [(0.0, 1.0)] * dim
+    lo, hi = np.array(domain, float).T
+    layers = tuple(layers or (dim, 6, 6, len(outputs)))
+    if params is None:
+        params = rng.normal(scale=0.5, size=param_count(layers))
+
+    def points(n):
+        return lo + (hi - lo) * rng.uniform(size=(n, dim))
+    drawn = points(cycles * per_cycle).reshape(cycles, per_cycle, dim)
+    final = np.concatenate([points(initial)] + [drawn[c] for c in range(cycles)]) \
+        if mode == "add" else np.concatenate([points(initial - per_cycle), drawn[-1]])
+    if errors is None:
+        errors = [0.1 * (1 + 0.1 * seed) / (c + 1) for c in range(cycles)]
+    metrics = np.column_stack([
+        np.arange(1, cycles + 1), 100.0 * np.arange(1, cycles + 1), errors,
+        0.5 * np.asarray(errors), 0.25 * np.asarray(errors),
+        initial + per_cycle * np.arange(1, cycles + 1) * (mode == "add")])
+    task = dict(pde=pde, method=method, mode=mode, seed=seed, status=status, cycles=cycles,
+                layers=layers, params=np.asarray(params, float), final=final,
+                drawn=drawn if method != "static" else np.zeros((cycles, 0, dim)),
+                metrics=metrics, dim=dim, inputs=tuple(inputs), outputs=tuple(outputs),
+                components=tuple(components),
+                config=canonical(pde, seed, method, mode, coefficients))
+    if pool:
+        task["pool"] = (points(pool), rng.uniform(size=pool))
+        task["pool_params"] = task["params"] + 0.01
+        task["z"] = points(z) if z else None
+    return task
+
+
+def write_store(path, tasks, version=3):
+    """A results file of the documented layout (format_version 3; 2: the (x, t)-only layout,
+    without /tasks/dim, inputs, outputs, components) holding `tasks` (dicts of
+    synthetic_task)."""
+    T = len(tasks)
+    D = max(t["dim"] for t in tasks) if version >= 3 else 2
+    max_cycles = max(t["cycles"] for t in tasks)
+
+    def pad(a):  # rows of D columns, NaN past the task's dim
+        a = np.asarray(a, float)
+        return np.column_stack([a, np.full((len(a), D - a.shape[1]), np.nan)])
+
+    def rows(arrays):  # the tasks' rows of D columns, one after another
+        arrays = [pad(a) for a in arrays]
+        return np.concatenate(arrays) if arrays else np.zeros((0, D))
+
+    def offsets(counts):
+        return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.uint64) if T else \
+            np.zeros(0, np.uint64)
+    pcount = [t["params"].size for t in tasks]
+    fcount = [len(t["final"]) for t in tasks]
+    per = [t["drawn"].shape[1] for t in tasks]
+    dcount = [t["cycles"] * p for t, p in zip(tasks, per)]
+    pool_n = [len(t["pool"][0]) if t.get("pool") else 0 for t in tasks]
+    z_n = [len(t["z"]) if t.get("z") is not None else 0 for t in tasks]
+    metrics = np.full((T, max_cycles, 6), np.nan)
+    timing = np.full((T, max_cycles, 2), np.nan)
+    for i, t in enumerate(tasks):
+        metrics[i, :t["cycles"]] = t["metrics"]
+        timing[i, :t["cycles"]] = 0.01
+    width = max(len(t["config"]) for t in tasks) + 1
+    with h5py.File(path, "w") as f:
+        for k, v in dict(format=b"pinnfluence-results", program_version=b"0.2.0",
+                         git_commit=b"synthetic", created=b"2026-01-01T00:00:00Z").items():
+            f.attrs[k] = v
+        f.attrs["format_version"] = np.int32(version)
+        f.attrs["ranks"] = np.int32(1)
+        f["/sweep/config"] = text_row("# synthetic\n", 32)
+        f["/sweep/canonical"] = text_row("# synthetic\n", 32)
+        f["/tasks/config"] = text_rows([t["config"] for t in tasks], width)
+        f["/tasks/hash"] = np.arange(T, dtype=np.uint64)
+        for k in ("pde", "method", "mode"):
+            f["/tasks/" + k] = text_rows([t[k] for t in tasks], 32)
+        f["/tasks/seed"] = np.array([t["seed"] for t in tasks], np.int64)
+        f["/tasks/cycles"] = np.array([t["cycles"] for t in tasks], np.int32)
+        f["/tasks/status"] = np.array([t["status"] for t in tasks], np.int32)
+        f["/tasks/reason"] = text_rows(["" for t in tasks], 256)
+        layers = np.zeros((T, 18), np.int32)
+        for i, t in enumerate(tasks):
+            layers[i, :len(t["layers"])] = t["layers"]
+        f["/tasks/layers"] = layers
+        for name, counts in (("param", pcount), ("final", fcount), ("pool", pool_n),
+                             ("z", z_n)):
+            f[f"/tasks/{name}_offset"] = offsets(counts)
+            f[f"/tasks/{name}_count"] = np.array(counts, np.uint64)
+        f["/tasks/drawn_offset"] = offsets(dcount)
+        f["/tasks/drawn_per_cycle"] = np.array(per, np.uint64)
+        if version >= 3:
+            f["/tasks/dim"] = np.array([t["dim"] for t in tasks], np.int32)
+            for k in ("inputs", "outputs", "components"):
+                f["/tasks/" + k] = text_rows([",".join(t[k]) for t in tasks], 64)
+        f["/metrics"] = metrics
+        f["/metrics"].attrs["columns"] = (b"cycle,iteration,l2_relative_error,test_loss,"
+                                          b"train_loss,train_size")
+        f["/timing/cycles"] = timing
+        f["/timing/task_seconds"] = np.full(T, 0.5)
+        f["/params"] = np.concatenate([t["params"] for t in tasks])
+        f["/points/final"] = rows([t["final"] for t in tasks])
+        f["/points/drawn"] = rows([t["drawn"].reshape(-1, t["dim"]) for t in tasks])
+        names = {",".join(t["inputs"]) for t in tasks}
+        if version >= 3 and len(names) == 1:
+            f["/points/final"].attrs["inputs"] = names.pop().encode()
+        with_pool = [t for t in tasks if t.get("pool")]
+        f["/pool/params"] = (np.concatenate([t.get("pool_params", np.full(t["params"].size,
+                                                                             np.nan))
+                                             for t in tasks]) if with_pool else np.zeros(0))
+        f["/pool/points"] = rows([t["pool"][0] for t in with_pool])
+        f["/pool/scores"] = (np.concatenate([t["pool"][1] for t in with_pool]) if with_pool
+                             else np.zeros(0))
+        f["/pool/z"] = rows([t["z"] for t in tasks if t.get("z") is not None])
+    return str(path)

@@ -1,6 +1,8 @@
 """A coefficient grid in one results file: the analysis never pools tasks of different
 coefficients; Task.problem names them as `pinnfluence report` names its columns; the Python model
-(the paper's coefficients only) refuses such a task instead of answering for the wrong problem."""
+evaluates every coefficient (its hard constraints follow them) and agrees with `pinnfluence
+predict`; the Python reference is given only where it follows them (not burgers' Cole-Hopf at
+another nu) and an unknown coefficient is refused."""
 
 import csv
 import io
@@ -10,7 +12,8 @@ import numpy as np
 import pytest
 
 from helpers import program_env, run_sweep
-from pinnfluence_analysis import model, table
+from pinnfluence_analysis import model, reference, table
+from pinnfluence_analysis.cli import parse_predict
 from pinnfluence_analysis.store import Store
 
 GRID_CFG = """\
@@ -49,11 +52,24 @@ def test_problem_names_and_groups(grid_path, exe):
         assert float(rows[problem]["l2_mean"]) == pytest.approx(cell.mean, rel=1e-6)
 
 
-def test_model_refuses_other_coefficients(grid_path):
+def test_model_follows_coefficients(grid_path, exe):
+    rng = np.random.default_rng(3)
+    x, t = rng.uniform(-1, 1, 50), rng.uniform(0, 1, 50)
     with Store(grid_path) as store:
         for task in store.tasks:
-            if task.coefficients:
-                with pytest.raises(ValueError, match="pinnfluence predict"):
-                    model.predict(task, [0.1], [0.5])
-            else:
-                assert np.all(np.isfinite(model.predict(task, [0.1], [0.5])))
+            res = subprocess.run([exe, "predict", grid_path, "--task", str(task.index)],
+                                 input="".join(f"{a!r} {b!r}\n" for a, b in zip(x, t)),
+                                 capture_output=True, text=True, env=program_env(), check=True)
+            want = parse_predict(res.stdout, task, len(x))[:, 0]
+            u = model.predict(task, x, t)
+            assert np.max(np.abs(u - want)) <= 1e-10 * max(1.0, np.max(np.abs(u)))
+            assert reference.available("burgers", task.coefficients) == (not task.coefficients)
+
+
+def test_unknown_coefficient_is_refused():
+    class Fake:  # the fields model.check_task reads
+        index, pde, problem, dim, inputs, layers = 0, "burgers", "burgers mu=1", 2, ("x", "t"), \
+            (2, 3, 1)
+        coefficients = {"mu": 1.0}
+    with pytest.raises(ValueError, match="burgers has no coefficient mu"):
+        model.predict(Fake(), [0.1], [0.5])

@@ -8,16 +8,20 @@ import pytest
 
 from helpers import program_env
 from pinnfluence_analysis import model, reference
+from pinnfluence_analysis.cli import parse_predict
 from pinnfluence_analysis.store import Store
 
 PDES = ("diffusion", "burgers", "allen_cahn", "wave", "drift_diffusion")
 
 
-def program_predict(exe, path, index, x, t):
-    text = "".join(f"{a!r} {b!r}\n" for a, b in zip(x, t))
-    res = subprocess.run([exe, "predict", path, "--task", str(index)], input=text,
+def program_predict(exe, path, task, X):
+    """`pinnfluence predict` at X (n, d): (every column as a number (n, c), the outputs (n, m)
+    found by the header's names)."""
+    text = "".join(" ".join(repr(float(v)) for v in row) + "\n" for row in X)
+    res = subprocess.run([exe, "predict", path, "--task", str(task.index)], input=text,
                          capture_output=True, text=True, env=program_env(), check=True)
-    return np.loadtxt(res.stdout.splitlines(), ndmin=2)
+    return (np.loadtxt(res.stdout.splitlines(), ndmin=2, comments="#"),
+            parse_predict(res.stdout, task, len(X)))
 
 
 def test_forward_pass_matches_program(exe, store_path):
@@ -27,10 +31,11 @@ def test_forward_pass_matches_program(exe, store_path):
             (x0, x1), (t0, t1) = model.DOMAINS[task.pde]
             x, t = rng.uniform(x0, x1, 300), rng.uniform(t0, t1, 300)
             x[:2], t[:2] = (x0, x1), (t0, t1)  # corners too
-            out = program_predict(exe, store_path, task.index, x, t)
+            out, outputs = program_predict(exe, store_path, task, np.column_stack([x, t]))
             np.testing.assert_array_equal(out[:, 0], x)
+            np.testing.assert_array_equal(out[:, 1], t)
             u = model.predict(task, x, t)
-            assert np.max(np.abs(u - out[:, 2])) <= 1e-10 * max(1.0, np.max(np.abs(u)))
+            assert np.max(np.abs(u - outputs[:, 0])) <= 1e-10 * max(1.0, np.max(np.abs(u)))
 
 
 def test_burgers_reference_reproduces_stored_error(store_path):

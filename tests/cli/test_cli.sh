@@ -67,7 +67,9 @@ expect 2 "exists" -- "$exe" run tiny.cfg -o tiny.h5
 expect 0 "" -- "$exe" run tiny.cfg -o tiny.h5 --overwrite
 printf '0.5 0.25\n# comment\n\n-0.5 1\n' > pts.txt
 "$exe" predict tiny.h5 < pts.txt > pred.txt 2> "$tmp/err" || { echo "FAIL: predict"; cat "$tmp/err"; fail=1; }
-if [ "$(wc -l < pred.txt)" != 2 ] || [ "$(awk '{print NF}' pred.txt | sort -u)" != 4 ]; then
+# a header naming the columns, then x t u r per point
+if [ "$(head -n 1 pred.txt)" != "# x t u r" ] || [ "$(wc -l < pred.txt)" != 3 ] ||
+   [ "$(tail -n +2 pred.txt | awk '{print NF}' | sort -u)" != 4 ]; then
   echo "FAIL: predict output:"; cat pred.txt; fail=1
 fi
 expect 0 "rar" -- "$exe" status tiny.h5
@@ -77,8 +79,19 @@ expect 0 "begin{tabular}" -- "$exe" report tiny.h5 --format latex
 expect 2 "markdown, latex or csv" -- "$exe" report tiny.h5 --format html
 expect 3 "" -- "$exe" status no_such.h5
 printf '0.5 oops\n' > badpts.txt
-expect 2 "line 1" -- "$exe" predict tiny.h5 --task 0 < badpts.txt
+expect 2 "line 1: expected 2 numbers 'x t'" -- "$exe" predict tiny.h5 --task 0 < badpts.txt
 expect 2 "out of range" -- "$exe" predict tiny.h5 --task 3 < pts.txt
 expect 3 "" -- "$exe" predict no_such.h5 < pts.txt
+# a problem in (x, y, t): predict reads three columns and names them
+printf 'pde = "heat2d";\nnetwork = { hidden = [6, 6]; };\npoints = { initial = 20; };\ntrain = { cycles = 1; adam_iters = 10; lbfgs_iters = 5; };\nsample = { method = "rar"; pool = 100; };\nholdout = { points = 100; };\n' > heat.cfg
+expect 0 "" -- "$exe" run heat.cfg -o heat.h5
+printf '0.5 0.5 0.25\n0 1 1\n' > pts3.txt
+"$exe" predict heat.h5 < pts3.txt > pred3.txt 2> "$tmp/err" || { echo "FAIL: predict heat2d"; cat "$tmp/err"; fail=1; }
+if [ "$(head -n 1 pred3.txt)" != "# x y t u r" ] || [ "$(wc -l < pred3.txt)" != 3 ] ||
+   [ "$(tail -n +2 pred3.txt | awk '{print NF}' | sort -u)" != 5 ]; then
+  echo "FAIL: predict heat2d output:"; cat pred3.txt; fail=1
+fi
+expect 2 "line 1: expected 3 numbers 'x y t'" -- "$exe" predict heat.h5 < pts.txt
+expect 0 "| heat2d |" -- "$exe" report heat.h5
 [ $fail = 0 ] && echo "test_cli: ok"
 exit $fail

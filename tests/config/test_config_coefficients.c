@@ -81,6 +81,27 @@ int main(int argc, char **argv) {
              sizeof err);
   PF_TEST_EXPECT(sw && pf_sweep_ntasks(sw) == 2, "drift_diffusion grid: %s", err);
   pf_sweep_destroy(&sw);
+  /* heat2d's diffusivity: at its default (0.05) the text names no coefficient and the spec gets
+   * the registry entry; another value is in the text, the spec's problem and the label */
+  sw = parse("pde = \"heat2d\";\ncoefficients = { alpha = [0.05, 0.1]; };\n", err, sizeof err);
+  PF_TEST_EXPECT(sw && pf_sweep_ntasks(sw) == 2, "heat2d alpha grid: %s", err);
+  for (int i = 0; sw && i < 2; i++) {
+    pf_config c;
+    pf_task_spec s;
+    char label[96];
+    PF_TEST_OK(pf_sweep_task(sw, i, &c));
+    PF_TEST_OK(pf_config_canonical(&c, t1, sizeof t1));
+    PF_TEST_EXPECT(i == 0 ? !strstr(t1, "coefficients") : strstr(t1, "alpha = 0.1") != NULL,
+                   "heat2d task %d text:\n%s", i, t1);
+    PF_TEST_OK(pf_task_spec_from_config(&c, &s));
+    const pf_pde *base = pf_pde_find("heat2d");
+    PF_TEST_EXPECT(base && (i == 0 ? s.pde == base : pf_pde_base(s.pde) == base) &&
+                       pf_pde_coefficients(s.pde)[0] == (i ? 0.1 : 0.05),
+                   "heat2d task %d: problem instance", i);
+    pf_task_problem_label(&c, label, sizeof label);
+    PF_TEST_EXPECT(!strcmp(label, i ? "heat2d alpha=0.1" : "heat2d"), "heat2d label \"%s\"", label);
+  }
+  pf_sweep_destroy(&sw);
   sw = parse("pde = [\"burgers\", \"wave\"];\nseed = [1, 2];\n", err, sizeof err);
   PF_TEST_EXPECT(sw != NULL, "plain sweep refused: %s", err);
   if (sw) {
@@ -103,6 +124,13 @@ int main(int argc, char **argv) {
           "(reaction)");
   refused("pde = \"burgers\";\ncoefficients = { mu = 0.1; };\n", "coefficients.mu: unknown key",
           NULL);
+  refused("pde = \"heat2d\";\ncoefficients = { nu = 0.01; };\n",
+          "coefficients.nu: heat2d has no coefficient nu; its coefficients: alpha (diffusivity)",
+          NULL);
+  refused("pde = \"heat2d\";\ncoefficients = { alpha = 2.0; };\n", "is out of range for heat2d",
+          "(diffusivity)");
+  refused("pde = \"burgers\";\ncoefficients = { alpha = 0.1; };\n",
+          "coefficients.alpha: burgers has no coefficient alpha", NULL);
   refused("pde = \"burgers\";\ncoefficients = { nu = \"small\"; };\n", "coefficients.nu", NULL);
 
   int rc = pf_test_report("test_config_coefficients");

@@ -62,13 +62,13 @@ static pf_sweep *parse(const char *text) {
 }
 
 int main(void) {
-  static const char *const pdes[] = {"diffusion", "burgers", "allen_cahn", "wave",
-                                     "drift_diffusion"};
+  static const char *const pdes[] = {"diffusion", "burgers",         "allen_cahn",
+                                     "wave",      "drift_diffusion", "heat2d"};
   static const char *const modes[] = {"add", "replace"};
   char err[PF_CONFIG_ERR_MAX];
 
   /* pf_config_default for every problem and mode. */
-  for (int p = 0; p < 5; p++)
+  for (int p = 0; p < 6; p++)
     for (int m = 0; m < 2; m++) {
       pf_config c;
       char what[128];

@@ -41,22 +41,22 @@ int main(int argc, char **argv) {
     MPI_Finalize();
     return 2;
   }
-  int sizes[PF_PDE_MAX_HIDDEN + 2] = {2};
+  int sizes[PF_PDE_MAX_HIDDEN + 2] = {pf_pde_dim(s.pde)};
   for (int l = 0; l < layers; l++) sizes[l + 1] = width;
-  sizes[layers + 1] = 1;
+  sizes[layers + 1] = pf_pde_outputs(s.pde);
   pf_mlp *net = NULL;
   pf_mlp_create(layers + 1, sizes, &net);
   double *theta = calloc(net->nparams, sizeof(double));
   pf_rng_stream init = pf_rng_stream_make(1, 0, PF_RNG_INIT, 0);
   pf_mlp_init_glorot(net, &init, theta);
-  double *px = calloc(pool, sizeof(double)), *pt = calloc(pool, sizeof(double));
+  double *X = calloc(pool * (size_t)pf_pde_dim(s.pde), sizeof(double));
   double *sc = calloc(pool, sizeof(double)), best = 1e300;
   int rc = 0;
   for (int r = 0; r < reps && !rc; r++) {
     pf_influence_stats st;
     MPI_Barrier(MPI_COMM_WORLD);
     const double t0 = MPI_Wtime();
-    rc = pf_group_score(gs, 1, theta, px, pt, sc, &st);
+    rc = pf_group_score(gs, 1, theta, X, sc, &st);
     const double dt = MPI_Wtime() - t0;
     best = dt < best ? dt : best;
     if (rank == 0)
@@ -67,7 +67,7 @@ int main(int argc, char **argv) {
   }
   if (rank == 0 && !rc) printf("best of %d: %.3f s on %d rank(s)\n", reps, best, size);
   pf_group_scorer_destroy(&gs);
-  free(theta), free(px), free(pt), free(sc);
+  free(theta), free(X), free(sc);
   pf_mlp_destroy(&net);
   MPI_Finalize();
   return rc ? 1 : 0;

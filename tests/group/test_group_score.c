@@ -4,10 +4,14 @@
  * (128: slice unit 256; 48: unit 768, so some ranks hold no Z rows) and two cycles, every method
  * and every inverse-Hessian backend: the scores rank 0 gets from pf_group_score must equal, bit
  * for bit, those of the registered method called on rank 0 alone as the task loop calls it, and
- * the gathered pool must equal pf_sample_pool's. Then the protocol: pf_group_serve on the other
+ * the gathered pool (n, d) must equal pf_sample_pool's. The same for a system in (x, y, t) with
+ * two outputs and two weighted residual components (tests/influence/system_problem.h, 3-16-16-2
+ * at its Glorot initialisation, block 48): three doubles per gathered point, two Jacobian rows
+ * per Z point for gauss_newton. Then the protocol: pf_group_serve on the other
  * ranks, and failures on one rank (no eigenvalue survives, NaN theta, a NULL argument on rank 0,
  * a method without rounds, ranks given different tasks) returned as the same code on every
  * rank without a hang. Run with 1, 2, 3 and 4 ranks; every rank returns the same status. */
+#include "influence/system_problem.h"
 #include "pf_test.h"
 #include "pinnfluence/core.h"
 #include "pinnfluence/group.h"
@@ -25,10 +29,11 @@
 
 static int rank_ = 0;
 
-static pf_task_spec make_spec(const char *method, const char *backend, int block) {
+static pf_task_spec make_spec_pde(const pf_pde *pde, const char *method, const char *backend,
+                                  int block) {
   pf_task_spec s;
   memset(&s, 0, sizeof s);
-  s.pde = pf_pde_find("burgers");
+  s.pde = pde;
   s.nhidden = 2;
   s.hidden[0] = 16, s.hidden[1] = 16;
   s.seed = SEED;
@@ -43,22 +48,27 @@ static pf_task_spec make_spec(const char *method, const char *backend, int block
   return s;
 }
 
+static pf_task_spec make_spec(const char *method, const char *backend, int block) {
+  return make_spec_pde(pf_pde_find("burgers"), method, backend, block);
+}
+
 /* The one-rank path, as src/run/task.c calls a method: the whole pool, method->score. */
-static int serial_scores(const pf_task_spec *spec, const double *theta, int cycle, double *px,
-                         double *pt, double *scores) {
-  const int sizes[] = {2, spec->hidden[0], spec->hidden[1], 1};
+static int serial_scores(const pf_task_spec *spec, const double *theta, int cycle, double *X,
+                         double *scores) {
+  const int sizes[] = {spec->pde->ops.d, spec->hidden[0], spec->hidden[1], spec->pde->ops.m};
   pf_mlp *net = NULL;
   pf_engine *eng = NULL;
   pf_points *pool = NULL;
   double *work = NULL;
   PF_CALL(pf_mlp_create(3, sizes, &net));
   PF_CALL(pf_engine_create(net, &spec->pde->ops, spec->block, &eng));
-  pf_sample_pool(spec->pde, spec->seed, cycle, 0, spec->pool, px, pt);
-  PF_CALL(pf_points_create(&spec->pde->ops, spec->pool, px, pt, &pool));
+  pf_sample_pool(spec->pde, spec->seed, cycle, 0, spec->pool, X);
+  PF_CALL(pf_points_create(&spec->pde->ops, spec->pool, X, &pool));
   pf_influence_params ip = spec->influence;
   ip.backend = spec->influence_backend;
-  const size_t wl =
-      spec->method->work_size ? spec->method->work_size(spec->pool, net->nparams, spec->block) : 0;
+  const size_t wl = spec->method->work_size ? spec->method->work_size(&spec->pde->ops, spec->pool,
+                                                                      net->nparams, spec->block)
+                                            : 0;
   PF_CALL(PF_CALLOC(wl, &work));
   pf_score_ctx sc = {.influence = &ip,
                      .eng = eng,
@@ -94,14 +104,14 @@ static double *trained_theta(void) {
   fit_ctx f = {NULL, NULL};
   pf_adam *adam = NULL;
   pf_optim_result res;
-  double x[300], t[300];
+  double X[600]; /* (300, 2) */
   pf_mlp_create(3, sizes, &net);
   pf_engine_create(net, &s.pde->ops, 128, &f.eng);
   double *theta = calloc(net->nparams, sizeof(double));
   pf_rng_stream init = pf_rng_stream_make(SEED, 0, PF_RNG_INIT, 0);
   pf_mlp_init_glorot(net, &init, theta);
-  pf_pde_hammersley(s.pde, 300, x, t);
-  pf_points_create(&s.pde->ops, 300, x, t, &f.train);
+  pf_pde_hammersley(s.pde, 300, X);
+  pf_points_create(&s.pde->ops, 300, X, &f.train);
   pf_adam_create(net->nparams, NULL, &adam);
   PF_TEST_OK(pf_adam_run(adam, objective, &f, theta, 300, NULL, NULL, &res));
   pf_adam_destroy(&adam);
@@ -125,32 +135,35 @@ static void compare(const char *what, const double *a, const double *b, size_t n
                  n, first, a[first], b[first], rel);
 }
 
-static void check_variant(MPI_Comm comm, const double *theta, const char *method,
-                          const char *backend, int block, double *px, double *pt, double *sc,
-                          double *spx, double *spt, double *ssc) {
-  pf_task_spec spec = make_spec(method, backend, block);
+static void check_variant(MPI_Comm comm, const pf_pde *pde, const double *theta, const char *method,
+                          const char *backend, int block, double *X, double *sc, double *sX,
+                          double *ssc) {
+  pf_task_spec spec = make_spec_pde(pde, method, backend, block);
+  const size_t d = (size_t)pde->ops.d;
   pf_group_scorer *gs = NULL;
   PF_TEST_OK(pf_group_scorer_create(comm, &spec, &gs));
   for (int cycle = 1; cycle <= 2; cycle++) {
     char what[96];
     pf_influence_stats st;
     const double t0 = MPI_Wtime();
-    if (rank_ == 0) PF_TEST_OK(serial_scores(&spec, theta, cycle, spx, spt, ssc));
+    if (rank_ == 0) PF_TEST_OK(serial_scores(&spec, theta, cycle, sX, ssc));
     const double t1 = MPI_Wtime();
-    const int rc = pf_group_score(gs, cycle, rank_ == 0 ? theta : NULL, rank_ == 0 ? px : NULL,
-                                  rank_ == 0 ? pt : NULL, rank_ == 0 ? sc : NULL, &st);
+    const int rc = pf_group_score(gs, cycle, rank_ == 0 ? theta : NULL, rank_ == 0 ? X : NULL,
+                                  rank_ == 0 ? sc : NULL, &st);
     const double t2 = MPI_Wtime();
-    PF_TEST_EXPECT(rc == 0, "%s/%s block %d cycle %d: pf_group_score returned %d", method, backend,
-                   block, cycle, rc);
+    PF_TEST_EXPECT(rc == 0, "%s %s/%s block %d cycle %d: pf_group_score returned %d", pde->name,
+                   method, backend, block, cycle, rc);
     if (rank_ != 0 || rc) continue;
-    snprintf(what, sizeof what, "%s/%s block %d cycle %d scores", method, backend, block, cycle);
+    snprintf(what, sizeof what, "%s %s/%s block %d cycle %d scores", pde->name, method, backend,
+             block, cycle);
     compare(what, sc, ssc, NPOOL);
-    snprintf(what, sizeof what, "%s/%s block %d cycle %d pool x", method, backend, block, cycle);
-    compare(what, px, spx, NPOOL);
-    snprintf(what, sizeof what, "%s/%s block %d cycle %d pool t", method, backend, block, cycle);
-    compare(what, pt, spt, NPOOL);
-    fprintf(stderr, "  %-11s %-12s block %3d cycle %d: serial %.3f s, group %.3f s, rank %d\n",
-            method, backend, block, cycle, t1 - t0, t2 - t1, st.rank);
+    /* the pool (n, d): every coordinate (x and t; x, y and t) */
+    snprintf(what, sizeof what, "%s %s/%s block %d cycle %d pool X", pde->name, method, backend,
+             block, cycle);
+    compare(what, X, sX, NPOOL * d);
+    fprintf(stderr,
+            "  %-11s %-11s %-12s block %3d cycle %d: serial %.3f s, group %.3f s, rank %d\n",
+            pde->name, method, backend, block, cycle, t1 - t0, t2 - t1, st.rank);
   }
   PF_TEST_OK(pf_group_scorer_destroy(&gs));
   PF_TEST_EXPECT(gs == NULL, "destroy must null the handle");
@@ -158,19 +171,18 @@ static void check_variant(MPI_Comm comm, const double *theta, const char *method
 
 /* A round expected to fail: every rank must get `want`. */
 static void expect_failure(MPI_Comm comm, const char *what, pf_task_spec *spec, const double *theta,
-                           int null_theta, int want, double *px, double *pt, double *sc) {
+                           int null_theta, int want, double *X, double *sc) {
   pf_group_scorer *gs = NULL;
   PF_TEST_OK(pf_group_scorer_create(comm, spec, &gs));
   pf_error_set_quiet(1);
-  const int rc =
-      pf_group_score(gs, 1, rank_ == 0 && !null_theta ? theta : NULL, rank_ == 0 ? px : NULL,
-                     rank_ == 0 ? pt : NULL, rank_ == 0 ? sc : NULL, NULL);
+  const int rc = pf_group_score(gs, 1, rank_ == 0 && !null_theta ? theta : NULL,
+                                rank_ == 0 ? X : NULL, rank_ == 0 ? sc : NULL, NULL);
   pf_error_set_quiet(0);
   PF_TEST_EXPECT(rc == want, "%s: rank %d got %d, want %d", what, rank_, rc, want);
   /* after a failed round the ranks are still in step: a good round works (NULL theta case) */
   if (null_theta) {
-    const int rc2 = pf_group_score(gs, 2, rank_ == 0 ? theta : NULL, rank_ == 0 ? px : NULL,
-                                   rank_ == 0 ? pt : NULL, rank_ == 0 ? sc : NULL, NULL);
+    const int rc2 = pf_group_score(gs, 2, rank_ == 0 ? theta : NULL, rank_ == 0 ? X : NULL,
+                                   rank_ == 0 ? sc : NULL, NULL);
     PF_TEST_EXPECT(rc2 == 0, "%s: the round after the failure returned %d", what, rc2);
   }
   PF_TEST_OK(pf_group_scorer_destroy(&gs));
@@ -184,9 +196,9 @@ int main(int argc, char **argv) {
   MPI_Comm_rank(comm, &rank_);
   MPI_Comm_size(comm, &size);
   double *theta = rank_ == 0 ? trained_theta() : NULL;
-  double *px = calloc(NPOOL, sizeof(double)), *pt = calloc(NPOOL, sizeof(double));
-  double *sc = calloc(NPOOL, sizeof(double)), *spx = calloc(NPOOL, sizeof(double));
-  double *spt = calloc(NPOOL, sizeof(double)), *ssc = calloc(NPOOL, sizeof(double));
+  /* pools (NPOOL, d) for d up to 3 */
+  double *X = calloc(3 * NPOOL, sizeof(double)), *sX = calloc(3 * NPOOL, sizeof(double));
+  double *sc = calloc(NPOOL, sizeof(double)), *ssc = calloc(NPOOL, sizeof(double));
 
   /* every method and backend, bit for bit against the one-rank path */
   static const char *variants[][2] = {{"random", "arnoldi"},    {"rar", "arnoldi"},
@@ -195,10 +207,28 @@ int main(int argc, char **argv) {
                                       {"pinnfluence", "exact"}, {"pinnfluence", "gauss_newton"}};
   static const int blocks[] = {128, 48};
   if (rank_ == 0) fprintf(stderr, "test_group_score on %d rank(s)\n", size);
+  const pf_pde *burgers = pf_pde_find("burgers");
   for (int b = 0; b < 2; b++)
     for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++)
-      check_variant(comm, theta, variants[v][0], variants[v][1], blocks[b], px, pt, sc, spx, spt,
+      check_variant(comm, burgers, theta, variants[v][0], variants[v][1], blocks[b], X, sc, sX,
                     ssc);
+
+  /* a system in (x, y, t): its own network, Glorot on rank 0 */
+  {
+    const int sizes[] = {SYS_D, 16, 16, SYS_M};
+    pf_mlp *net = NULL;
+    pf_mlp_create(3, sizes, &net);
+    double *th = NULL;
+    if (rank_ == 0) {
+      th = calloc(net->nparams, sizeof(double));
+      pf_rng_stream init = pf_rng_stream_make(SEED, 0, PF_RNG_INIT, 0);
+      pf_mlp_init_glorot(net, &init, th);
+    }
+    for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++)
+      check_variant(comm, &sys_pde, th, variants[v][0], variants[v][1], 48, X, sc, sX, ssc);
+    free(th);
+    pf_mlp_destroy(&net);
+  }
 
   /* slices: whole units, contiguous, covering the set in rank order */
   {
@@ -220,10 +250,10 @@ int main(int argc, char **argv) {
     if (rank_ == 0) {
       static const int cycles[] = {5, 3};
       for (int i = 0; i < 2; i++) {
-        PF_TEST_OK(serial_scores(&spec, theta, cycles[i], spx, spt, ssc));
-        PF_TEST_OK(pf_group_score(gs, cycles[i], theta, px, pt, sc, NULL));
+        PF_TEST_OK(serial_scores(&spec, theta, cycles[i], sX, ssc));
+        PF_TEST_OK(pf_group_score(gs, cycles[i], theta, X, sc, NULL));
         compare("served round scores", sc, ssc, NPOOL);
-        compare("served round pool x", px, spx, NPOOL);
+        compare("served round pool X", X, sX, 2 * NPOOL);
       }
     } else {
       PF_TEST_OK(pf_group_serve(gs));
@@ -235,19 +265,18 @@ int main(int argc, char **argv) {
   {
     pf_task_spec spec = make_spec("pinnfluence", "arnoldi", 128);
     spec.influence.eig_tol = 1e30; /* no Ritz value survives: fails on rank 0 (the eigensolve) */
-    expect_failure(comm, "arnoldi without eigenvalues", &spec, theta, 0, PF_ERR_NUMERIC, px, pt,
-                   sc);
+    expect_failure(comm, "arnoldi without eigenvalues", &spec, theta, 0, PF_ERR_NUMERIC, X, sc);
     spec = make_spec("pinnfluence", "gauss_newton", 128);
     spec.influence.eig_tol = 1e30;
-    expect_failure(comm, "gauss_newton without eigenvalues", &spec, theta, 0, PF_ERR_NUMERIC, px,
-                   pt, sc);
+    expect_failure(comm, "gauss_newton without eigenvalues", &spec, theta, 0, PF_ERR_NUMERIC, X,
+                   sc);
     spec = make_spec("pinnfluence", "exact", 128);
     spec.influence.eig_tol = 1e30;
-    expect_failure(comm, "exact without eigenvalues", &spec, theta, 0, PF_ERR_NUMERIC, px, pt, sc);
+    expect_failure(comm, "exact without eigenvalues", &spec, theta, 0, PF_ERR_NUMERIC, X, sc);
     spec = make_spec("rar", "arnoldi", 128);
-    expect_failure(comm, "NULL theta on rank 0", &spec, theta, 1, PF_ERR_ARG, px, pt, sc);
+    expect_failure(comm, "NULL theta on rank 0", &spec, theta, 1, PF_ERR_ARG, X, sc);
     spec = make_spec("static", "arnoldi", 128);
-    expect_failure(comm, "static has no round", &spec, theta, 0, PF_ERR_ARG, px, pt, sc);
+    expect_failure(comm, "static has no round", &spec, theta, 0, PF_ERR_ARG, X, sc);
 
     /* NaN parameters: the Arnoldi iteration breaks down (non-finite HVP) on every rank alike */
     double *bad = NULL;
@@ -257,7 +286,7 @@ int main(int argc, char **argv) {
       bad[5] = NAN;
     }
     spec = make_spec("pinnfluence", "arnoldi", 128);
-    expect_failure(comm, "NaN theta", &spec, bad, 0, PF_ERR_NUMERIC, px, pt, sc);
+    expect_failure(comm, "NaN theta", &spec, bad, 0, PF_ERR_NUMERIC, X, sc);
     free(bad);
 
     /* ranks given different tasks */
@@ -274,7 +303,7 @@ int main(int argc, char **argv) {
 
   int fail = pf_test_failures, anyfail = 0;
   MPI_Allreduce(&fail, &anyfail, 1, MPI_INT, MPI_MAX, comm);
-  free(theta), free(px), free(pt), free(sc), free(spx), free(spt), free(ssc);
+  free(theta), free(X), free(sc), free(sX), free(ssc);
   MPI_Finalize();
   if (rank_ == 0) pf_test_report("test_group_score");
   return anyfail ? 1 : 0;

@@ -126,6 +126,14 @@ def set_name(f, path, task, raw):
     f[path][task] = row
 
 
+def set_label(f, path, task, raw):
+    """Row task of a (T, 64) name list (/tasks/inputs, /tasks/outputs, /tasks/components)."""
+    row = np.zeros(64, dtype=np.int8)
+    b = np.frombuffer(raw[:64], dtype=np.int8)
+    row[:len(b)] = b
+    f[path][task] = row
+
+
 def grow_rows(f, path, extra_at, n=1):
     """Insert n rows of zeros before row extra_at of a dataset (rows first)."""
     d = f[path][()]
@@ -373,6 +381,36 @@ def m_seed_changed(f, d):
     f["tasks/seed"][PENDING] = 77
 
 
+def m_inputs_empty_name(f, d):
+    set_label(f, "tasks/inputs", 2, b"x,,t")
+
+
+def m_inputs_three(f, d):
+    """Three input names for a task of dim 2 (and 2 point columns)."""
+    set_label(f, "tasks/inputs", 2, b"x,y,t")
+
+
+def m_outputs_two(f, d):
+    """Two outputs for a network with one."""
+    set_label(f, "tasks/outputs", 2, b"u,v")
+
+
+def m_components_escape(f, d):
+    set_label(f, "tasks/components", 2, b"\x1b[31mr")
+
+
+def m_points_3cols(f, d):
+    """Every point dataset one column wider while every /tasks/dim stays 2."""
+    for path in ("points/final", "points/drawn", "pool/points", "pool/z"):
+        p = f[path][()]
+        recreate(f, path, data=np.concatenate([p, np.full((p.shape[0], 1), np.nan)], axis=1))
+
+
+def m_inputs_renamed(f, d):
+    """Consistent, but not the names the configuration's problem gives: a resume must refuse."""
+    set_label(f, "tasks/inputs", PENDING, b"a,b")
+
+
 # name: (mutation, post-processing of the closed file or None, who must refuse)
 # refuse: "all" (all four commands exit 2 or 3) or "resume" (a consistent file the readers may
 # read; only the resume must refuse, since it does not match the configuration).
@@ -434,6 +472,15 @@ VARIANTS = {
     "pool_count_consistent": (m_pool_count_consistent, None, "resume"),
     "z_count_consistent": (m_z_count_consistent, None, "resume"),
     "seed_changed": (m_seed_changed, None, "resume"),
+    "dim_3": (v_index("dim", value=3, task=2), None, "all"),
+    "dim_zero": (v_index("dim", value=0, task=2), None, "all"),
+    "dim_negative": (v_index("dim", value=-2, task=0), None, "all"),
+    "inputs_empty_name": (m_inputs_empty_name, None, "all"),
+    "inputs_three": (m_inputs_three, None, "all"),
+    "outputs_two": (m_outputs_two, None, "all"),
+    "components_escape": (m_components_escape, None, "all"),
+    "points_3cols": (m_points_3cols, None, "all"),
+    "inputs_renamed": (m_inputs_renamed, None, "resume"),
 }
 
 

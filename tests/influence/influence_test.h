@@ -1,7 +1,8 @@
 /* Helpers of the influence tests, written independently of src/influence: a small network on a
- * problem with random parameters, the Hessian of sum_z r(z)^2 and the residual Jacobian from
- * Richardson-extrapolated central differences, a cyclic Jacobi eigensolver, captum's selection
- * rules, and brute-force scores from explicit gradients. */
+ * problem with random parameters, the Hessian of sum_z l(z) (l = sum_j w_j r_j^2; one component:
+ * r^2) and the per-point loss gradients from Richardson-extrapolated central differences, a
+ * cyclic Jacobi eigensolver, captum's selection rules, and brute-force scores from explicit
+ * gradients. */
 #ifndef PF_INFLUENCE_TEST_H
 #define PF_INFLUENCE_TEST_H
 
@@ -50,34 +51,37 @@ static inline void it_net_teardown(it_net *T) {
   free(T->theta);
 }
 
-/* n uniform points of the domain from the test stream `index`. */
+/* n uniform points of the box from the test stream `index`: coordinate j of point i is element
+ * j n + i (for (x, t): x the first n elements, t the next n). */
 static inline pf_points *it_points(const pf_pde *p, uint64_t seed, uint64_t index, size_t n) {
-  double *x = calloc(n, sizeof(double)), *t = calloc(n, sizeof(double));
+  const size_t d = (size_t)p->ops.d;
+  double *X = calloc(n * d, sizeof(double)), *c = calloc(n, sizeof(double));
   pf_rng_stream s = pf_rng_stream_make(seed, 0, PF_RNG_TEST, index);
-  pf_rng_uniform_range(&s, 0, n, p->xlo, p->xhi, x);
-  pf_rng_uniform_range(&s, n, n, p->tlo, p->thi, t);
+  for (size_t j = 0; j < d; j++) {
+    pf_rng_uniform_range(&s, j * n, n, p->lo[j], p->hi[j], c);
+    for (size_t i = 0; i < n; i++) X[i * d + j] = c[i];
+  }
   pf_points *pts = NULL;
-  pf_points_create(&p->ops, n, x, t, &pts);
-  free(x);
-  free(t);
+  pf_points_create(&p->ops, n, X, &pts);
+  free(X);
+  free(c);
   return pts;
 }
 
 /* The Z set of a cycle as pf_points (via pf_influence_zset). */
 static inline pf_points *it_zset(const pf_pde *p, uint64_t seed, int cycle, size_t n) {
-  double *x = calloc(n, sizeof(double)), *t = calloc(n, sizeof(double));
-  pf_influence_zset(p, seed, cycle, 0, n, x, t);
+  double *X = calloc(n * (size_t)p->ops.d, sizeof(double));
+  pf_influence_zset(p, seed, cycle, 0, n, X);
   pf_points *pts = NULL;
-  pf_points_create(&p->ops, n, x, t, &pts);
-  free(x);
-  free(t);
+  pf_points_create(&p->ops, n, X, &pts);
+  free(X);
   return pts;
 }
 
 /* Richardson-extrapolated central difference: (4 D(h/2) - D(h)) / 3, error O(h^4). */
 #define IT_FD_H 1e-3
 
-/* Hessian of sum_z r(z)^2 (P, P) row-major from differences of the engine's loss gradient (of the
+/* Hessian of sum_z l(z) (P, P) row-major from differences of the engine's loss gradient (of the
  * mean, scaled by |Z|), symmetrised. */
 static inline void it_fd_hessian(it_net *T, const pf_points *Z, double *H) {
   const size_t P = T->P;
@@ -105,12 +109,14 @@ static inline void it_fd_hessian(it_net *T, const pf_points *Z, double *H) {
   for (int k = 0; k < 4; k++) free(g[k]);
 }
 
-/* Per-point gradients g(x) = 2 r(x) grad_theta r(x), (n, P) row-major, with grad_theta r from
- * differences of the engine's residuals. */
+/* Per-point gradients g(x) = grad_theta l(x) = sum_c 2 w_c r_c(x) grad_theta r_c(x) (one
+ * component: 2 r grad_theta r), (n, P) row-major, with grad_theta r_c from differences of the
+ * engine's residuals (n, K). */
 static inline void it_fd_gradients(it_net *T, const pf_points *pts, double *G) {
-  const size_t P = T->P, n = pts->n;
-  double *th = malloc(P * sizeof(double)), *r0 = malloc(n * sizeof(double)), *r[4];
-  for (int k = 0; k < 4; k++) r[k] = malloc(n * sizeof(double));
+  const pf_pinn_ops *ops = &T->pde->ops;
+  const size_t P = T->P, n = pts->n, K = (size_t)ops->k;
+  double *th = malloc(P * sizeof(double)), *r0 = malloc(n * K * sizeof(double)), *r[4];
+  for (int k = 0; k < 4; k++) r[k] = malloc(n * K * sizeof(double));
   const double hs[2] = {IT_FD_H, IT_FD_H / 2};
   pf_engine_residuals(T->eng, T->theta, pts, r0, NULL);
   for (size_t j = 0; j < P; j++) {
@@ -120,8 +126,13 @@ static inline void it_fd_gradients(it_net *T, const pf_points *pts, double *G) {
       pf_engine_residuals(T->eng, th, pts, r[k], NULL);
     }
     for (size_t i = 0; i < n; i++) {
-      const double d1 = (r[0][i] - r[1][i]) / (2 * hs[0]), d2 = (r[2][i] - r[3][i]) / (2 * hs[1]);
-      G[i * P + j] = 2 * r0[i] * (4 * d2 - d1) / 3;
+      double g = 0;
+      for (size_t c = 0; c < K; c++) {
+        const size_t e = i * K + c;
+        const double d1 = (r[0][e] - r[1][e]) / (2 * hs[0]), d2 = (r[2][e] - r[3][e]) / (2 * hs[1]);
+        g += 2 * ops->weight[c] * r0[e] * (4 * d2 - d1) / 3;
+      }
+      G[i * P + j] = g;
     }
   }
   free(th), free(r0);

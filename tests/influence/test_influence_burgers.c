@@ -81,7 +81,7 @@ int main(int argc, char **argv) {
   t0 = pf_wtime();
   PF_TEST_OK(pf_influence_factor_create(T.eng, T.net, T.theta, Z, &ip, 1, 1, &Fe));
   printf("exact factor: %.2f s (%d HVPs + dsyevd of %zu)\n", pf_wtime() - t0, Fe ? Fe->hvps : 0, P);
-  double *work = malloc(pf_influence_embed_work(P, 128) * sizeof(double));
+  double *work = malloc(pf_influence_embed_work(P, 128, 1) * sizeof(double));
   double *EZ = malloc(nz * 50 * sizeof(double)), *EC = malloc(nc * 50 * sizeof(double));
   double *M = malloc(PF_INFLUENCE_SCORE_BLOCK * nz * sizeof(double));
   const pf_influence_factor *Fs[2] = {Fe, Fa};

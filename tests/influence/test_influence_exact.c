@@ -10,22 +10,23 @@
 
 static void check_zset(const pf_pde *pde) {
   const size_t n = 12;
-  double x[12], t[12], xs[3], ts[3];
-  pf_influence_zset(pde, 7, 3, 0, n, x, t);
+  double X[24], Xs[6]; /* (n, 2): x, t */
+  pf_influence_zset(pde, 7, 3, 0, n, X);
   pf_rng_stream s = pf_rng_stream_make(7, 0, PF_RNG_ZSET, 3);
   for (size_t i = 0; i < n; i++) {
     double u[2];
     pf_rng_uniform(&s, 2 * i, 2, u);
-    PF_TEST_EXPECT(x[i] == pde->xlo + (pde->xhi - pde->xlo) * u[0] &&
-                       t[i] == pde->tlo + (pde->thi - pde->tlo) * u[1],
+    PF_TEST_EXPECT(X[2 * i] == pde->lo[0] + (pde->hi[0] - pde->lo[0]) * u[0] &&
+                       X[2 * i + 1] == pde->lo[1] + (pde->hi[1] - pde->lo[1]) * u[1],
                    "zset element %zu is not stream positions 2i, 2i+1", i);
   }
-  pf_influence_zset(pde, 7, 3, 5, 3, xs, ts);
+  pf_influence_zset(pde, 7, 3, 5, 3, Xs);
   for (size_t i = 0; i < 3; i++)
-    PF_TEST_EXPECT(xs[i] == x[5 + i] && ts[i] == t[5 + i], "zset slice element %zu differs", i);
+    PF_TEST_EXPECT(Xs[2 * i] == X[2 * (5 + i)] && Xs[2 * i + 1] == X[2 * (5 + i) + 1],
+                   "zset slice element %zu differs", i);
   /* another cycle, another set */
-  pf_influence_zset(pde, 7, 4, 0, 3, xs, ts);
-  PF_TEST_EXPECT(xs[0] != x[0] && ts[0] != t[0], "zset of cycle 4 equals that of cycle 3");
+  pf_influence_zset(pde, 7, 4, 0, 3, Xs);
+  PF_TEST_EXPECT(Xs[0] != X[0] && Xs[1] != X[1], "zset of cycle 4 equals that of cycle 3");
 }
 
 /* One comparison: exact-backend scores against the brute force for rank `rank`. */

@@ -13,7 +13,7 @@
 static void point_gradients(it_net *T, const pf_points *pts, double *G) {
   for (size_t i = 0; i < pts->n; i++) {
     pf_points *one = NULL;
-    pf_points_create(&T->pde->ops, 1, pts->x + i, pts->t + i, &one);
+    pf_points_create(&T->pde->ops, 1, pts->X + i * (size_t)pts->d, &one);
     double L;
     PF_TEST_OK(pf_engine_loss_grad(T->eng, T->theta, one, &L, G + i * T->P));
     pf_points_destroy(&one);
@@ -23,7 +23,7 @@ static void point_gradients(it_net *T, const pf_points *pts, double *G) {
 /* pf_points of elements first .. first+n-1 of pts */
 static pf_points *slice(const pf_pde *pde, const pf_points *pts, size_t first, size_t n) {
   pf_points *s = NULL;
-  pf_points_create(&pde->ops, n, pts->x + first, pts->t + first, &s);
+  pf_points_create(&pde->ops, n, pts->X + first * (size_t)pts->d, &s);
   return s;
 }
 
@@ -57,7 +57,7 @@ int main(int argc, char **argv) {
 
   /* the gradient embeddings themselves (R = NULL) against the one-point gradients */
   double *E = malloc(nc * P * sizeof(double));
-  double *work = malloc(pf_influence_embed_work(P, block) * sizeof(double));
+  double *work = malloc(pf_influence_embed_work(P, block, 1) * sizeof(double));
   PF_TEST_OK(pf_influence_embed(T.eng, T.net, T.theta, pool, 3, 11, NULL, P, E, work));
   const double eg = it_maxrel(11 * P, E, gc + 3 * P);
   printf("gradient embeddings of pool[3..13] vs one-point gradients: rel error %.2e\n", eg);

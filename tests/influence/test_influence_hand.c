@@ -17,18 +17,18 @@
 
 #include <mpi.h>
 
-static void id_transform(const void *ctx, size_t n, const double *x, const double *t, double *A,
-                         double *B) {
+static void id_transform(const void *ctx, size_t n, const double *X, double *A, double *B) {
   memset(A, 0, PF_NCH * n * sizeof *A);
   memset(B, 0, PF_NCH * n * sizeof *B);
   for (size_t i = 0; i < n; i++) B[PF_CH_V * n + i] = 1.0;
 }
 
-static void res_u_minus_x(const void *ctx, size_t n, const double *x, const double *t,
-                          const double *u, double *r, double *dr, double *d2r) {
+/* reads q_0 = u; X (n, 2): x = X[2i] */
+static void res_u_minus_x(const void *ctx, size_t n, const double *X, const double *q, double *r,
+                          double *dr, double *d2r) {
   for (size_t i = 0; i < n; i++) {
-    r[i] = u[PF_CH_V * n + i] - x[i];
-    if (dr) dr[PF_CH_V * n + i] = 1.0;
+    r[i] = q[i] - X[2 * i];
+    if (dr) dr[i] = 1.0;
   }
 }
 
@@ -37,14 +37,23 @@ int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   const pf_pde hand = {.name = "hand",
                        .residual = "u - x",
-                       .xlo = 0,
-                       .xhi = 1,
-                       .tlo = 0,
-                       .thi = 1,
+                       .inputs = {"x", "t"},
+                       .lo = {0, 0},
+                       .hi = {1, 1},
+                       .outputs = {"u"},
+                       .components = {"r"},
                        .nhidden = 1,
                        .hidden = {1},
                        .initial_points = 4,
-                       .ops = {PF_JET(PF_CH_V), id_transform, res_u_minus_x, NULL},
+                       .ops = {.d = 2,
+                               .m = 1,
+                               .k = 1,
+                               .nread = 1,
+                               .read = {{0, PF_CH_V}},
+                               .weight = {1.0},
+                               .transform = id_transform,
+                               .residual = res_u_minus_x,
+                               .ctx = NULL},
                        .exact = NULL};
   static const int sizes[] = {2, 1, 1};
   pf_mlp *net = NULL;
@@ -56,16 +65,16 @@ int main(int argc, char **argv) {
   PF_TEST_EXPECT(net->nparams == 5, "2-1-1 has %zu parameters", net->nparams);
 
   const size_t nz = 4, nc = 6;
-  double zx[4], zt[4], px[6], pt[6];
-  pf_influence_zset(&hand, 11, 2, 0, nz, zx, zt);
-  pf_sample_pool(&hand, 11, 2, 0, nc, px, pt);
+  double ZX[8], PX[12]; /* (n, 2): x, t */
+  pf_influence_zset(&hand, 11, 2, 0, nz, ZX);
+  pf_sample_pool(&hand, 11, 2, 0, nc, PX);
   pf_points *pool = NULL;
-  pf_points_create(&hand.ops, nc, px, pt, &pool);
+  pf_points_create(&hand.ops, nc, PX, &pool);
 
   double sz = 0, want_gd[6], want_pf[6];
-  for (size_t i = 0; i < nz; i++) sz += fabs(beta - zx[i]);
+  for (size_t i = 0; i < nz; i++) sz += fabs(beta - ZX[2 * i]);
   for (size_t c = 0; c < nc; c++) {
-    want_gd[c] = 4 * fabs(beta - px[c]) * sz;
+    want_gd[c] = 4 * fabs(beta - PX[2 * c]) * sz;
     want_pf[c] = want_gd[c] / (2.0 * (double)nz + d);
   }
 
@@ -94,7 +103,7 @@ int main(int argc, char **argv) {
 
   /* the factor's top eigenpair is (2|Z| + d, e_b2) for every backend */
   pf_points *Z = NULL;
-  pf_points_create(&hand.ops, nz, zx, zt, &Z);
+  pf_points_create(&hand.ops, nz, ZX, &Z);
   for (int b = 0; b < 3; b++) {
     ip.backend = backends[b];
     pf_influence_factor *F = NULL;

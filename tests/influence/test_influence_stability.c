@@ -130,10 +130,10 @@ int main(int argc, char **argv) {
 
   /* the reference is what a run's round computes with the exact backend at rank P */
   {
-    double *px = calloc(npool, sizeof(double)), *pt = calloc(npool, sizeof(double));
-    pf_sample_pool(pde, seed, cycle, 0, npool, px, pt);
+    double *X = calloc(2 * npool, sizeof(double)); /* (npool, 2): x, t */
+    pf_sample_pool(pde, seed, cycle, 0, npool, X);
     pf_points *pool = NULL;
-    PF_TEST_OK(pf_points_create(&pde->ops, npool, px, pt, &pool));
+    PF_TEST_OK(pf_points_create(&pde->ops, npool, X, &pool));
     pf_influence_params ip = s.base;
     ip.backend = "exact";
     ip.rank = (int)P;
@@ -145,7 +145,7 @@ int main(int argc, char **argv) {
     PF_TEST_EXPECT(st.rank == sp.ref_rank, "reference rank %d, pf_influence_score %d", sp.ref_rank,
                    st.rank);
     pf_points_destroy(&pool);
-    free(px), free(pt);
+    free(X);
   }
 
   /* Arnoldi's Krylov space is the whole space: the reference again */

@@ -1,5 +1,6 @@
-/* Shared by the store tests: three tasks of different shapes, the values written for them (a
- * closed-form function of task, kind and index, so any process can recompute what was written),
+/* Shared by the store tests: four tasks of different shapes (three of d = 2 inputs "x,t", one of
+ * d = 3 inputs "x,y,t" with two outputs and two residual components), the values written for them
+ * (a closed-form function of task, kind and index, so any process can recompute what was written),
  * the writes of one task, and a path every rank agrees on. */
 #ifndef TEST_STORE_COMMON_H
 #define TEST_STORE_COMMON_H
@@ -13,11 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TS_NTASKS 3
+#define TS_NTASKS 4
 
 static const int ts_sizes0[] = {2, 8, 8, 1};
 static const int ts_sizes1[] = {2, 5, 1};
 static const int ts_sizes2[] = {2, 4, 4, 4, 1};
+static const int ts_sizes3[] = {3, 6, 2};
 
 static const char ts_sweep_config[] = "pde = [\"burgers\", \"wave\", \"diffusion\"];\nseed = 1;\n";
 static const char ts_sweep_canonical[] =
@@ -31,7 +33,8 @@ static inline size_t ts_nparams(int nlayers, const int *sizes) {
   return n;
 }
 
-/* Task 0: everything stored (pool and Z); task 1: no pool; task 2: static, no drawn points. */
+/* Task 0: everything stored (pool and Z); task 1: no pool; task 2: static, no drawn points;
+ * task 3: d = 3, m = 2, k = 2, pool and Z stored. */
 static inline void ts_tasks(pf_store_task tasks[TS_NTASKS]) {
   memset(tasks, 0, TS_NTASKS * sizeof *tasks);
   tasks[0] = (pf_store_task){.canonical = "pde = \"burgers\";\nseed = 1;\nsample.method = "
@@ -48,7 +51,11 @@ static inline void ts_tasks(pf_store_task tasks[TS_NTASKS]) {
                              .final_points = 20,
                              .drawn_per_cycle = 3,
                              .pool_points = 15,
-                             .z_points = 5};
+                             .z_points = 5,
+                             .dim = 2,
+                             .inputs = "x,t",
+                             .outputs = "u",
+                             .components = "r"};
   tasks[1] = (pf_store_task){.canonical = "pde = \"wave\";\nseed = 2;\n",
                              .hash = 0xfedcba9876543210ULL,
                              .pde = "wave",
@@ -60,7 +67,11 @@ static inline void ts_tasks(pf_store_task tasks[TS_NTASKS]) {
                              .sizes = ts_sizes1,
                              .nparams = ts_nparams(2, ts_sizes1),
                              .final_points = 7,
-                             .drawn_per_cycle = 7};
+                             .drawn_per_cycle = 7,
+                             .dim = 2,
+                             .inputs = "x,t",
+                             .outputs = "u",
+                             .components = "r"};
   tasks[2] = (pf_store_task){.canonical = "pde = \"diffusion\";\nseed = 3;\nsample.method = "
                                           "\"static\";\nnetwork = { hidden = [4, 4, 4]; };\n",
                              .hash = 42,
@@ -72,7 +83,29 @@ static inline void ts_tasks(pf_store_task tasks[TS_NTASKS]) {
                              .nlayers = 4,
                              .sizes = ts_sizes2,
                              .nparams = ts_nparams(4, ts_sizes2),
-                             .final_points = 30};
+                             .final_points = 30,
+                             .dim = 2,
+                             .inputs = "x,t",
+                             .outputs = "u",
+                             .components = "r"};
+  tasks[3] = (pf_store_task){.canonical = "pde = \"test_system\";\nseed = 4;\n",
+                             .hash = 0x0f0f0f0f0f0f0f0fULL,
+                             .pde = "test_system",
+                             .method = "grad_dot",
+                             .mode = "add",
+                             .seed = 4,
+                             .cycles = 3,
+                             .nlayers = 2,
+                             .sizes = ts_sizes3,
+                             .nparams = ts_nparams(2, ts_sizes3),
+                             .final_points = 16,
+                             .drawn_per_cycle = 2,
+                             .pool_points = 9,
+                             .z_points = 4,
+                             .dim = 3,
+                             .inputs = "x,y,t",
+                             .outputs = "u,v",
+                             .components = "r_u,r_v"};
 }
 
 /* The value written at index i of quantity `kind` of `task`: full-precision, sign-varying. */
@@ -80,19 +113,8 @@ static inline double ts_value(int task, int kind, size_t i) {
   return sin(1.0 + 0.37 * (double)i + 11.0 * task + 101.0 * kind) * pow(10.0, (double)(kind % 5));
 }
 
-enum {
-  TS_METRICS,
-  TS_PARAMS,
-  TS_FINAL_X,
-  TS_FINAL_T,
-  TS_DRAWN_X,
-  TS_DRAWN_T,
-  TS_POOL_X,
-  TS_POOL_T,
-  TS_SCORES,
-  TS_Z_X,
-  TS_Z_T
-};
+/* Quantities; points are (n, d) point-major, value index i * d + j for coordinate j of point i. */
+enum { TS_METRICS, TS_PARAMS, TS_FINAL, TS_DRAWN, TS_POOL, TS_SCORES, TS_Z };
 
 static inline double *ts_values(int task, int kind, size_t offset, size_t n) {
   double *v = malloc((n ? n : 1) * sizeof *v);
@@ -104,39 +126,33 @@ static inline double *ts_values(int task, int kind, size_t offset, size_t n) {
  * final points, the pool and the status done. */
 static inline int ts_write_task(pf_store *st, const pf_store_task *d, int task, int ncycles,
                                 int complete) {
+  const size_t D = (size_t)d->dim;
   for (int c = 0; c < ncycles; c++) {
     double *row =
         ts_values(task, TS_METRICS, (size_t)c * PF_STORE_METRIC_COLUMNS, PF_STORE_METRIC_COLUMNS);
-    double *x = ts_values(task, TS_DRAWN_X, (size_t)c * d->drawn_per_cycle, d->drawn_per_cycle);
-    double *t = ts_values(task, TS_DRAWN_T, (size_t)c * d->drawn_per_cycle, d->drawn_per_cycle);
+    double *X =
+        ts_values(task, TS_DRAWN, (size_t)c * d->drawn_per_cycle * D, d->drawn_per_cycle * D);
     int rc = pf_store_write_metrics(st, task, c, row);
-    if (!rc && d->drawn_per_cycle) rc = pf_store_write_drawn(st, task, c, d->drawn_per_cycle, x, t);
+    if (!rc && d->drawn_per_cycle) rc = pf_store_write_drawn(st, task, c, d->drawn_per_cycle, X);
     free(row);
-    free(x);
-    free(t);
+    free(X);
     if (rc) return rc;
   }
   if (!complete) return PF_OK;
   double *theta = ts_values(task, TS_PARAMS, 0, d->nparams);
-  double *fx = ts_values(task, TS_FINAL_X, 0, d->final_points);
-  double *ft = ts_values(task, TS_FINAL_T, 0, d->final_points);
-  double *px = ts_values(task, TS_POOL_X, 0, d->pool_points);
-  double *pt = ts_values(task, TS_POOL_T, 0, d->pool_points);
+  double *fX = ts_values(task, TS_FINAL, 0, d->final_points * D);
+  double *pX = ts_values(task, TS_POOL, 0, d->pool_points * D);
   double *sc = ts_values(task, TS_SCORES, 0, d->pool_points);
-  double *zx = ts_values(task, TS_Z_X, 0, d->z_points);
-  double *zt = ts_values(task, TS_Z_T, 0, d->z_points);
+  double *Z = ts_values(task, TS_Z, 0, d->z_points * D);
   int rc = pf_store_write_params(st, task, theta);
-  if (!rc) rc = pf_store_write_final_points(st, task, d->final_points, fx, ft);
-  if (!rc) rc = pf_store_write_pool(st, task, theta, px, pt, sc, zx, zt);
+  if (!rc) rc = pf_store_write_final_points(st, task, d->final_points, fX);
+  if (!rc) rc = pf_store_write_pool(st, task, theta, pX, sc, Z);
   if (!rc) rc = pf_store_set_status(st, task, PF_TASK_DONE, NULL, 1.5 + task);
   free(theta);
-  free(fx);
-  free(ft);
-  free(px);
-  free(pt);
+  free(fX);
+  free(pX);
   free(sc);
-  free(zx);
-  free(zt);
+  free(Z);
   return rc;
 }
 

@@ -1,8 +1,11 @@
 /* Bad inputs to the store give the right error code on every rank, and rank 0's message names the
  * file: opening a missing file, a text file, an HDF5 file that is not a store (this test links
- * HDF5 itself only to fabricate such files) and a store of another format version; creating over
- * an existing file without overwrite (which must leave it untouched) and in a missing directory;
- * task descriptions that are invalid or differ between ranks; writes that do not fit the store. */
+ * HDF5 itself only to fabricate such files), a store of a newer format version and one of format
+ * version 2 (the message names the version, the build that wrote it, the commit that reads it and
+ * what to do); creating over an existing file without overwrite (which must leave it untouched)
+ * and in a missing directory; task descriptions that are invalid (among them the problem's dim and
+ * names) or differ between ranks; a resume whose configuration gives other problem names; writes
+ * that do not fit the store. */
 #include "test_store_common.h"
 
 #include <fcntl.h>
@@ -58,6 +61,14 @@ static void write_foreign_hdf5(const char *path, const char *format, int version
     a = H5Acreate2(f, "format_version", H5T_STD_I32LE, s1, H5P_DEFAULT, H5P_DEFAULT);
     H5Awrite(a, H5T_NATIVE_INT, &version);
     H5Aclose(a);
+    /* the provenance an older pinnfluence wrote (with a terminal escape a message must not pass) */
+    const char *prov[2][2] = {{"program_version", "0.1.0"}, {"git_commit", "e4bf1b7\x1b[2J"}};
+    for (int i = 0; i < 2; i++) {
+      H5Tset_size(ty, strlen(prov[i][1]));
+      a = H5Acreate2(f, prov[i][0], ty, s1, H5P_DEFAULT, H5P_DEFAULT);
+      H5Awrite(a, ty, prov[i][1]);
+      H5Aclose(a);
+    }
     H5Tclose(ty);
     H5Sclose(s1);
   }
@@ -73,12 +84,13 @@ int main(int argc, char **argv) {
   MPI_Comm_size(comm, &nranks);
   pf_store_task tasks[TS_NTASKS];
   ts_tasks(tasks);
-  char missing[256], text[256], plain[256], future[256], store[256];
+  char missing[256], text[256], plain[256], future[256], store[256], old[256];
   ts_path(comm, "test_store_errors_missing", missing, sizeof missing);
   ts_path(comm, "test_store_errors_text", text, sizeof text);
   ts_path(comm, "test_store_errors_plain", plain, sizeof plain);
   ts_path(comm, "test_store_errors_future", future, sizeof future);
   ts_path(comm, "test_store_errors_store", store, sizeof store);
+  ts_path(comm, "test_store_errors_old", old, sizeof old);
   if (rank == 0) {
     unlink(missing);
     FILE *f = fopen(text, "w");
@@ -99,7 +111,36 @@ int main(int argc, char **argv) {
   expect_error(rc, PF_ERR_IO, "open an HDF5 file without format", plain, "\"format\"");
   CAPTURE(rc, pf_store_open(comm, future, 0, &st));
   expect_error(rc, PF_ERR_IO, "open format version 99", future, "version 99");
+  if (rank == 0)
+    PF_TEST_EXPECT(!strchr(captured, '\x1b'), "the message passed an escape byte:\n%s", captured);
   PF_TEST_EXPECT(st == NULL, "a failed open left a handle");
+
+  /* a store of format version 2 (a real store whose version attribute says 2, as the builds
+   * before the general problem description wrote it): refused, naming the file, its version, the
+   * build that wrote it, the commit that reads it, and what to do; also for a resume */
+  PF_TEST_OK(pf_store_create(comm, old, 1, ts_sweep_config, ts_sweep_canonical, ts_sweep_hash,
+                             TS_NTASKS, tasks, "", &st));
+  PF_TEST_OK(pf_store_close(&st));
+  if (rank == 0) {
+    hid_t f = H5Fopen(old, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t a = f >= 0 ? H5Aopen(f, "format_version", H5P_DEFAULT) : H5I_INVALID_HID;
+    const int two = 2;
+    PF_TEST_EXPECT(a >= 0 && H5Awrite(a, H5T_NATIVE_INT, &two) >= 0, "cannot rewrite %s", old);
+    if (a >= 0) H5Aclose(a);
+    if (f >= 0) H5Fclose(f);
+  }
+  MPI_Barrier(comm);
+  for (int writable = 0; writable < 2; writable++) {
+    CAPTURE(rc, pf_store_open(comm, old, writable, &st));
+    expect_error(rc, PF_ERR_IO, writable ? "resume a format-2 store" : "open a format-2 store", old,
+                 "store format version 2, written by pinnfluence");
+    if (rank == 0)
+      PF_TEST_EXPECT(strstr(captured, "reads format version 3 only") &&
+                         strstr(captured, "git checkout e4bf1b7") &&
+                         strstr(captured, "run its configuration again"),
+                     "the format-2 message does not say what to do:\n%s", captured);
+    PF_TEST_EXPECT(st == NULL, "a failed open left a handle");
+  }
 
   /* create over an existing file: refused, and the file keeps its contents */
   CAPTURE(rc, pf_store_create(comm, text, 0, ts_sweep_config, ts_sweep_canonical, ts_sweep_hash,
@@ -126,6 +167,30 @@ int main(int argc, char **argv) {
   bad[2].pde = "a_problem_name_longer_than_32_chars";
   CAPTURE(rc, pf_store_create(comm, store, 1, NULL, NULL, 0, TS_NTASKS, bad, NULL, &st));
   expect_error(rc, PF_ERR_ARG, "long name", store, "at most 32");
+  /* the problem: dim, names and the network's ends must agree, names must be names */
+  memcpy(bad, tasks, sizeof bad);
+  bad[3].dim = 5;
+  CAPTURE(rc, pf_store_create(comm, store, 1, NULL, NULL, 0, TS_NTASKS, bad, NULL, &st));
+  expect_error(rc, PF_ERR_ARG, "dim 5", store, "dim = 5 must be 1..4");
+  memcpy(bad, tasks, sizeof bad);
+  bad[3].dim = 2;
+  CAPTURE(rc, pf_store_create(comm, store, 1, NULL, NULL, 0, TS_NTASKS, bad, NULL, &st));
+  expect_error(rc, PF_ERR_ARG, "dim 2 with inputs x,y,t", store, "they must agree");
+  memcpy(bad, tasks, sizeof bad);
+  bad[3].outputs = "u";
+  CAPTURE(rc, pf_store_create(comm, store, 1, NULL, NULL, 0, TS_NTASKS, bad, NULL, &st));
+  expect_error(rc, PF_ERR_ARG, "one output for a network of two", store, "they must agree");
+  const char *bad_names[] = {"x,,t", "x,t,", "", "x t", "x,y,z,s,t"};
+  for (size_t i = 0; i < sizeof bad_names / sizeof *bad_names; i++) {
+    memcpy(bad, tasks, sizeof bad);
+    bad[0].inputs = bad_names[i];
+    CAPTURE(rc, pf_store_create(comm, store, 1, NULL, NULL, 0, TS_NTASKS, bad, NULL, &st));
+    expect_error(rc, PF_ERR_ARG, bad_names[i], store, "comma-separated names");
+  }
+  memcpy(bad, tasks, sizeof bad);
+  bad[1].components = NULL;
+  CAPTURE(rc, pf_store_create(comm, store, 1, NULL, NULL, 0, TS_NTASKS, bad, NULL, &st));
+  expect_error(rc, PF_ERR_ARG, "no component names", store, "components");
   if (nranks > 1) {
     memcpy(bad, tasks, sizeof bad);
     if (rank == 1) bad[0].final_points++;
@@ -137,12 +202,12 @@ int main(int argc, char **argv) {
   /* overwrite works; writes that do not fit are refused; a read-only store refuses writes */
   PF_TEST_OK(pf_store_create(comm, text, 1, NULL, NULL, 0, TS_NTASKS, tasks, NULL, &st));
   if (st) {
-    double row[PF_STORE_METRIC_COLUMNS] = {0}, x[64] = {0}, t[64] = {0};
+    double row[PF_STORE_METRIC_COLUMNS] = {0}, X[128] = {0};
     CAPTURE(rc, pf_store_write_metrics(st, 1, tasks[1].cycles, row));
     expect_error(rc, PF_ERR_ARG, "cycle out of range", text, "cycle");
-    CAPTURE(rc, pf_store_write_final_points(st, 0, tasks[0].final_points + 1, x, t));
+    CAPTURE(rc, pf_store_write_final_points(st, 0, tasks[0].final_points + 1, X));
     expect_error(rc, PF_ERR_ARG, "wrong final point count", text, "final points");
-    CAPTURE(rc, pf_store_write_drawn(st, 0, 0, tasks[0].drawn_per_cycle - 1, x, t));
+    CAPTURE(rc, pf_store_write_drawn(st, 0, 0, tasks[0].drawn_per_cycle - 1, X));
     expect_error(rc, PF_ERR_ARG, "wrong drawn count", text, "drawn");
     CAPTURE(rc, pf_store_set_status(st, TS_NTASKS, PF_TASK_DONE, NULL, 0));
     expect_error(rc, PF_ERR_ARG, "task out of range", text, "out of range");
@@ -155,6 +220,24 @@ int main(int argc, char **argv) {
     expect_error(rc, PF_ERR_ARG, "write to a read-only store", text, "read-only");
     PF_TEST_OK(pf_store_close(&st));
   }
+  /* a resume whose configuration describes another problem (names, dim) is refused */
+  PF_TEST_OK(pf_store_open(comm, text, 1, &st));
+  if (st) {
+    PF_TEST_OK(pf_store_check_tasks(st, TS_NTASKS, tasks));
+    memcpy(bad, tasks, sizeof bad);
+    bad[3].inputs = "x,z,t";
+    CAPTURE(rc, pf_store_check_tasks(st, TS_NTASKS, bad));
+    expect_error(rc, PF_ERR_IO, "other input names", "/tasks/inputs, task 3", "\"x,z,t\"");
+    memcpy(bad, tasks, sizeof bad);
+    bad[3].components = "r";
+    CAPTURE(rc, pf_store_check_tasks(st, TS_NTASKS, bad));
+    expect_error(rc, PF_ERR_IO, "other component names", "/tasks/components, task 3", text);
+    memcpy(bad, tasks, sizeof bad);
+    bad[0].dim = 3;
+    CAPTURE(rc, pf_store_check_tasks(st, TS_NTASKS, bad));
+    expect_error(rc, PF_ERR_IO, "another dim", "/tasks/dim, task 0", text);
+    PF_TEST_OK(pf_store_close(&st));
+  }
   PF_TEST_OK(pf_store_close(&st)); /* NULL is accepted */
 
   rc = ts_finish(comm, "test_store_errors");
@@ -163,6 +246,7 @@ int main(int argc, char **argv) {
     unlink(plain);
     unlink(future);
     unlink(store);
+    unlink(old);
   }
   MPI_Finalize();
   return rc;

@@ -53,18 +53,17 @@ static void check(const char *when) {
   const pf_store_task *d = &tasks[0];
   double *rows = malloc((size_t)d->cycles * PF_STORE_METRIC_COLUMNS * sizeof *rows);
   double *theta = malloc(d->nparams * sizeof *theta);
-  double *fx = malloc(d->final_points * sizeof *fx), *ft = malloc(d->final_points * sizeof *ft);
+  const size_t nf = d->final_points * (size_t)d->dim;
+  double *fX = malloc(nf * sizeof *fX);
   PF_TEST_OK(pf_store_read_metrics(st, 0, rows));
   PF_TEST_OK(pf_store_read_params(st, 0, theta));
-  PF_TEST_OK(pf_store_read_final_points(st, 0, fx, ft));
+  PF_TEST_OK(pf_store_read_final_points(st, 0, fX));
   ts_expect_values(rows, 0, TS_METRICS, 0, (size_t)d->cycles * PF_STORE_METRIC_COLUMNS, when);
   ts_expect_values(theta, 0, TS_PARAMS, 0, d->nparams, when);
-  ts_expect_values(fx, 0, TS_FINAL_X, 0, d->final_points, when);
-  ts_expect_values(ft, 0, TS_FINAL_T, 0, d->final_points, when);
+  ts_expect_values(fX, 0, TS_FINAL, 0, nf, when);
   free(rows);
   free(theta);
-  free(fx);
-  free(ft);
+  free(fX);
 
   d = &tasks[1];
   rows = malloc((size_t)d->cycles * PF_STORE_METRIC_COLUMNS * sizeof *rows);

@@ -9,6 +9,7 @@
 #include "pinnfluence/predict.h"
 #include "pinnfluence/store.h"
 #include "pinnfluence/sweep.h"
+#include "run_test.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -30,27 +31,6 @@ static const char *const configs[2] = {
     "holdout = { points = 400; };\n"
     "train = { cycles = 2; adam_iters = 60; lbfgs_iters = 30; };\n"
     "sample = { method = \"rar\"; pool = 300; per_cycle = 5; };\n"};
-
-/* predict on the task's holdout set: L2 error against ref (n) and the residuals (n) */
-static double predicted(pf_ctx *ctx, const char *path, int task, size_t n, const double *x,
-                        const double *t, const double *ref, double *res) {
-  FILE *in = tmpfile(), *out = tmpfile();
-  for (size_t i = 0; i < n; i++) fprintf(in, "%.17g %.17g\n", x[i], t[i]);
-  rewind(in);
-  PF_TEST_OK(pf_predict(ctx, path, task, in, out));
-  rewind(out);
-  double num = 0, den = 0;
-  for (size_t i = 0; i < n; i++) {
-    double xv, tv, uv;
-    if (fscanf(out, "%lf %lf %lf %lf", &xv, &tv, &uv, &res[i]) != 4) {
-      PF_TEST_EXPECT(0, "predict wrote too few lines");
-      break;
-    }
-    num += (ref[i] - uv) * (ref[i] - uv), den += ref[i] * ref[i];
-  }
-  fclose(in), fclose(out);
-  return sqrt(num) / sqrt(den);
-}
 
 static void run_grid(pf_ctx *ctx, const char *text, int ntasks) {
   char path[] = "/tmp/pf_test_coef_XXXXXX";
@@ -83,21 +63,23 @@ static void run_grid(pf_ctx *ctx, const char *text, int ntasks) {
     double rows[2 * 8];
     PF_TEST_OK(pf_store_read_metrics(st, i, rows));
     size_t n = 0, nb = 0;
-    double *x = NULL, *t = NULL, *u = NULL, *xb = NULL, *tb = NULL, *ub = NULL;
-    PF_TEST_OK(pf_pde_holdout(p, (uint64_t)d.seed, 400, &n, &x, &t, &u));
-    PF_TEST_OK(pf_pde_holdout(base, (uint64_t)d.seed, 400, &nb, &xb, &tb, &ub));
+    double *X = NULL, *u = NULL, *Xb = NULL, *ub = NULL;
+    PF_TEST_OK(pf_pde_holdout(p, (uint64_t)d.seed, 400, &n, &X, &u));
+    PF_TEST_OK(pf_pde_holdout(base, (uint64_t)d.seed, 400, &nb, &Xb, &ub));
     double *res = malloc(n * sizeof *res), *resb = malloc(n * sizeof *resb);
-    const double l2 = predicted(ctx, path, i, n, x, t, u, res);
+    const double l2 = rt_predict(ctx, path, i, p, n, X, u, NULL, res);
     PF_TEST_CLOSE(l2, rows[8 + 2], 1e-12, 0, "predicted L2 vs stored final L2");
     /* the residual predict reports is the task's: evaluate it with the default problem too */
     pf_mlp *net = NULL;
     pf_engine *eng = NULL;
     pf_points *pts = NULL;
     double *theta = malloc(d.nparams * sizeof *theta), *ujet = malloc(PF_NCH * n * sizeof *ujet);
+    PF_TEST_EXPECT(pf_pde_dim(p) == 2 && pf_pde_outputs(p) == 1 && p->ops.k == 1, "%s: d, m, k",
+                   cfg.pde);
     PF_TEST_OK(pf_store_read_params(st, i, theta));
     PF_TEST_OK(pf_mlp_create(d.nlayers, d.sizes, &net));
     PF_TEST_OK(pf_engine_create(net, &base->ops, 128, &eng));
-    PF_TEST_OK(pf_points_create(&base->ops, n, x, t, &pts));
+    PF_TEST_OK(pf_points_create(&base->ops, n, X, &pts));
     PF_TEST_OK(pf_engine_residuals(eng, theta, pts, resb, ujet));
     double dres = 0, dref = 0;
     for (size_t k = 0; k < n && n == nb; k++) {
@@ -115,7 +97,7 @@ static void run_grid(pf_ctx *ctx, const char *text, int ntasks) {
     pf_engine_destroy(&eng);
     pf_mlp_destroy(&net);
     free(theta), free(ujet), free(res), free(resb);
-    PF_FREE(&x), PF_FREE(&t), PF_FREE(&u), PF_FREE(&xb), PF_FREE(&tb), PF_FREE(&ub);
+    PF_FREE(&X), PF_FREE(&u), PF_FREE(&Xb), PF_FREE(&ub);
   }
   PF_TEST_OK(pf_store_close(&st));
   pf_sweep_destroy(&sw);

@@ -1,11 +1,13 @@
 /* A small sweep through the library into a results file, then `predict` on the holdout set of
- * each task reproduces the stored final L2 relative error; the stored training points and drawn
- * points agree with the task's sizes. */
+ * each task reproduces the stored final L2 relative error (its header names the columns "# x t u
+ * r"); the stored training points and drawn points agree with the task's sizes; the stored last
+ * pool, Z and parameters reproduce the stored scores. */
 #include "pf_test.h"
 #include "pinnfluence/influence.h"
 #include "pinnfluence/predict.h"
 #include "pinnfluence/store.h"
 #include "pinnfluence/sweep.h"
+#include "run_test.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,31 +19,6 @@ static const char *cfg_text = "pde = \"diffusion\";\n"
                               "train = { cycles = 2; adam_iters = 100; lbfgs_iters = 40; };\n"
                               "sample = { method = [\"static\", \"rar\"]; pool = 300; };\n"
                               "holdout = { points = 500; };\n";
-
-/* L2 relative error of predict's output against the holdout reference of the task */
-static double predicted_l2(pf_ctx *ctx, const char *path, int task, const pf_pde *p, uint64_t seed,
-                           size_t nh) {
-  size_t n;
-  double *x, *t, *u;
-  pf_pde_holdout(p, seed, nh, &n, &x, &t, &u);
-  FILE *in = tmpfile(), *out = tmpfile();
-  for (size_t i = 0; i < n; i++) fprintf(in, "%.17g %.17g\n", x[i], t[i]);
-  rewind(in);
-  PF_TEST_OK(pf_predict(ctx, path, task, in, out));
-  rewind(out);
-  double num = 0, den = 0;
-  for (size_t i = 0; i < n; i++) {
-    double xv, tv, uv, rv;
-    if (fscanf(out, "%lf %lf %lf %lf", &xv, &tv, &uv, &rv) != 4) {
-      PF_TEST_EXPECT(0, "predict wrote too few lines");
-      break;
-    }
-    num += (u[i] - uv) * (u[i] - uv), den += u[i] * u[i];
-  }
-  fclose(in), fclose(out);
-  PF_FREE(&x), PF_FREE(&t), PF_FREE(&u);
-  return sqrt(num) / sqrt(den);
-}
 
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
@@ -73,7 +50,10 @@ int main(int argc, char **argv) {
     PF_TEST_EXPECT(s == PF_TASK_DONE, "task %d status %d", i, (int)s);
     double rows[2 * 8];
     PF_TEST_OK(pf_store_read_metrics(st, i, rows));
-    double l2 = predicted_l2(ctx, path, i, pf_pde_find(d.pde), (uint64_t)d.seed, 500);
+    PF_TEST_EXPECT(d.dim == 2 && !strcmp(d.inputs, "x,t") && !strcmp(d.outputs, "u") &&
+                       !strcmp(d.components, "r"),
+                   "task %d: problem %d %s %s %s", i, d.dim, d.inputs, d.outputs, d.components);
+    double l2 = rt_predicted_l2(ctx, path, i, pf_pde_find(d.pde), (uint64_t)d.seed, 500, NULL);
     PF_TEST_CLOSE(l2, rows[8 + 2], 1e-12, 0, "predicted L2 vs stored final L2");
     const int rar = !strcmp(d.method, "rar");
     PF_TEST_EXPECT(d.final_points == (rar ? 30u + 2u : 30u), "task %d (%s) final points %zu", i,
@@ -101,25 +81,25 @@ int main(int argc, char **argv) {
     const int pinn = !strcmp(d.method, "pinnfluence");
     PF_TEST_EXPECT(d.pool_points == 300 && d.z_points == (pinn ? 100u : 0u), "pool sizes %zu %zu",
                    d.pool_points, d.z_points);
-    double *th = malloc(d.nparams * sizeof(double)), px[300], pt[300], sc[300], zx[100], zt[100];
+    double *th = malloc(d.nparams * sizeof(double)), pX[2 * 300], sc[300], Z[2 * 100];
     double again[300];
-    PF_TEST_OK(pf_store_read_pool(st, i, th, px, pt, sc, zx, zt));
+    PF_TEST_OK(pf_store_read_pool(st, i, th, pX, sc, Z));
     const pf_pde *pde = pf_pde_find(d.pde);
     pf_mlp *net = NULL;
     pf_engine *eng = NULL;
     pf_points *pool = NULL;
     pf_mlp_create(d.nlayers, d.sizes, &net);
     pf_engine_create(net, &pde->ops, 128, &eng);
-    pf_points_create(&pde->ops, 300, px, pt, &pool);
+    pf_points_create(&pde->ops, 300, pX, &pool);
     if (pinn) {
       pf_influence_params ip = pf_influence_params_default();
       ip.test_points = 100;
       ip.arnoldi_iters = 20;
       PF_TEST_OK(pf_influence_score(eng, net, pde, &ip, PF_INFLUENCE_PINNFLUENCE, (uint64_t)d.seed,
                                     2, th, pool, again, NULL));
-      double zx2[100], zt2[100];
-      pf_influence_zset(pde, (uint64_t)d.seed, 2, 0, 100, zx2, zt2);
-      PF_TEST_EXPECT(!memcmp(zx, zx2, sizeof zx) && !memcmp(zt, zt2, sizeof zt), "stored Z");
+      double Z2[2 * 100];
+      pf_influence_zset(pde, (uint64_t)d.seed, 2, 0, 100, Z2);
+      PF_TEST_EXPECT(!memcmp(Z, Z2, sizeof Z), "stored Z");
     } else {
       PF_TEST_OK(pf_engine_residuals(eng, th, pool, again, NULL));
       for (int k = 0; k < 300; k++) again[k] = fabs(again[k]);

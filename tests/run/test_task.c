@@ -40,17 +40,16 @@ typedef struct {
   double first_l2, first_train;
 } hook_log;
 
-static int on_cycle(void *user, int c, const double *row, size_t n, const double *x,
-                    const double *t) {
+static int on_cycle(void *user, int c, const double *row, size_t n, const double *X) {
   hook_log *h = user;
   if (h->calls == 0) h->first_l2 = row[PF_MET_L2], h->first_train = row[PF_MET_TRAIN_LOSS];
   h->calls++;
   return 0;
 }
 
-static void nan_residual(const void *ctx, size_t n, const double *x, const double *t,
-                         const double *u, double *r, double *dr, double *d2r) {
-  for (size_t i = 0; i < n; i++) r[i] = NAN;
+static void nan_residual(const void *ctx, size_t n, const double *X, const double *q, double *r,
+                         double *dr, double *d2r) {
+  for (size_t i = 0; i < n; i++) r[i] = NAN; /* one component: r (1, n) */
 }
 
 int main(int argc, char **argv) {
@@ -74,15 +73,18 @@ int main(int argc, char **argv) {
   PF_TEST_EXPECT(a.ntrain == pf_task_final_points(&s) && a.ntrain == 60 + 4 * 5, "add mode: %zu",
                  a.ntrain);
   PF_TEST_OK(pf_task_run(ctx, &s, NULL, &b));
+  PF_TEST_EXPECT(a.d == 2 && b.d == 2, "d %d %d", a.d, b.d);
   PF_TEST_EXPECT(a.nparams == b.nparams && !memcmp(a.theta, b.theta, a.nparams * sizeof(double)) &&
-                     !memcmp(a.x, b.x, a.ntrain * sizeof(double)),
+                     !memcmp(a.X, b.X, 2 * a.ntrain * sizeof(double)),
                  "two runs of the same task differ");
   for (size_t i = 0; i < a.ntrain; i++)
-    PF_TEST_EXPECT(a.x[i] >= -1 && a.x[i] <= 1 && a.t[i] >= 0 && a.t[i] <= 1, "point outside");
+    PF_TEST_EXPECT(a.X[2 * i] >= -1 && a.X[2 * i] <= 1 && a.X[2 * i + 1] >= 0 &&
+                       a.X[2 * i + 1] <= 1,
+                   "point outside");
   /* the first points are the Hammersley points */
-  double hx[60], ht[60];
-  pf_pde_hammersley(diff, 60, hx, ht);
-  PF_TEST_EXPECT(!memcmp(hx, a.x, sizeof hx), "initial points are not the Hammersley points");
+  double hX[2 * 60];
+  pf_pde_hammersley(diff, 60, hX);
+  PF_TEST_EXPECT(!memcmp(hX, a.X, sizeof hX), "initial points are not the Hammersley points");
   pf_task_result_free(&a);
   pf_task_result_free(&b);
 

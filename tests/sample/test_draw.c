@@ -3,6 +3,7 @@
  * and offsets follow PAPER.md section 3, top-k returns the k largest; the pool is uniform in the
  * domain and slices equal the whole; Hammersley points match DeepXDE's construction. */
 #include "pf_test.h"
+#include "pinnfluence/rng.h"
 #include "pinnfluence/sample.h"
 
 #include <stdlib.h>
@@ -81,25 +82,62 @@ int main(void) {
   /* pool: inside the domain, slices equal the whole, cycles differ */
   const pf_pde *p = pf_pde_find("drift_diffusion");
   enum { NP = 1000 };
-  double x[NP], t[NP], xs[10], ts[10], x2[NP], t2[NP];
-  pf_sample_pool(p, 3, 4, 0, NP, x, t);
-  pf_sample_pool(p, 3, 4, 500, 10, xs, ts);
-  pf_sample_pool(p, 3, 5, 0, NP, x2, t2);
-  PF_TEST_EXPECT(!memcmp(xs, x + 500, sizeof xs) && !memcmp(ts, t + 500, sizeof ts), "pool slice");
-  PF_TEST_EXPECT(memcmp(x, x2, sizeof x) != 0, "pools of two cycles coincide");
+  /* X (NP, 2): x = X[2i], t = X[2i+1]; element i is stream positions 2i, 2i+1 */
+  static double X[2 * NP], X2[2 * NP];
+  double Xs[20];
+  pf_sample_pool(p, 3, 4, 0, NP, X);
+  pf_sample_pool(p, 3, 4, 500, 10, Xs);
+  pf_sample_pool(p, 3, 5, 0, NP, X2);
+  PF_TEST_EXPECT(!memcmp(Xs, X + 2 * 500, sizeof Xs), "pool slice");
+  PF_TEST_EXPECT(memcmp(X, X2, sizeof X) != 0, "pools of two cycles coincide");
+  {
+    pf_rng_stream s = pf_rng_stream_make(3, 0, PF_RNG_POOL, 4);
+    double u[2];
+    pf_rng_uniform(&s, 2 * 7, 2, u);
+    PF_TEST_EXPECT(X[14] == p->lo[0] + (p->hi[0] - p->lo[0]) * u[0] &&
+                       X[15] == p->lo[1] + (p->hi[1] - p->lo[1]) * u[1],
+                   "pool element 7 is not stream positions 14, 15");
+  }
   double mx = 0, mt = 0;
   for (int i = 0; i < NP; i++) {
-    PF_TEST_EXPECT(x[i] >= p->xlo && x[i] < p->xhi && t[i] >= p->tlo && t[i] < p->thi,
+    const double x = X[2 * i], t = X[2 * i + 1];
+    PF_TEST_EXPECT(x >= p->lo[0] && x < p->hi[0] && t >= p->lo[1] && t < p->hi[1],
                    "pool point outside");
-    mx += x[i] / NP, mt += t[i] / NP;
+    mx += x / NP, mt += t / NP;
   }
   PF_TEST_EXPECT(fabs(mx - 3.14159) < 0.2 && fabs(mt - 0.5) < 0.05, "pool mean (%g, %g)", mx, mt);
 
+  /* a problem in (x, y, t): coordinate j of element i is stream position 3i + j; slices too */
+  const pf_pde *h = pf_pde_find("heat2d");
+  PF_TEST_EXPECT(h && h->ops.d == 3, "heat2d is not registered with 3 inputs");
+  if (h && h->ops.d == 3) {
+    double X3[3 * 20], X3s[3 * 4], u[3 * 20];
+    pf_sample_pool(h, 3, 4, 0, 20, X3);
+    pf_sample_pool(h, 3, 4, 9, 4, X3s);
+    pf_rng_stream s = pf_rng_stream_make(3, 0, PF_RNG_POOL, 4);
+    pf_rng_uniform(&s, 0, 3 * 20, u);
+    int ok = 1;
+    for (int i = 0; i < 20; i++)
+      for (int j = 0; j < 3; j++)
+        ok &= X3[3 * i + j] == h->lo[j] + (h->hi[j] - h->lo[j]) * u[3 * i + j];
+    PF_TEST_EXPECT(ok, "heat2d pool: coordinate j of element i is not stream position 3i + j");
+    PF_TEST_EXPECT(!memcmp(X3s, X3 + 3 * 9, sizeof X3s), "heat2d pool slice");
+    /* the Z set and any purpose follow the same convention */
+    double Z3[3 * 5];
+    pf_sample_uniform(h, 3, PF_RNG_ZSET, 4, 0, 5, Z3);
+    pf_rng_stream z = pf_rng_stream_make(3, 0, PF_RNG_ZSET, 4);
+    pf_rng_uniform(&z, 0, 15, u);
+    ok = 1;
+    for (int i = 0; i < 15; i++) ok &= Z3[i] == h->lo[i % 3] + (h->hi[i % 3] - h->lo[i % 3]) * u[i];
+    PF_TEST_EXPECT(ok, "heat2d Z set: coordinate j of element i is not stream position 3i + j");
+  }
+
   /* Hammersley as DeepXDE: (vdc2(j+3), (j+1)/(n+2)) scaled; diffusion x in [-1, 1] */
-  double hx[4], ht[4];
-  pf_pde_hammersley(pf_pde_find("diffusion"), 4, hx, ht);
+  double H[8]; /* (4, 2) */
+  pf_pde_hammersley(pf_pde_find("diffusion"), 4, H);
   const double wx[4] = {-0.75, 0.25, -0.25, 0.75}, wt[4] = {2.0 / 6, 3.0 / 6, 4.0 / 6, 5.0 / 6};
   for (int i = 0; i < 4; i++)
-    PF_TEST_EXPECT(hx[i] == wx[i] && ht[i] == wt[i], "hammersley %d: (%g, %g)", i, hx[i], ht[i]);
+    PF_TEST_EXPECT(H[2 * i] == wx[i] && H[2 * i + 1] == wt[i], "hammersley %d: (%g, %g)", i,
+                   H[2 * i], H[2 * i + 1]);
   return pf_test_report("test_draw");
 }
