@@ -149,6 +149,18 @@ typedef struct {
     int blas_threads;
     int block; /* engine block size (points) */
   } run;
+  /* pinnfluence validate (include/pinnfluence/validate.h); not part of a task's identity for
+   * `run`: its keys never enter the task or sweep canonical text */
+  struct {
+    int at_cycle;         /* the state: after this cycle's training */
+    int groups;           /* G groups of candidates */
+    int group_size;       /* points per group; 0: sample.per_cycle */
+    int exact_max_params; /* the exact backend only up to this many parameters */
+    int bootstrap;        /* bootstrap resamples of the groups for the intervals */
+    struct {
+      int adam_iters, lbfgs_iters; /* the fixed warm-started schedule of every retraining */
+    } retrain;
+  } validate;
 } pf_config;
 
 /* ------------------------------------------------------------------ single configurations */

@@ -16,7 +16,8 @@
  * whatever their values): they are not part of a task's or a sweep's identity, so a sweep may be
  * resumed with another group size or thread count. */
 static int execution_only(const pf_key *k) {
-  return !strcmp(k->path, "run.ranks_per_task") || !strcmp(k->path, "run.blas_threads");
+  return !strcmp(k->path, "run.ranks_per_task") || !strcmp(k->path, "run.blas_threads") ||
+         !strncmp(k->path, "validate.", 9); /* validate's own identity: pf_validate_canonical */
 }
 
 /* Open/close the group blocks around key i as the group changes. */

@@ -139,6 +139,23 @@ const pf_key pf_keys[] = {
             "OpenBLAS threads per rank (whole run; not a sweep axis)"),
     KEY_INT("run.block", "run", "block", run.block, 1, 65536, 128, 1,
             "engine block size (points per block)"),
+    /* pinnfluence validate: read by validate only, never part of a task's canonical text */
+    KEY_INT("validate.at_cycle", "validate", "at_cycle", validate.at_cycle, 0, 1000000, 1, 0,
+            "validate: the state is the network after this cycle's training"),
+    KEY_INT("validate.groups", "validate", "groups", validate.groups, 3, 1000000, 20, 0,
+            "validate: groups of candidates (half by the method's distribution, half uniform)"),
+    KEY_INT("validate.group_size", "validate", "group_size", validate.group_size, 0, 100000000, 0,
+            0, "validate: points per group; 0: sample.per_cycle"),
+    KEY_INT("validate.exact_max_params", "validate", "exact_max_params", validate.exact_max_params,
+            0, 16384, 16384, 0, "validate: the exact backend only up to this many parameters"),
+    KEY_INT("validate.bootstrap", "validate", "bootstrap", validate.bootstrap, 0, 1000000, 1000, 0,
+            "validate: bootstrap resamples of the groups for the correlation intervals"),
+    KEY_INT("validate.retrain.adam_iters", "validate.retrain", "adam_iters",
+            validate.retrain.adam_iters, 0, 100000000, 500, 0,
+            "validate: Adam iterations of every warm-started retraining"),
+    KEY_INT("validate.retrain.lbfgs_iters", "validate.retrain", "lbfgs_iters",
+            validate.retrain.lbfgs_iters, 0, 100000000, 500, 0,
+            "validate: L-BFGS iterations of every warm-started retraining"),
 };
 const int pf_nkeys = (int)(sizeof pf_keys / sizeof pf_keys[0]);
 

@@ -370,6 +370,29 @@ static int parse_key(pstate *ps, int ki, const config_setting_t *s) {
   return PF_OK;
 }
 
+/* The members of group s, whose dotted path is `path` ("train", "validate.retrain"); a member
+ * that is itself a group of the table (validate.retrain) is walked in turn. */
+static int walk_group(pstate *ps, const config_setting_t *s, const char *path) {
+  int m = config_setting_length(s);
+  for (int j = 0; j < m; j++) {
+    const config_setting_t *c = config_setting_get_elem(s, (unsigned)j);
+    PF_CHECK(c && config_setting_name(c), PF_ERR_INTERNAL, "libconfig: bad member %d of %s", j,
+             path);
+    int kj = pf_key_find_in(path, config_setting_name(c));
+    if (kj < 0) {
+      char sub[128];
+      snprintf(sub, sizeof sub, "%s.%s", path, config_setting_name(c));
+      if (pf_key_is_group(sub) && config_setting_is_group(c)) {
+        TRY(walk_group(ps, c, sub));
+        continue;
+      }
+      return unknown_key(ps, c, path, config_setting_name(c));
+    }
+    TRY(parse_key(ps, kj, c));
+  }
+  return PF_OK;
+}
+
 /* One pass over the tree in file order, so the first error reported is the first in the file. */
 static int walk(pstate *ps) {
   const config_setting_t *root = config_root_setting(&ps->lc);
@@ -392,15 +415,7 @@ static int walk(pstate *ps) {
       snprintf(msg, sizeof msg, "expected a group { key = value; ... }, got %s", got);
       return fail_at(ps, s, name, msg);
     }
-    int m = config_setting_length(s);
-    for (int j = 0; j < m; j++) {
-      const config_setting_t *c = config_setting_get_elem(s, (unsigned)j);
-      PF_CHECK(c && config_setting_name(c), PF_ERR_INTERNAL, "libconfig: bad member %d of %s", j,
-               name);
-      int kj = pf_key_find_in(name, config_setting_name(c));
-      if (kj < 0) return unknown_key(ps, c, name, config_setting_name(c));
-      TRY(parse_key(ps, kj, c));
-    }
+    TRY(walk_group(ps, s, name));
   }
   return PF_OK;
 }
@@ -534,10 +549,17 @@ static int apply_override_parsed(pstate *ps, const char *arg, char *hook, const 
   const pf_key *k = &pf_keys[ki];
   config_setting_t *parent = config_root_setting(&ps->lc);
   PF_CHECK(parent, PF_ERR_INTERNAL, "libconfig: no root setting");
-  if (k->group) {
-    config_setting_t *g = config_setting_get_member(parent, k->group);
+  /* each component of the group's dotted path (validate.retrain: validate, then retrain) */
+  for (const char *gp = k->group; gp && *gp;) {
+    const char *dot = strchr(gp, '.');
+    char gname[64];
+    const size_t gl = dot ? (size_t)(dot - gp) : strlen(gp);
+    PF_CHECK(gl < sizeof gname, PF_ERR_INTERNAL, "group name too long: %s", k->group);
+    memcpy(gname, gp, gl);
+    gname[gl] = '\0';
+    config_setting_t *g = config_setting_get_member(parent, gname);
     if (!g) {
-      g = config_setting_add(parent, k->group, CONFIG_TYPE_GROUP);
+      g = config_setting_add(parent, gname, CONFIG_TYPE_GROUP);
       PF_CHECK(g, PF_ERR_INTERNAL, "libconfig: cannot add group %s", k->group);
     } else if (!config_setting_is_group(g)) {
       char got[128];
@@ -546,6 +568,7 @@ static int apply_override_parsed(pstate *ps, const char *arg, char *hook, const 
       return fail_at(ps, g, k->group, msg);
     }
     parent = g;
+    gp = dot ? dot + 1 : NULL;
   }
   if (config_setting_get_member(parent, k->name))
     PF_CHECK(config_setting_remove(parent, k->name) == CONFIG_TRUE, PF_ERR_INTERNAL,
