@@ -10,6 +10,7 @@
 #include "pinnfluence/predict.h"
 #include "pinnfluence/report.h"
 #include "pinnfluence/sweep.h"
+#include "pinnfluence/validate.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +25,11 @@ static void usage(FILE *f) {
           "      results file (default: CONFIG's name with .h5); under mpirun the ranks share\n"
           "      the tasks in groups of run.ranks_per_task; --resume completes an interrupted\n"
           "      sweep; SIGTERM/SIGUSR1/SIGINT stop at a safe point and leave it resumable\n"
+          "  pinnfluence validate CONFIG [-o validation.h5] [--set key=value]... [--overwrite |\n"
+          "      --resume]\n"
+          "      train each task to validate.at_cycle, predict the effect of adding groups of\n"
+          "      candidates with every influence predictor and score, retrain with and without\n"
+          "      each group (units farmed over the ranks) and report the correlations\n"
           "  pinnfluence run --help-config\n"
           "      every configuration key with its default and allowed values\n"
           "  pinnfluence status results.h5\n"
@@ -182,7 +188,16 @@ static int file_exists(const char *path) {
   return f != NULL;
 }
 
+/* run and validate share their command line and its checks. */
+static int cmd_sweep(int argc, char **argv, int validate);
 static int cmd_run(int argc, char **argv) {
+  return cmd_sweep(argc, argv, 0);
+}
+static int cmd_validate(int argc, char **argv) {
+  return cmd_sweep(argc, argv, 1);
+}
+
+static int cmd_sweep(int argc, char **argv, int validate) {
   const char *cfg_path = NULL, *out = NULL;
   int overwrite = 0, resume = 0, nset = 0;
   const char **set = calloc((size_t)argc, sizeof *set);
@@ -194,7 +209,7 @@ static int cmd_run(int argc, char **argv) {
       return 0;
     } else if (!strcmp(a, "-o") || !strcmp(a, "--set")) {
       if (i + 1 >= argc) {
-        fprintf(stderr, "pinnfluence run: %s needs a value\n", a);
+        fprintf(stderr, "pinnfluence %s: %s needs a value\n", argv[1], a);
         free(set);
         return 2;
       }
@@ -207,7 +222,7 @@ static int cmd_run(int argc, char **argv) {
     } else if (!strcmp(a, "--resume")) {
       resume = 1;
     } else if (a[0] == '-' || cfg_path) {
-      fprintf(stderr, "pinnfluence run: unexpected argument '%s'\n", a);
+      fprintf(stderr, "pinnfluence %s: unexpected argument '%s'\n", argv[1], a);
       usage(stderr);
       free(set);
       return 2;
@@ -216,13 +231,13 @@ static int cmd_run(int argc, char **argv) {
     }
   }
   if (!cfg_path) {
-    fprintf(stderr, "pinnfluence run: no configuration file given\n");
+    fprintf(stderr, "pinnfluence %s: no configuration file given\n", argv[1]);
     usage(stderr);
     free(set);
     return 2;
   }
   if (out && !*out) {
-    fprintf(stderr, "pinnfluence run: -o needs a file name, got an empty string\n");
+    fprintf(stderr, "pinnfluence %s: -o needs a file name, got an empty string\n", argv[1]);
     free(set);
     return 2;
   }
@@ -231,8 +246,9 @@ static int cmd_run(int argc, char **argv) {
   if (!out) {
     const char *b = strrchr(cfg_path, '/');
     b = b ? b + 1 : cfg_path;
-    snprintf(defout, sizeof defout, "%.*s.h5",
-             (int)(strrchr(b, '.') ? (size_t)(strrchr(b, '.') - b) : strlen(b)), b);
+    snprintf(defout, sizeof defout, "%.*s%s.h5",
+             (int)(strrchr(b, '.') ? (size_t)(strrchr(b, '.') - b) : strlen(b)), b,
+             validate ? ".validation" : "");
     out = defout;
   }
   pf_ctx *ctx = NULL;
@@ -279,10 +295,15 @@ static int cmd_run(int argc, char **argv) {
     }
     char *cmd = join_args(argc, argv);
     pf_blas_set_threads(1);
-    pf_sweep_run_options opt = {out, overwrite, resume, given ? given : "", cmd ? cmd : ""};
     int nfailed = 0, interrupted = 0;
     pf_run_install_signal_handlers();
-    rc = pf_sweep_run(ctx, sweep, &opt, &nfailed, &interrupted);
+    if (validate) {
+      pf_validate_run_options vopt = {out, overwrite, resume, given ? given : "", cmd ? cmd : ""};
+      rc = pf_validate_run(ctx, sweep, &vopt, &nfailed, &interrupted);
+    } else {
+      pf_sweep_run_options opt = {out, overwrite, resume, given ? given : "", cmd ? cmd : ""};
+      rc = pf_sweep_run(ctx, sweep, &opt, &nfailed, &interrupted);
+    }
     status = rc == PF_ERR_CONFIG ? 2 : rc ? 3 : interrupted ? 4 : nfailed ? 1 : 0;
     free(text);
     free(given);
@@ -367,12 +388,13 @@ int main(int argc, char **argv) {
     usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
-  int (*cmd)(int, char **) = !strcmp(argv[1], "bench")     ? cmd_bench
-                             : !strcmp(argv[1], "run")     ? cmd_run
-                             : !strcmp(argv[1], "predict") ? cmd_predict
-                             : !strcmp(argv[1], "status")  ? cmd_summary
-                             : !strcmp(argv[1], "report")  ? cmd_summary
-                                                           : NULL;
+  int (*cmd)(int, char **) = !strcmp(argv[1], "bench")      ? cmd_bench
+                             : !strcmp(argv[1], "run")      ? cmd_run
+                             : !strcmp(argv[1], "validate") ? cmd_validate
+                             : !strcmp(argv[1], "predict")  ? cmd_predict
+                             : !strcmp(argv[1], "status")   ? cmd_summary
+                             : !strcmp(argv[1], "report")   ? cmd_summary
+                                                            : NULL;
   if (!cmd) {
     fprintf(stderr, "pinnfluence: unknown command '%s'\n", argv[1]);
     usage(stderr);
