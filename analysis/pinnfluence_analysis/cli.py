@@ -4,6 +4,7 @@
   stats  FILE [--metric ...] [--reference METHOD | --all-pairs]
   plots  FILE [--out DIR] [--seed S] [--task ID]... [--predict-with EXE]
   stability FILE.jsonl [--out DIR]   (the output of pinnfluence bench --influence-stability --json)
+  validate FILE.h5 [--out DIR] [--effect test_loss|l2_relative_error]   (pinnfluence validate)
 
 Tasks that are not done (pending, running, failed) are left out, with a note.
 """
@@ -52,6 +53,11 @@ def parser():
     b = sub.add_parser("stability", help="tables and curves of bench --influence-stability --json")
     b.add_argument("file", help="JSON lines of `pinnfluence bench --influence-stability --json`")
     b.add_argument("--out", default=None, help="also write the figures into this directory")
+    v = sub.add_parser("validate", help="correlations and scatter plots of pinnfluence validate")
+    v.add_argument("file", help="validation file of `pinnfluence validate` (.h5)")
+    v.add_argument("--out", default=None, help="also write the scatter plots into this directory")
+    v.add_argument("--effect", choices=("test_loss", "l2_relative_error"), default="test_loss",
+                   help="the actual effect on the vertical axis (default: test_loss)")
     return p
 
 
@@ -154,11 +160,24 @@ def run_stability(args):
     return text
 
 
+def run_validate(args):
+    from . import validate
+    tasks = validate.read(args.file)
+    text = validate.markdown(tasks)
+    if args.out:
+        eff = validate.EFFECTS.index(args.effect)
+        text += "".join(f"wrote {p}\n" for p in validate.plot(tasks, args.out, eff))
+    return text
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
     try:
         if args.command == "stability":
             sys.stdout.write(run_stability(args))
+            return 0
+        if args.command == "validate":
+            sys.stdout.write(run_validate(args))
             return 0
         with Store(args.file) as store:
             run = {"table": run_table, "stats": run_stats, "plots": run_plots}[args.command]
