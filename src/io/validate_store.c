@@ -52,6 +52,8 @@ struct pf_vstore {
   hid_t file, dxpl;
   hid_t dset[PF_VS_COUNT];
   pf_vstore_dims dims;
+  int rank;
+  pf_store lk; /* only path and lock: the lock file of the results store (store_lock.c) */
 };
 
 static void vs_shape(const pf_vstore_dims *d, pf_vstore_ds ds, hsize_t *s) {
@@ -161,8 +163,11 @@ static int vs_alloc(MPI_Comm comm, const char *path, pf_vstore **out) {
     free(v);
     PF_RAISE(PF_ERR_MEM, "cannot set up the validation store");
   }
+  MPI_Comm_rank(v->comm, &v->rank);
+  v->lk.path = v->path;
   *out = v;
-  return PF_OK;
+  /* one writer per file, as for run: rank 0 takes path.lock before the file is touched */
+  return pf_store_agree(v->comm, v->rank == 0 ? pf_store_lock_take(&v->lk) : PF_OK);
 }
 
 static int vs_create_in(pf_vstore *v, const char *config, const char *canonical,
@@ -224,7 +229,11 @@ int pf_vstore_create(MPI_Comm comm, const char *path, const pf_vstore_dims *dims
                      const char *command_line, pf_vstore **out) {
   *out = NULL;
   pf_vstore *v = NULL;
-  PF_CALL(vs_alloc(comm, path, &v));
+  int arc = vs_alloc(comm, path, &v);
+  if (arc) {
+    (void)pf_vstore_close(&v);
+    return pf_trace(arc, __FILE__, __LINE__, __func__);
+  }
   v->dims = *dims;
   int rc = pf_store_agree(comm, vs_create_in(v, config, canonical, predictors, command_line));
   if (rc) {
@@ -292,7 +301,11 @@ int pf_vstore_open(MPI_Comm comm, const char *path, pf_vstore_dims *dims, char *
   *out = NULL;
   *canonical = NULL;
   pf_vstore *v = NULL;
-  PF_CALL(vs_alloc(comm, path, &v));
+  int arc = vs_alloc(comm, path, &v);
+  if (arc) {
+    (void)pf_vstore_close(&v);
+    return pf_trace(arc, __FILE__, __LINE__, __func__);
+  }
   int rc = pf_store_agree(comm, vs_open_in(v, dims, canonical));
   if (rc) {
     free(*canonical);
@@ -312,6 +325,9 @@ int pf_vstore_close(pf_vstore **pv) {
     if (v->dset[i] >= 0 && H5Dclose(v->dset[i]) < 0) rc = PF_ERR_IO;
   if (v->dxpl >= 0 && H5Pclose(v->dxpl) < 0) rc = PF_ERR_IO;
   if (v->file >= 0 && H5Fclose(v->file) < 0) rc = PF_ERR_IO;
+  /* every rank has closed the file (H5Fclose is collective) before rank 0 gives up the lock */
+  MPI_Barrier(v->comm);
+  if (v->rank == 0 && pf_store_lock_release(&v->lk) && !rc) rc = PF_ERR_IO;
   MPI_Comm_free(&v->comm);
   const int err = rc;
   if (err) rc = pf_error(PF_ERR_IO, __FILE__, __LINE__, __func__, "%s: cannot close", v->path);

@@ -3,7 +3,8 @@
 # give identical bits outside /timing; a SIGTERM injected (PF_FAULT_SIGNAL, so nothing depends on
 # the machine's speed) in a retraining unit and in the training to a state, each followed by
 # --resume on another number of ranks, gives the file of the uninterrupted run; a resume with
-# another configuration and a misspelt validate key are refused with exit code 2.
+# another configuration and a misspelt validate key are refused with exit code 2, and a file
+# whose lock is held by a live process with exit code 3.
 # Usage: test_validate_mpi.sh PINNFLUENCE MPIEXEC CONFIG
 set -u
 exe="$1"; mpiexec="$2"; cfg="$3"
@@ -50,5 +51,13 @@ val 1 bad.h5 --set validate.retrain.adam_iter=5 > /dev/null 2> err4.txt
 rc=$?; [ $rc = 2 ] && grep -q "did you mean validate.retrain.adam_iters" err4.txt \
   || { echo "FAIL: misspelt key: exit $rc"; cat err4.txt; fail=1; }
 [ -e bad.h5 ] && { echo "FAIL: a refused configuration wrote a file"; fail=1; }
+# one writer per file: a lock held by a live process (this shell) refuses the resume (exit 3)
+printf 'host=%s\npid=%s\nstarted=now\nproc_start=%s\nstore=int1.h5\n' "$(hostname)" $$ \
+  "$(awk '{print $22}' /proc/$$/stat)" > int1.h5.lock
+val 1 int1.h5 --resume > /dev/null 2> err5.txt
+rc=$?; [ $rc = 3 ] && grep -q "in use by another run" err5.txt \
+  || { echo "FAIL: a held lock: exit $rc"; cat err5.txt; fail=1; }
+rm -f int1.h5.lock
+same ref.h5 int1.h5
 [ $fail = 0 ] && echo "test_validate_mpi: ok"
 exit $fail
