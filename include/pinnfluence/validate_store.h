@@ -73,6 +73,9 @@ int pf_vstore_create(MPI_Comm comm, const char *path, const pf_vstore_dims *dims
  * the stored canonical text, dims the stored sizes. PF_ERR_IO if it is not a validation file. */
 int pf_vstore_open(MPI_Comm comm, const char *path, pf_vstore_dims *dims, char **canonical,
                    pf_vstore **vs);
+/* Collective. Flush (MPI_File_sync underneath), so that what one rank wrote is what the others
+ * read next (MPI-IO's consistency rule for independent writes: sync, barrier, sync). */
+int pf_vstore_flush(pf_vstore *vs);
 /* Collective. Flush and close; accepts NULL. */
 int pf_vstore_close(pf_vstore **vs);
 /* Not collective: read (write = 0) or write the block start .. start + count (one entry per

@@ -361,3 +361,8 @@ int pf_vstore_rw(pf_vstore *v, pf_vstore_ds ds, int write, const size_t *start, 
               start[0], info->path);
   return PF_OK;
 }
+
+int pf_vstore_flush(pf_vstore *v) {
+  PF_H5_CHECK(H5Fflush(v->file, H5F_SCOPE_GLOBAL) >= 0, "%s: cannot flush", v->path);
+  return PF_OK;
+}

@@ -549,6 +549,7 @@ static int run_in(const pf_ctx *ctx, const pf_sweep *sweep, const pf_validate_ru
   if (!rc) rc = farm(ctx, m, n, list, do_state, &my_int);
   rc = agree(ctx->comm, rc);
   int stop = agree(ctx->comm, my_int || pf_run_stop_requested());
+  if (!rc) rc = agree(ctx->comm, pf_vstore_flush(m->vs)); /* the states, for every rank */
   /* 2. retraining units of the stored states */
   if (!rc && !stop) {
     n = 0;
@@ -570,6 +571,7 @@ static int run_in(const pf_ctx *ctx, const pf_sweep *sweep, const pf_validate_ru
     if (!rc) rc = farm(ctx, m, n, list, do_retrain, &my_int);
     rc = agree(ctx->comm, rc);
     stop = agree(ctx->comm, my_int || pf_run_stop_requested());
+    if (!rc) rc = agree(ctx->comm, pf_vstore_flush(m->vs)); /* the units, for rank 0 */
   }
   PF_FREE(&list);
   /* 3. effects and correlations (rank 0; the others wait at the close) */
