@@ -2,7 +2,8 @@
 # pinnfluence validate end to end on a tiny configuration (2 tasks, 6 groups each): 1 and 3 ranks
 # give identical bits outside /timing; a SIGTERM injected (PF_FAULT_SIGNAL, so nothing depends on
 # the machine's speed) in a retraining unit and in the training to a state, each followed by
-# --resume on another number of ranks, gives the file of the uninterrupted run; a resume with
+# --resume on another number of ranks, gives the file of the uninterrupted run, as does a resume
+# after a rank was killed (SIGKILL) in a retraining unit; a resume with
 # another configuration and a misspelt validate key are refused with exit code 2, and a file
 # whose lock is held by a live process with exit code 3.
 # Usage: test_validate_mpi.sh PINNFLUENCE MPIEXEC CONFIG
@@ -42,6 +43,16 @@ PF_FAULT_SIGNAL=0:1:30:TERM val 1 int2.h5 > /dev/null 2> err2.txt
 rc=$?; [ $rc = 4 ] || { echo "FAIL: interrupted state: exit $rc, want 4"; cat err2.txt; fail=1; }
 val 3 int2.h5 --resume > /dev/null 2> res2.txt || { echo "FAIL: resume 2"; cat res2.txt; fail=1; }
 same ref.h5 int2.h5
+
+# a rank killed (SIGKILL) in task 0's retraining unit 1 (cycle 3): mpiexec ends the run; the
+# lock of the dead run is taken over and the resume completes the file
+PF_FAULT_SIGNAL=0:3:5:KILL val 3 int3.h5 > /dev/null 2> err6.txt
+rc=$?; [ $rc != 0 ] || { echo "FAIL: a killed rank: exit 0"; fail=1; }
+# mpiexec may return while the other ranks are still being torn down: wait for the lock holder
+holder=$(sed -n 's/^pid=//p' int3.h5.lock 2> /dev/null)
+for _ in $(seq 600); do [ -n "$holder" ] && kill -0 "$holder" 2> /dev/null || break; sleep 0.1; done
+val 2 int3.h5 --resume > /dev/null 2> res3.txt || { echo "FAIL: resume 3"; cat res3.txt; fail=1; }
+same ref.h5 int3.h5
 
 # refusals
 val 1 int1.h5 --resume --set validate.groups=5 > /dev/null 2> err3.txt
