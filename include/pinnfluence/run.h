@@ -129,7 +129,9 @@ const char *pf_run_stop_signal_name(void);
  *                   signal always lands mid-task, whatever the machine's speed
  *   PF_FAULT_MARK=path            the fault creates this file when it fires (a test waiting to
  *                                 signal from outside watches for it) and does not fire when it
- *                                 exists already (a resumed or requeued run passes the point) */
+ *                                 exists already (a resumed or requeued run passes the point)
+ *   PF_FAULT_CHECKPOINT_KILL=i:c  (read by the store) SIGKILL while task i is checkpointed after
+ *                                 cycle c, between the slot and its index */
 typedef enum {
   PF_FAULT_TARGET_SELF,
   PF_FAULT_TARGET_PARENT,
