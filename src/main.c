@@ -21,10 +21,16 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage:\n"
           "  pinnfluence run CONFIG [-o results.h5] [--set key=value]... [--overwrite | --resume]\n"
+          "                 [--shard I/N]\n"
           "      run every task of the configuration (a sweep when keys are lists) into one\n"
           "      results file (default: CONFIG's name with .h5); under mpirun the ranks share\n"
           "      the tasks in groups of run.ranks_per_task; --resume completes an interrupted\n"
-          "      sweep; SIGTERM/SIGUSR1/SIGINT stop at a safe point and leave it resumable\n"
+          "      sweep (interrupted tasks go on from their last per-cycle checkpoint);\n"
+          "      SIGTERM/SIGUSR1/SIGINT stop at a safe point and leave it resumable; --shard I/N\n"
+          "      runs only the tasks i with i mod N = I (0 <= I < N; e.g. a job array element)\n"
+          "  pinnfluence merge OUT.h5 SHARD.h5... [--overwrite]\n"
+          "      one store from the shards of a sweep (run --shard), each shard's provenance\n"
+          "      kept in the root attribute merged_from\n"
           "  pinnfluence validate CONFIG [-o validation.h5] [--set key=value]... [--overwrite |\n"
           "      --resume]\n"
           "      train each task to validate.at_cycle, predict the effect of adding groups of\n"
@@ -33,7 +39,8 @@ static void usage(FILE *f) {
           "  pinnfluence run --help-config\n"
           "      every configuration key with its default and allowed values\n"
           "  pinnfluence status results.h5\n"
-          "      tasks done, running, failed and pending, per method; reasons of failures\n"
+          "      tasks done, running, failed, pending and interrupted, per method; reasons of\n"
+          "      failures and interruptions\n"
           "  pinnfluence report results.h5 [--format markdown|latex|csv]\n"
           "      final L2 relative error and test loss, mean +- std over seeds, per problem,\n"
           "      method and mode\n"
@@ -48,6 +55,10 @@ static void usage(FILE *f) {
           "  pinnfluence bench --round [--pde NAME] [--json]\n"
           "      time one resampling round (Z = 1000, pool = 10,000) per problem, method and\n"
           "      inverse-Hessian backend, split into phases\n"
+          "  pinnfluence bench --farm [--tasks N] [-o FILE] [--json]   (under mpirun -np R)\n"
+          "      the farm's scale: N no-op tasks (100,000) resolved, stored in FILE\n"
+          "      (pf_farm_bench.h5) and dispatched over the ranks (tasks/s); time and memory of\n"
+          "      create, status and report\n"
           "  pinnfluence bench --influence-stability [--pde NAME] [--cycles 1,10]\n"
           "                    [--adam-iters N] [--lbfgs-iters N] [--json]\n"
           "      PINNfluence scores of each arnoldi_iters / rank / damping setting against the\n"
@@ -101,7 +112,9 @@ static int parse_cycles(const char *val, pf_stability_options *so) {
 static int cmd_bench(int argc, char **argv) {
   pf_bench_options o = pf_bench_defaults();
   pf_stability_options so = pf_stability_defaults();
-  int round = 0, pde_given = 0, stability = 0;
+  int round = 0, pde_given = 0, stability = 0, farm = 0;
+  long farm_tasks = 100000;
+  const char *farm_out = "pf_farm_bench.h5";
   for (int i = 2; i < argc; i++) {
     long v;
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -109,6 +122,17 @@ static int cmd_bench(int argc, char **argv) {
       o.json = 1;
     } else if (!strcmp(a, "--round")) {
       round = 1;
+    } else if (!strcmp(a, "--farm")) {
+      farm = 1;
+    } else if (!strcmp(a, "--tasks")) {
+      if (parse_count(a, next, 1, 10000000, &farm_tasks)) return 2;
+      i++;
+    } else if (!strcmp(a, "-o")) {
+      if (!next) {
+        fprintf(stderr, "pinnfluence bench: -o needs a file name\n");
+        return 2;
+      }
+      farm_out = next, i++;
     } else if (!strcmp(a, "--influence-stability")) {
       stability = 1;
     } else if (!strcmp(a, "--cycles")) {
@@ -145,9 +169,11 @@ static int cmd_bench(int argc, char **argv) {
   if (pf_ctx_create(MPI_COMM_WORLD, &ctx)) return 3;
   if (pde_given) so.pde = o.pde;
   so.json = o.json;
-  int rc = stability ? pf_bench_stability(ctx, &so, stdout)
-           : round   ? pf_bench_round_pde(ctx, pde_given ? o.pde : NULL, o.json, stdout)
-                     : pf_bench_run(ctx, &o, stdout);
+  if (farm) pf_run_install_signal_handlers();
+  int rc = farm        ? pf_bench_farm(ctx, (int)farm_tasks, farm_out, o.json, stdout)
+           : stability ? pf_bench_stability(ctx, &so, stdout)
+           : round     ? pf_bench_round_pde(ctx, pde_given ? o.pde : NULL, o.json, stdout)
+                       : pf_bench_run(ctx, &o, stdout);
   pf_ctx_destroy(&ctx);
   return rc == PF_ERR_ARG ? 2 : (rc ? 3 : 0);
 }
@@ -200,10 +226,31 @@ static int cmd_validate(int argc, char **argv) {
 static int cmd_sweep(int argc, char **argv, int validate) {
   const char *cfg_path = NULL, *out = NULL;
   int overwrite = 0, resume = 0, nset = 0;
+  long shard_index = 0, shard_count = 1;
   const char **set = calloc((size_t)argc, sizeof *set);
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
-    if (!strcmp(a, "--help-config")) {
+    if (!strcmp(a, "--shard") && validate) {
+      fprintf(stderr, "pinnfluence validate: --shard is an option of run only\n");
+      free(set);
+      return 2;
+    } else if (!strcmp(a, "--shard")) {
+      const char *v = i + 1 < argc ? argv[++i] : "";
+      char *slash = strchr(v, '/'), *end1 = NULL, *end2 = NULL;
+      if (slash) {
+        shard_index = strtol(v, &end1, 10);
+        shard_count = strtol(slash + 1, &end2, 10);
+      }
+      if (!slash || end1 != slash || !end2 || *end2 || slash == v || shard_count < 1 ||
+          shard_count > 1000000 || shard_index < 0 || shard_index >= shard_count) {
+        fprintf(stderr,
+                "pinnfluence run: --shard '%s': expected I/N with 0 <= I < N (e.g. --shard "
+                "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)\n",
+                v);
+        free(set);
+        return 2;
+      }
+    } else if (!strcmp(a, "--help-config")) {
       pf_config_print_help(stdout);
       free(set);
       return 0;
@@ -301,7 +348,13 @@ static int cmd_sweep(int argc, char **argv, int validate) {
       pf_validate_run_options vopt = {out, overwrite, resume, given ? given : "", cmd ? cmd : ""};
       rc = pf_validate_run(ctx, sweep, &vopt, &nfailed, &interrupted);
     } else {
-      pf_sweep_run_options opt = {out, overwrite, resume, given ? given : "", cmd ? cmd : ""};
+      pf_sweep_run_options opt = {.out_path = out,
+                                  .overwrite = overwrite,
+                                  .resume = resume,
+                                  .sweep_config = given ? given : "",
+                                  .command_line = cmd ? cmd : "",
+                                  .shard_index = (int)shard_index,
+                                  .shard_count = (int)shard_count};
       rc = pf_sweep_run(ctx, sweep, &opt, &nfailed, &interrupted);
     }
     status = rc == PF_ERR_CONFIG ? 2 : rc ? 3 : interrupted ? 4 : nfailed ? 1 : 0;
@@ -313,6 +366,41 @@ static int cmd_sweep(int argc, char **argv, int validate) {
   pf_ctx_destroy(&ctx);
   free(set);
   return status;
+}
+
+static int cmd_merge(int argc, char **argv) {
+  const char *out = NULL;
+  int overwrite = 0, n = 0;
+  const char **shards = calloc((size_t)argc, sizeof *shards);
+  if (!shards) return 3;
+  for (int i = 2; i < argc; i++) {
+    if (!strcmp(argv[i], "--overwrite")) {
+      overwrite = 1;
+    } else if (argv[i][0] == '-') {
+      fprintf(stderr, "pinnfluence merge: unexpected argument '%s'\n", argv[i]);
+      free(shards);
+      return 2;
+    } else if (!out) {
+      out = argv[i];
+    } else {
+      shards[n++] = argv[i];
+    }
+  }
+  if (!out || n == 0) {
+    fprintf(stderr, "pinnfluence merge: usage: pinnfluence merge OUT.h5 SHARD.h5... "
+                    "[--overwrite]\n");
+    free(shards);
+    return 2;
+  }
+  pf_ctx *ctx = NULL;
+  if (pf_ctx_create(MPI_COMM_SELF, &ctx)) {
+    free(shards);
+    return 3;
+  }
+  int rc = pf_merge(ctx, out, n, shards, overwrite, stderr);
+  pf_ctx_destroy(&ctx);
+  free(shards);
+  return rc == PF_OK ? 0 : rc == PF_ERR_ARG || rc == PF_ERR_CONFIG ? 2 : 3;
 }
 
 static int cmd_predict(int argc, char **argv) {
@@ -377,8 +465,42 @@ static int cmd_summary(int argc, char **argv) {
   return rc ? 3 : 0;
 }
 
+/* `run`: the kernel run.blas_core pins (core: "native" if none, or if the configuration cannot be
+ * read here: cmd_run reports its errors). Read before MPI_Init, as the kernel is chosen when
+ * OpenBLAS loads and only a re-execution changes it. */
+static void run_blas_core(int argc, char **argv, char *core, size_t len) {
+  snprintf(core, len, "native");
+  const char *cfg_path = NULL;
+  int nset = 0;
+  const char **set = calloc((size_t)argc, sizeof *set);
+  if (!set) return;
+  for (int i = 2; i < argc; i++) {
+    if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--set") || !strcmp(argv[i], "--shard")) &&
+        i + 1 < argc) {
+      if (!strcmp(argv[i], "--set")) set[nset++] = argv[i + 1];
+      i++;
+    } else if (argv[i][0] != '-' && !cfg_path) {
+      cfg_path = argv[i];
+    }
+  }
+  char err[PF_CONFIG_ERR_MAX] = "";
+  pf_sweep *sweep = NULL;
+  pf_config cfg;
+  if (cfg_path && !pf_sweep_create(cfg_path, nset, set, &sweep, err, sizeof err) &&
+      !pf_sweep_task(sweep, 0, &cfg))
+    snprintf(core, len, "%s", cfg.run.blas_core);
+  pf_sweep_destroy(&sweep);
+  free(set);
+}
+
 int main(int argc, char **argv) {
-  pf_blas_select_core(argv);
+  if (argc >= 2 && !strcmp(argv[1], "run")) {
+    char core[PF_CONFIG_NAME_MAX];
+    run_blas_core(argc, argv, core, sizeof core);
+    pf_blas_pin_core(core, argv);
+  } else {
+    pf_blas_select_core(argv);
+  }
   if (argc >= 2 && !strcmp(argv[1], "--version")) {
     printf("pinnfluence %s (commit %s, %s, %s)\n", PF_VERSION_STRING, PF_GIT_COMMIT, PF_BUILD_TYPE,
            PF_C_COMPILER);
@@ -392,6 +514,7 @@ int main(int argc, char **argv) {
                              : !strcmp(argv[1], "run")      ? cmd_run
                              : !strcmp(argv[1], "validate") ? cmd_validate
                              : !strcmp(argv[1], "predict")  ? cmd_predict
+                             : !strcmp(argv[1], "merge")    ? cmd_merge
                              : !strcmp(argv[1], "status")   ? cmd_summary
                              : !strcmp(argv[1], "report")   ? cmd_summary
                                                             : NULL;

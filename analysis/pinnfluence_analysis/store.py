@@ -30,13 +30,14 @@ import numpy as np
 FORMAT_NAME = "pinnfluence-results"
 # 2: /timing split from /metrics, /pool/params (points (n, 2): x, t; one output u)
 # 3: any problem: points (n, D) with /tasks/dim, /tasks/inputs, /tasks/outputs, /tasks/components
-FORMAT_VERSION = 3
-SUPPORTED_VERSIONS = (2, 3)
+# 4: status 4 (interrupted) and per-cycle checkpoints (/checkpoint); the results are read as in 3
+FORMAT_VERSION = 4
+SUPPORTED_VERSIONS = (2, 3, 4)
 
 # What a format 2 file holds: the paper's problems in (x, t) with one output u and one residual
 PAPER_INPUTS, PAPER_OUTPUTS, PAPER_COMPONENTS = ("x", "t"), ("u",), ("r",)
 
-STATUS_NAMES = {0: "pending", 1: "running", 2: "done", 3: "failed"}
+STATUS_NAMES = {0: "pending", 1: "running", 2: "done", 3: "failed", 4: "interrupted"}
 DONE = 2
 
 METRIC_COLUMNS = ("cycle", "iteration", "l2_relative_error", "test_loss", "train_loss",
@@ -59,7 +60,7 @@ def names(a):
 
 
 def status_name(code):
-    """'pending', 'running', 'done', 'failed' (or 'unknown N')."""
+    """'pending', 'running', 'done', 'failed', 'interrupted' (or 'unknown N')."""
     return STATUS_NAMES.get(int(code), f"unknown {int(code)}")
 
 
@@ -220,7 +221,7 @@ class Store:
             newer = version > FORMAT_VERSION
             raise StoreFormatError(
                 f"{self.path}: format_version {version}; this reader supports "
-                f"{', '.join(map(str, SUPPORTED_VERSIONS))} (format 3: any problem; format 2: "
+                f"{', '.join(map(str, SUPPORTED_VERSIONS))} (formats 3 and 4: any problem; format 2: "
                 f"the paper's problems in (x, t)). "
                 + ("The file was written by a newer pinnfluence: update the analysis package."
                    if newer else "The file was written by an older pinnfluence: rerun the "

@@ -31,6 +31,14 @@ pf_bench_options pf_bench_defaults(void);
  * Collective on ctx->comm. */
 int pf_bench_run(const pf_ctx *ctx, const pf_bench_options *opt, FILE *out);
 
+/* bench --farm. Collective on ctx->comm: a sweep of ntasks no-op tasks into the store at path
+ * (overwritten): wall seconds to parse the configuration, resolve the tasks, create the store and
+ * dispatch the tasks over the ranks (the farm's shared counter and each task's status writes),
+ * the dispatch rate, the peak RSS per rank; then rank 0 times `pinnfluence status` and `report`
+ * on the store as child processes (wall seconds, peak RSS). One line (or a JSON object, "what":
+ * "farm") on out from rank 0. */
+int pf_bench_farm(const pf_ctx *ctx, int ntasks, const char *path, int json, FILE *out);
+
 /* ------------------------------------------------------------------ influence stability */
 /* pinnfluence bench --influence-stability (src/bench/stability.c): how far the PINNfluence scores
  * of the paper's rank-50 Arnoldi factor are from those of the exact Hessian, per setting of

@@ -53,6 +53,11 @@
  *   run.store_pool_scores      bool      false                   true, false
  *   run.blas_threads           int       1                       1 .. 1024 (not sweepable)
  *   run.block                  int       128                     1 .. 65536 (engine block size)
+ *   run.checkpoint_every       int       1                       0 .. 1000000 (0: no checkpoints;
+ *                                                                not sweepable)
+ *   run.blas_core              string    "native"                native, Prescott, Core2, Nehalem,
+ *                                        Sandybridge, Haswell, SkylakeX, Cooperlake, Zen, ...
+ *                                        (not sweepable; OPENBLAS_CORETYPE on every rank)
  *
  * pf_config_print_help() prints the same table from the code's own key table.
  *
@@ -147,7 +152,9 @@ typedef struct {
     int ranks_per_task;
     int store_pool_scores; /* 0 or 1 */
     int blas_threads;
-    int block; /* engine block size (points) */
+    int block;                          /* engine block size (points) */
+    char blas_core[PF_CONFIG_NAME_MAX]; /* native | an OPENBLAS_CORETYPE name (Haswell, ...) */
+    int checkpoint_every;               /* cycles between checkpoints; 0: none */
   } run;
   /* pinnfluence validate (include/pinnfluence/validate.h); not part of a task's identity for
    * `run`: its keys never enter the task or sweep canonical text */

@@ -105,6 +105,12 @@ const char *pf_blas_core(void);
  * generic kernels on a CPU with AVX2/AVX-512, re-execute this program (same argv, same pid) with
  * OPENBLAS_CORETYPE set to the best matching core. Returns only if no re-execution happened. */
 void pf_blas_select_core(char **argv);
+/* Call first in main(), before MPI_Init, instead of pf_blas_select_core when the run pins a kernel
+ * (run.blas_core): core NULL or "native" is pf_blas_select_core; otherwise, unless OpenBLAS runs
+ * that kernel set already (names compared without case), re-execute this program once with
+ * OPENBLAS_CORETYPE=core. OpenBLAS ignores a name it does not know or a kernel the CPU cannot run
+ * and keeps its own: the caller compares pf_blas_core() with core afterwards. */
+void pf_blas_pin_core(const char *core, char **argv);
 
 /* ------------------------------------------------------------------ timers */
 /* Monotonic wall-clock seconds. */

@@ -22,6 +22,16 @@ int pf_status(const pf_ctx *ctx, const char *path, FILE *out);
  * CSV gives one row per problem x method x mode. Collective on ctx->comm (use one rank). */
 int pf_report(const pf_ctx *ctx, const char *path, pf_report_format fmt, FILE *out);
 
+/* Merge the stores shards[0..nshards) of one sweep (written by `run --shard i/n`) into a new store
+ * out (an existing one is refused unless overwrite): each task comes from the shard where it got
+ * furthest (finished, else interrupted with its checkpoint, else pending); every shard's provenance
+ * (its root attributes and how many finished tasks it gave) goes into the root attribute
+ * "merged_from". Shards of different sweeps or layouts, a shard in use by a run (its lock file
+ * exists) and a shard given twice are refused. Progress goes to log (may be NULL). Collective on
+ * ctx->comm (one rank). */
+int pf_merge(const pf_ctx *ctx, const char *out, int nshards, const char *const *shards,
+             int overwrite, FILE *log);
+
 #ifdef __cplusplus
 }
 #endif

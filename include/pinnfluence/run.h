@@ -43,6 +43,7 @@ typedef struct {
   int fault_nan_cycle;    /* testing: from this cycle (1-based) on the loss is NaN; 0: off */
   struct pf_fault *fault; /* testing: a signal at a chosen cycle and iteration; NULL: off */
   int store_pool;         /* hand the last cycle's pool and scores to hooks->pool_done */
+  int checkpoint_every;   /* hooks->checkpoint after every this many cycles; 0: never */
 } pf_task_spec;
 
 /* Columns of a metrics row (also the columns of /metrics in the store). */
@@ -58,6 +59,19 @@ enum {
   PF_MET_NCOLS
 };
 
+/* Where a resumed task starts: its state after cycle cycles_done (a checkpoint). The optimisers
+ * start afresh every cycle and every random number comes from a stream keyed by the cycle, so
+ * this is everything the next cycle reads. */
+typedef struct {
+  int cycles_done;
+  size_t ntrain;
+  long iterations;
+  double seconds;
+  const double *theta;       /* (nparams) */
+  const double *X;           /* (ntrain, d) */
+  double last[PF_MET_NCOLS]; /* metrics row of cycle cycles_done (for the result) */
+} pf_task_start;
+
 /* Called as the task progresses; any may be NULL. A nonzero return aborts the task with that
  * error code. */
 typedef struct {
@@ -70,6 +84,10 @@ typedef struct {
   /* with spec->store_pool: the last cycle's (1-based) pool and its scores (spec->pool each) */
   int (*pool_done)(void *user, int cycle, const double *theta, const double *X,
                    const double *scores);
+  /* after every spec->checkpoint_every cycles but the last: the state a resume starts from */
+  int (*checkpoint)(void *user, const pf_task_start *state);
+  /* non-NULL: continue from this state instead of starting at cycle 1 */
+  const pf_task_start *start;
 } pf_task_hooks;
 
 typedef struct {
@@ -93,6 +111,8 @@ typedef struct {
 void pf_run_install_signal_handlers(void);
 int pf_run_stop_requested(void);
 void pf_run_request_stop(void);
+/* "SIGTERM", "SIGUSR1", "SIGINT": the first signal that asked to stop ("a stop request": none). */
+const char *pf_run_stop_signal_name(void);
 
 /* Fault injection, for tests only, from the environment (read by pf_sweep_run):
  *   PF_FAULT_NAN_TASK=i           task i (0-based) diverges: its loss is NaN from cycle 1 on
@@ -102,16 +122,21 @@ void pf_run_request_stop(void);
  *       SIG         raise SIG (TERM, USR1, INT or KILL) in this rank (KILL: dies as if killed)
  *       SIG@parent  send SIG to the parent process (mpiexec, which forwards USR1 to every rank)
  *       SIG@ranks   send SIG to every rank of the run (pids gathered at the start; one host)
+ *       SIG@job     send SIG to the parent and to every rank (what slurmstepd does on scancel:
+ *                   every process of the job step gets it, and mpirun passes it on again)
  *       wait        send nothing: wait for a signal from outside (a test's scancel, kill)
  *                   and then the rank waits until the stop request has reached it, so the
  *                   signal always lands mid-task, whatever the machine's speed
  *   PF_FAULT_MARK=path            the fault creates this file when it fires (a test waiting to
  *                                 signal from outside watches for it) and does not fire when it
- *                                 exists already (a resumed or requeued run passes the point) */
+ *                                 exists already (a resumed or requeued run passes the point)
+ *   PF_FAULT_CHECKPOINT_KILL=i:c  (read by the store) SIGKILL while task i is checkpointed after
+ *                                 cycle c, between the slot and its index */
 typedef enum {
   PF_FAULT_TARGET_SELF,
   PF_FAULT_TARGET_PARENT,
-  PF_FAULT_TARGET_RANKS
+  PF_FAULT_TARGET_RANKS,
+  PF_FAULT_TARGET_JOB
 } pf_fault_target;
 typedef struct pf_fault pf_fault;
 /* Collective on ctx->comm (gathers pids for @ranks). *fault = NULL when no variable is set; a

@@ -8,7 +8,7 @@
  *
  * Layout (ntasks = T; all strings are fixed-width, NUL-padded char arrays stored as 8-bit
  * integers, which `h5dump -r` prints as text; attributes name the columns and units):
- *   /                      attributes: format = "pinnfluence-results", format_version = 3,
+ *   /                      attributes: format = "pinnfluence-results", format_version = 4,
  *                          program_version, git_commit, compiler, build_type, blas_config,
  *                          blas_core, mpi_version, hdf5_version, hosts, ranks, created (UTC ISO
  *                          8601), command_line
@@ -20,7 +20,8 @@
  *   /tasks/pde, /tasks/method, /tasks/mode   (T, 32) char
  *   /tasks/seed            (T) int64
  *   /tasks/cycles          (T) int32: cycles of the task (rows of /metrics it uses)
- *   /tasks/status          (T) int32: 0 pending, 1 running, 2 done, 3 failed (pf_task_status)
+ *   /tasks/status          (T) int32: 0 pending, 1 running, 2 done, 3 failed, 4 interrupted
+ *                          (pf_task_status)
  *   /tasks/reason          (T, 256) char: why a task failed (empty otherwise)
  *   /tasks/layers          (T, 18) int32: layer sizes, 0-padded (at most 16 hidden layers)
  *   /tasks/param_offset, /tasks/param_count        (T) uint64: slice of /params
@@ -36,6 +37,7 @@
  *   /params                (sum of param_count) double: final parameters of each task, the layout
  *                          of include/pinnfluence/nn.h (per layer W row-major, then b)
  *   /tasks/dim             (T) int32: input coordinates d of the task's problem
+ *   /tasks/blas_core       (T, 32) char: the OpenBLAS kernel set the task ran with ("" before)
  *   /tasks/inputs, /tasks/outputs, /tasks/components (T, 64) char: comma-separated names
  *                          ("x,y,t"; "u"; "r")
  *   /points/final          (sum of final_count, D) double, D = the largest dim of the tasks (the
@@ -62,6 +64,7 @@ extern "C" {
 #define PF_STORE_METRIC_COLUMNS 8  /* a metrics row of the API: 6 results + 2 timings */
 #define PF_STORE_RESULT_COLUMNS 6  /* columns of /metrics */
 #define PF_STORE_TIMING_COLUMNS 2  /* columns of /timing/cycles */
+#define PF_STORE_CKPT_COLUMNS   3  /* columns of /checkpoint/state */
 #define PF_STORE_MAX_LAYERS     18 /* layer sizes: input, 16 hidden (PF_PDE_MAX_HIDDEN), output */
 #define PF_STORE_NAME_LEN       32
 #define PF_STORE_REASON_LEN     256
@@ -72,8 +75,10 @@ typedef enum {
   PF_TASK_PENDING = 0,
   PF_TASK_RUNNING = 1,
   PF_TASK_DONE = 2,
-  PF_TASK_FAILED = 3
+  PF_TASK_FAILED = 3,
+  PF_TASK_INTERRUPTED = 4 /* stopped by a signal; a resume runs it again */
 } pf_task_status;
+#define PF_TASK_STATUS_MAX PF_TASK_INTERRUPTED
 
 /* What the store must know of a task when it is created: every dataset size follows from it. */
 typedef struct {
@@ -138,13 +143,44 @@ int pf_store_write_params(pf_store *st, int task, const double *theta);
 /* Points are (n, d) point-major with the task's d (pf_store_task.dim); the file pads the rows to
  * D columns with NaN. n must equal the task's final_points. X: (n, d). */
 int pf_store_write_final_points(pf_store *st, int task, size_t n, const double *X);
+/* The OpenBLAS kernel set the task runs with (openblas_get_corename(), at most 31 characters). */
+int pf_store_write_blas_core(pf_store *st, int task, const char *core);
 /* The points drawn in cycle c (n = drawn_per_cycle). */
 int pf_store_write_drawn(pf_store *st, int task, int c, size_t n, const double *X);
 /* The last pool (pool_points: X, scores) and Z (z_points: Z (z_points, d); may be NULL if 0). */
 int pf_store_write_pool(pf_store *st, int task, const double *theta, const double *X,
                         const double *scores, const double *Z);
 
+/* A task's checkpoint: its state after cycle cycles_done, from which a resume goes on. */
+typedef struct {
+  int found;       /* read: 1 if the task has a complete checkpoint */
+  int cycles_done; /* 1 .. cycles */
+  size_t ntrain;   /* training-set size after that cycle (<= final_points) */
+  long iterations; /* cumulative optimiser iterations */
+} pf_store_checkpoint;
+/* Write a checkpoint: the parameters theta (nparams) and the training set X (ntrain, d) into the
+ * slot that does not hold the last complete checkpoint, the state row, fsync, and only then the
+ * slot index (/checkpoint/slot): a kill or a node failure at any instant leaves the previous or
+ * the new checkpoint readable, never a mixture. */
+int pf_store_write_checkpoint(pf_store *st, int task, const pf_store_checkpoint *ck,
+                              const double *theta, const double *X);
+
+/* ---- merging shards (pinnfluence merge) ---- */
+/* The provenance attributes of the store's root as "key=value" lines (malloc'ed, caller frees). */
+int pf_store_provenance_text(pf_store *st, char **text);
+/* Collective on the store's communicator: set a string attribute of the root (replacing one). */
+int pf_store_write_root_text(pf_store *st, const char *name, const char *text);
+/* Copy every per-task region of task (status, reason, blas_core, metrics, timing, parameters,
+ * points, pool, checkpoints; the status last) from src to dst, two stores of one sweep (the same
+ * task layout). Not collective. */
+int pf_store_copy_task(pf_store *dst, pf_store *src, int task);
+
 /* ---- reads (any rank) ---- */
+/* The last complete checkpoint of a task: ck->found = 0 if it has none; else theta (nparams) and
+ * X (at least ck->ntrain rows of d; final_points rows always suffice). A slot index or state out
+ * of range, or non-finite parameters: PF_ERR_IO (a damaged file). */
+int pf_store_read_checkpoint(pf_store *st, int task, pf_store_checkpoint *ck, double *theta,
+                             double *X);
 int pf_store_ntasks(const pf_store *st);
 /* The sweep's canonical text (malloc'ed, caller frees) for resume checks. */
 int pf_store_read_sweep_canonical(pf_store *st, char **text);
@@ -157,6 +193,9 @@ int pf_store_read_task(pf_store *st, int task, pf_store_task *desc);
 int pf_store_read_metrics(pf_store *st, int task, double *rows /* (cycles, 8) */);
 int pf_store_read_params(pf_store *st, int task, double *theta /* (nparams) */);
 int pf_store_read_final_points(pf_store *st, int task, double *X /* (final_points, d) */);
+/* The kernel the task ran with ("" if it has not run), NUL-terminated; characters other than
+ * [A-Za-z0-9_] read as '?'. */
+int pf_store_read_blas_core(pf_store *st, int task, char core[PF_STORE_NAME_LEN + 1]);
 /* The points drawn in cycle c: X (drawn_per_cycle, d). */
 int pf_store_read_drawn(pf_store *st, int task, int c, double *X);
 /* The last pool: X (pool_points, d), scores (pool_points) and Z (z_points, d; may be NULL if 0). */

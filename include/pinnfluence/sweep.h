@@ -50,7 +50,19 @@ typedef struct {
   int resume;               /* complete the sweep in out_path (which must hold this sweep) */
   const char *sweep_config; /* the configuration as given (file text and --set lines) */
   const char *command_line;
+  int shard_index, shard_count;   /* run only the tasks i with i % shard_count == shard_index; a
+                                     shard_count of 0 or 1: every task */
+  int noop;                       /* bench --farm: tasks are dispatched and marked done, not run */
+  struct pf_sweep_timing *timing; /* if not NULL: where the sweep's phases' wall seconds go */
 } pf_sweep_run_options;
+
+/* Wall seconds of a sweep's phases (rank 0's view; bench --farm). */
+typedef struct pf_sweep_timing {
+  double resolve; /* every task's configuration resolved and checked */
+  double create;  /* the store created (or opened and checked for a resume) */
+  double farm;    /* the tasks dispatched and run, from the first barrier to the last */
+  int dispatched; /* tasks this rank took */
+} pf_sweep_timing;
 
 /* Collective on ctx->comm. Check every task's configuration, create the store (or reopen it to
  * resume: PF_ERR_CONFIG if it holds another sweep), split the ranks into groups of

@@ -14,9 +14,12 @@
 
 /* Keys that choose how a sweep is executed, not what it computes (results are bitwise identical
  * whatever their values): they are not part of a task's or a sweep's identity, so a sweep may be
- * resumed with another group size or thread count. */
+ * resumed with another group size or thread count. run.blas_core does change the bits, but the
+ * store records the kernel each task ran with and a resume is checked against that instead (so
+ * that "native" and the same kernel pinned by name are one configuration). */
 static int execution_only(const pf_key *k) {
   return !strcmp(k->path, "run.ranks_per_task") || !strcmp(k->path, "run.blas_threads") ||
+         !strcmp(k->path, "run.blas_core") || !strcmp(k->path, "run.checkpoint_every") ||
          !strncmp(k->path, "validate.", 9); /* validate's own identity: pf_validate_canonical */
 }
 

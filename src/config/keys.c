@@ -22,6 +22,12 @@ static const char *const methods[] = {"static",    "random",   "rar",         "o
 static const char *const modes[] = {"add", "replace", NULL};
 static const char *const strategies[] = {"distribution", "top_k", NULL};
 static const char *const backends[] = {"arnoldi", "exact", "gauss_newton", NULL};
+/* run.blas_core: "native" (the machine's own choice) or one of OpenBLAS's x86-64 kernel sets (the
+ * names OPENBLAS_CORETYPE takes; Debian's DYNAMIC_ARCH build has them all) */
+static const char *const blas_cores[] = {"native",      "Prescott",  "Core2",     "Nehalem",
+                                         "Sandybridge", "Haswell",   "SkylakeX",  "Cooperlake",
+                                         "Zen",         "Barcelona", "Bulldozer", "Piledriver",
+                                         "Steamroller", "Excavator", "Atom",      NULL};
 
 #define KEY_INT(p, g, n, field, lo, hi, def, sw, d)                                                \
   {                                                                                                \
@@ -139,6 +145,19 @@ const pf_key pf_keys[] = {
             "OpenBLAS threads per rank (whole run; not a sweep axis)"),
     KEY_INT("run.block", "run", "block", run.block, 1, 65536, 128, 1,
             "engine block size (points per block)"),
+    KEY_INT("run.checkpoint_every", "run", "checkpoint_every", run.checkpoint_every, 0, 1000000, 1,
+            0,
+            "checkpoint a task into the store after every this many cycles (0: never; whole run)"),
+    {.path = "run.blas_core",
+     .group = "run",
+     .name = "blas_core",
+     .type = PF_KEY_STRING,
+     .off = offsetof(pf_config, run.blas_core),
+     .choices = blas_cores,
+     .sdef = "native",
+     .sweepable = 0,
+     .doc = "OpenBLAS kernel set pinned on every rank (OPENBLAS_CORETYPE; whole run; native: the "
+            "machine's own); the same kernel gives the same bits on every node type"},
     /* pinnfluence validate: read by validate only, never part of a task's canonical text */
     KEY_INT("validate.at_cycle", "validate", "at_cycle", validate.at_cycle, 0, 1000000, 1, 0,
             "validate: the state is the network after this cycle's training"),

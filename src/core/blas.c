@@ -6,6 +6,9 @@
  * SkylakeX kernels the CPU can run. The choice is made before main() runs, so the only remedy is
  * OPENBLAS_CORETYPE in the environment; pf_blas_select_core re-executes the program once with it
  * set when the user has not chosen a core and OpenBLAS fell back although the CPU has AVX2/AVX-512.
+ * pf_blas_pin_core does the same for the kernel a run pins (run.blas_core): kernels differ in the
+ * order of their floating-point operations, so the same configuration gives the same bits only on
+ * the same kernel set, whatever the node type.
  */
 #include "pinnfluence/core.h"
 
@@ -38,6 +41,19 @@ static const char *preferred_core(void) {
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
 #endif
   return NULL;
+}
+
+void pf_blas_pin_core(const char *core, char **argv) {
+  if (!core || !core[0] || !strcmp(core, "native")) {
+    pf_blas_select_core(argv);
+    return;
+  }
+  const char *now = openblas_get_corename();
+  if (now && !strcasecmp(now, core)) return;
+  if (getenv("PF_BLAS_PIN_REEXEC")) return; /* tried once: OpenBLAS did not take it */
+  if (setenv("OPENBLAS_CORETYPE", core, 1) || setenv("PF_BLAS_PIN_REEXEC", "1", 1)) return;
+  execv("/proc/self/exe", argv);
+  fprintf(stderr, "pinnfluence: warning: cannot re-execute with OPENBLAS_CORETYPE=%s\n", core);
 }
 
 void pf_blas_select_core(char **argv) {

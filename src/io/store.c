@@ -30,7 +30,8 @@
     return (code);                                                                                 \
   } while (0)
 
-static const char *const pf_store_groups[] = {"/sweep", "/tasks", "/points", "/pool", "/timing"};
+static const char *const pf_store_groups[] = {"/sweep", "/tasks",  "/points",
+                                              "/pool",  "/timing", "/checkpoint"};
 
 /* ------------------------------------------------------------------ small helpers */
 
@@ -79,6 +80,7 @@ static int pf_store_new(MPI_Comm comm, const char *path, pf_store **out) {
   PF_CALL(PF_CALLOC(1, &s));
   s->comm = MPI_COMM_NULL;
   s->file = s->dxpl = H5I_INVALID_HID;
+  s->sync_fd = -1;
   for (int i = 0; i < PF_DS_COUNT; i++) s->dset[i] = s->fspace[i] = H5I_INVALID_HID;
   *out = s;
   s->path = pf_strdup(path);
@@ -431,6 +433,7 @@ static void pf_store_dims(const pf_store *st, pf_store_ds ds, const uint64_t tot
   case PF_DS_TASK_PDE:
   case PF_DS_TASK_METHOD:
   case PF_DS_TASK_MODE:
+  case PF_DS_TASK_BLAS_CORE:
     dims[1] = PF_STORE_NAME_LEN;
     break;
   case PF_DS_TASK_REASON:
@@ -476,6 +479,17 @@ static void pf_store_dims(const pf_store *st, pf_store_ds ds, const uint64_t tot
     break;
   case PF_DS_POOL_PARAMS:
     dims[0] = totals[3] > 0 ? totals[0] : 0; /* only when some task stores its pool */
+    break;
+  case PF_DS_CKPT_PARAMS:
+    dims[0] = 2 * totals[0];
+    break;
+  case PF_DS_CKPT_POINTS:
+    dims[0] = 2 * totals[1];
+    dims[1] = (hsize_t)st->max_dim;
+    break;
+  case PF_DS_CKPT_STATE:
+    dims[1] = 2;
+    dims[2] = PF_STORE_CKPT_COLUMNS;
     break;
   default:
     break;
@@ -897,9 +911,10 @@ static void pf_store_attr_for_message(const char *path, hid_t f, const char *nam
 }
 
 /* The builds that read each older format version: format 1 up to the commit before 7751caf,
- * format 2 from 7751caf up to e4bf1b7 (the last commit before the general problem description). */
+ * format 2 from 7751caf up to e4bf1b7 (the last commit before the general problem description),
+ * format 3 up to c45ed72 (the last commit before interrupted tasks and checkpoints). */
 static const char *const pf_store_old_readers[PF_STORE_FORMAT_VERSION] = {NULL, "7751caf^",
-                                                                          "e4bf1b7"};
+                                                                          "e4bf1b7", "c45ed72"};
 
 /* PF_ERR_IO for a store of another format version, saying which build reads it and what to do. */
 static int pf_store_version_error(const char *path, hid_t f, int version) {
@@ -910,8 +925,9 @@ static int pf_store_version_error(const char *path, hid_t f, int version) {
     return pf_error(
         PF_ERR_IO, __FILE__, __LINE__, __func__,
         "%s: store format version %d, written by pinnfluence %s (git commit %s); this pinnfluence "
-        "(%s, git commit %s) reads format version %d only (version 3 keeps points as (n, d) rows "
-        "with the problem's input, output and residual names). To read the file, use a build of "
+        "(%s, git commit %s) reads format version %d only (version 4 marks interrupted tasks and "
+        "keeps per-cycle checkpoints; version 3 brought points as (n, d) rows with the problem's "
+        "input, output and residual names). To read the file, use a build of "
         "git commit %s (`git checkout %s`, then build), the last one that reads format %d; to "
         "get a format-%d file, run its configuration again with this build into a new file "
         "(`h5dump -r -d /sweep/config %s` prints it)",
@@ -1089,4 +1105,148 @@ int pf_store_close(pf_store **st) {
   if (!rc) rc = frc;
   if (rc) return pf_trace(rc, __FILE__, __LINE__, __func__);
   return PF_OK;
+}
+
+/* ------------------------------------------------------------------ merging shards */
+
+int pf_store_provenance_text(pf_store *st, char **text) {
+  *text = NULL;
+  size_t len = 1;
+  char *vals[PF_PROV_COUNT + 1] = {NULL};
+  static const char *const extra = "ranks";
+  int rc = PF_OK;
+  for (int i = 0; i < PF_PROV_COUNT && !rc; i++) {
+    if (H5Aexists(st->file, pf_prov_names[i]) <= 0) continue;
+    rc = pf_store_read_attr_string(st->path, st->file, pf_prov_names[i], &vals[i]);
+    if (!rc) len += strlen(pf_prov_names[i]) + strlen(vals[i]) + 4;
+  }
+  int ranks = 0;
+  if (!rc && H5Aexists(st->file, extra) > 0) {
+    hid_t a = H5Aopen(st->file, extra, H5P_DEFAULT);
+    if (a < 0 || H5Aread(a, H5T_NATIVE_INT, &ranks) < 0) ranks = 0;
+    if (a >= 0) H5Aclose(a);
+  }
+  H5Eclear2(H5E_DEFAULT);
+  len += 32;
+  if (!rc) rc = PF_CALLOC(len, text);
+  if (!rc) {
+    size_t n = 0;
+    for (int i = 0; i < PF_PROV_COUNT; i++)
+      if (vals[i]) n += (size_t)snprintf(*text + n, len - n, "%s=%s\n", pf_prov_names[i], vals[i]);
+    snprintf(*text + n, len - n, "ranks=%d\n", ranks);
+  }
+  for (int i = 0; i < PF_PROV_COUNT; i++) free(vals[i]);
+  return rc;
+}
+
+int pf_store_write_root_text(pf_store *st, const char *name, const char *text) {
+  PF_CHECK(st->writable, PF_ERR_ARG, "%s: store opened read-only", st->path);
+  if (H5Aexists(st->file, name) > 0)
+    PF_H5_CHECK(H5Adelete(st->file, name) >= 0, "%s: cannot replace attribute %s", st->path, name);
+  return pf_store_attr_string(st, st->file, "/", name, text);
+}
+
+/* The region of dataset ds that belongs to task (the datasets with per-task rows); *n = 0 when
+ * the task has none there, 2 for the checkpoint slots. */
+static void pf_store_task_region(const pf_store *st, pf_store_ds ds, int task, int *n,
+                                 hsize_t start[2][3], hsize_t count[2][3]) {
+  const uint64_t *row = st->idx + (size_t)task * PF_IDX_COUNT;
+  const int last = st->ntasks - 1;
+  const uint64_t *lrow = st->idx + (size_t)last * PF_IDX_COUNT;
+  const uint64_t sumP = lrow[PF_IDX_PARAM_OFFSET] + lrow[PF_IDX_PARAM_COUNT];
+  const uint64_t sumF = lrow[PF_IDX_FINAL_OFFSET] + lrow[PF_IDX_FINAL_COUNT];
+  const hsize_t D = (hsize_t)st->max_dim, C = (hsize_t)st->max_cycles;
+  memset(start, 0, 2 * 3 * sizeof **start);
+  memset(count, 0, 2 * 3 * sizeof **count);
+  *n = 1;
+  start[0][0] = (hsize_t)task;
+  count[0][0] = 1;
+  switch (ds) {
+  case PF_DS_TASK_STATUS:
+  case PF_DS_TASK_WALL:
+  case PF_DS_CKPT_SLOT:
+    break;
+  case PF_DS_TASK_REASON:
+    count[0][1] = PF_STORE_REASON_LEN;
+    break;
+  case PF_DS_TASK_BLAS_CORE:
+    count[0][1] = PF_STORE_NAME_LEN;
+    break;
+  case PF_DS_METRICS:
+    count[0][1] = C, count[0][2] = PF_STORE_RESULT_COLUMNS;
+    break;
+  case PF_DS_TIMING:
+    count[0][1] = C, count[0][2] = PF_STORE_TIMING_COLUMNS;
+    break;
+  case PF_DS_CKPT_STATE:
+    count[0][1] = 2, count[0][2] = PF_STORE_CKPT_COLUMNS;
+    break;
+  case PF_DS_PARAMS:
+    start[0][0] = row[PF_IDX_PARAM_OFFSET], count[0][0] = row[PF_IDX_PARAM_COUNT];
+    break;
+  case PF_DS_POOL_PARAMS:
+    start[0][0] = row[PF_IDX_PARAM_OFFSET],
+    count[0][0] = row[PF_IDX_POOL_COUNT] ? row[PF_IDX_PARAM_COUNT] : 0;
+    break;
+  case PF_DS_POINTS_FINAL:
+    start[0][0] = row[PF_IDX_FINAL_OFFSET], count[0][0] = row[PF_IDX_FINAL_COUNT], count[0][1] = D;
+    break;
+  case PF_DS_POINTS_DRAWN:
+    start[0][0] = row[PF_IDX_DRAWN_OFFSET];
+    count[0][0] = row[PF_IDX_DRAWN_PER_CYCLE] * (uint64_t)st->cycles[task], count[0][1] = D;
+    break;
+  case PF_DS_POOL_POINTS:
+    start[0][0] = row[PF_IDX_POOL_OFFSET], count[0][0] = row[PF_IDX_POOL_COUNT], count[0][1] = D;
+    break;
+  case PF_DS_POOL_SCORES:
+    start[0][0] = row[PF_IDX_POOL_OFFSET], count[0][0] = row[PF_IDX_POOL_COUNT];
+    break;
+  case PF_DS_POOL_Z:
+    start[0][0] = row[PF_IDX_Z_OFFSET], count[0][0] = row[PF_IDX_Z_COUNT], count[0][1] = D;
+    break;
+  case PF_DS_CKPT_PARAMS:
+    *n = 2;
+    for (int s = 0; s < 2; s++)
+      start[s][0] = (hsize_t)s * sumP + row[PF_IDX_PARAM_OFFSET],
+      count[s][0] = row[PF_IDX_PARAM_COUNT];
+    break;
+  case PF_DS_CKPT_POINTS:
+    *n = 2;
+    for (int s = 0; s < 2; s++)
+      start[s][0] = (hsize_t)s * sumF + row[PF_IDX_FINAL_OFFSET],
+      count[s][0] = row[PF_IDX_FINAL_COUNT], count[s][1] = D;
+    break;
+  default: /* the descriptions: the same in every shard */
+    *n = 0;
+    break;
+  }
+}
+
+int pf_store_copy_task(pf_store *dst, pf_store *src, int task) {
+  PF_CHECK(dst->writable, PF_ERR_ARG, "%s: store opened read-only", dst->path);
+  PF_CHECK(task >= 0 && task < dst->ntasks && dst->ntasks == src->ntasks &&
+               dst->max_dim == src->max_dim && dst->max_cycles == src->max_cycles &&
+               !memcmp(dst->idx + (size_t)task * PF_IDX_COUNT,
+                       src->idx + (size_t)task * PF_IDX_COUNT, PF_IDX_COUNT * sizeof *dst->idx),
+           PF_ERR_ARG, "%s and %s: task %d has another layout", dst->path, src->path, task);
+  unsigned char *buf = NULL;
+  int rc = PF_OK;
+  /* every region but the status, then the status: a reader that sees done sees the results */
+  for (int pass = 0; pass < 2 && !rc; pass++)
+    for (int ds = 0; ds < PF_DS_COUNT && !rc; ds++) {
+      if ((ds == PF_DS_TASK_STATUS) != (pass == 1)) continue;
+      int n = 0;
+      hsize_t start[2][3], count[2][3];
+      pf_store_task_region(src, (pf_store_ds)ds, task, &n, start, count);
+      for (int s = 0; s < n && !rc; s++) {
+        size_t bytes = pf_store_kind_size(pf_store_datasets[ds].kind);
+        for (int i = 0; i < pf_store_datasets[ds].rank; i++) bytes *= (size_t)count[s][i];
+        if (bytes == 0) continue;
+        rc = PF_CALLOC(bytes, &buf);
+        if (!rc) rc = pf_store_rw(src, (pf_store_ds)ds, 0, start[s], count[s], buf);
+        if (!rc) rc = pf_store_rw(dst, (pf_store_ds)ds, 1, start[s], count[s], buf);
+        PF_FREE(&buf);
+      }
+    }
+  return rc;
 }

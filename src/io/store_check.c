@@ -226,6 +226,7 @@ int pf_store_check_shapes(const char *file, const hsize_t dims[PF_DS_COUNT][3]) 
   } widths[] = {{PF_DS_TASK_PDE, 1, PF_STORE_NAME_LEN},
                 {PF_DS_TASK_METHOD, 1, PF_STORE_NAME_LEN},
                 {PF_DS_TASK_MODE, 1, PF_STORE_NAME_LEN},
+                {PF_DS_TASK_BLAS_CORE, 1, PF_STORE_NAME_LEN},
                 {PF_DS_TASK_REASON, 1, PF_STORE_REASON_LEN},
                 {PF_DS_TASK_LAYERS, 1, PF_STORE_MAX_LAYERS},
                 {PF_DS_METRICS, 2, PF_STORE_RESULT_COLUMNS},
@@ -237,7 +238,14 @@ int pf_store_check_shapes(const char *file, const hsize_t dims[PF_DS_COUNT][3]) 
                 {PF_DS_POINTS_DRAWN, 1, D},
                 {PF_DS_POOL_POINTS, 1, D},
                 {PF_DS_POOL_Z, 1, D},
-                {PF_DS_POOL_SCORES, 0, dims[PF_DS_POOL_POINTS][0]}};
+                {PF_DS_POOL_SCORES, 0, dims[PF_DS_POOL_POINTS][0]},
+                {PF_DS_CKPT_PARAMS, 0, 2 * dims[PF_DS_PARAMS][0]},
+                {PF_DS_CKPT_POINTS, 0, 2 * dims[PF_DS_POINTS_FINAL][0]},
+                {PF_DS_CKPT_POINTS, 1, D},
+                {PF_DS_CKPT_STATE, 0, T},
+                {PF_DS_CKPT_STATE, 1, 2},
+                {PF_DS_CKPT_STATE, 2, PF_STORE_CKPT_COLUMNS},
+                {PF_DS_CKPT_SLOT, 0, T}};
   for (size_t i = 0; i < sizeof widths / sizeof *widths; i++)
     PF_CHECK(dims[widths[i].ds][widths[i].dim] == widths[i].want, PF_ERR_IO,
              "%s: dataset %s has %llu entries in dimension %d, expected %llu; %s", file,
@@ -413,10 +421,10 @@ int pf_store_check_statuses(pf_store *st) {
   hsize_t start[2] = {0, 0}, count[2] = {T, PF_STORE_REASON_LEN};
   if (!rc) rc = pf_store_rw(st, PF_DS_TASK_STATUS, 0, start, count, s);
   for (size_t i = 0; i < T && !rc; i++)
-    if (s[i] < PF_TASK_PENDING || s[i] > PF_TASK_FAILED)
+    if (s[i] < PF_TASK_PENDING || s[i] > PF_TASK_STATUS_MAX)
       rc = pf_error(PF_ERR_IO, __FILE__, __LINE__, __func__,
                     "%s: dataset /tasks/status, task %zu: %d is not a status (0 pending, 1 "
-                    "running, 2 done, 3 failed); %s",
+                    "running, 2 done, 3 failed, 4 interrupted); %s",
                     st->path, i, (int)s[i], PF_STORE_REFUSE);
   for (size_t first = 0; first < T && !rc; first += B) {
     const size_t n = T - first < B ? T - first : B;

@@ -39,7 +39,7 @@ const pf_store_dsinfo pf_store_datasets[PF_DS_COUNT] = {
     [PF_DS_TASK_CYCLES] = {"/tasks/cycles", PF_KIND_I32, 1,
                            "resampling cycles of the task (rows of /metrics it uses)", NULL, NULL},
     [PF_DS_TASK_STATUS] = {"/tasks/status", PF_KIND_I32, 1,
-                           "0 pending, 1 running, 2 done, 3 failed", NULL, NULL},
+                           "0 pending, 1 running, 2 done, 3 failed, 4 interrupted", NULL, NULL},
     [PF_DS_TASK_REASON] = {"/tasks/reason", PF_KIND_CHAR, 2,
                            "why a task failed (empty otherwise), NUL-padded", NULL, NULL},
     [PF_DS_TASK_WALL] = {"/timing/task_seconds", PF_KIND_F64, 1,
@@ -64,6 +64,10 @@ const pf_store_dsinfo pf_store_datasets[PF_DS_COUNT] = {
                                "names of the problem's residual components, comma-separated, "
                                "NUL-padded",
                                NULL, NULL},
+    [PF_DS_TASK_BLAS_CORE] = {"/tasks/blas_core", PF_KIND_CHAR, 2,
+                              "OpenBLAS kernel set the task ran with (openblas_get_corename; "
+                              "empty: not run yet), NUL-padded",
+                              NULL, NULL},
     [PF_DS_PARAM_OFFSET] = {"/tasks/param_offset", PF_KIND_U64, 1,
                             "first element of the task's parameters in /params", NULL, NULL},
     [PF_DS_PARAM_COUNT] = {"/tasks/param_count", PF_KIND_U64, 1, "number of parameters", NULL,
@@ -115,6 +119,22 @@ const pf_store_dsinfo pf_store_datasets[PF_DS_COUNT] = {
                            "parameters the last pool was scored with (before the last cycle's "
                            "training), at the offsets of /params; NaN for tasks without a pool",
                            NULL, NULL},
+    [PF_DS_CKPT_PARAMS] = {"/checkpoint/params", PF_KIND_F64, 1,
+                           "two slots of each task's parameters after a checkpointed cycle: slot "
+                           "s at s * (length of /params) + the task's /params offset",
+                           NULL, NULL},
+    [PF_DS_CKPT_POINTS] = {"/checkpoint/points", PF_KIND_F64, 2,
+                           "two slots of each task's training set after a checkpointed cycle: "
+                           "slot s from row s * (rows of /points/final) + the task's final_offset",
+                           NULL, NULL},
+    [PF_DS_CKPT_STATE] = {"/checkpoint/state", PF_KIND_F64, 3,
+                          "per task and slot: cycles done, training-set size, cumulative "
+                          "iterations",
+                          "cycles_done,train_size,iteration", NULL},
+    [PF_DS_CKPT_SLOT] = {"/checkpoint/slot", PF_KIND_I32, 1,
+                         "0: no checkpoint; 1 + s: slot s holds the last complete checkpoint "
+                         "(written after the slot, so a kill at any instant leaves one readable)",
+                         NULL, NULL},
     [PF_DS_POOL_Z] = {"/pool/z", PF_KIND_F64, 2,
                       "the last cycle's influence set Z; columns as /points/final", NULL, NULL},
 };
@@ -275,6 +295,7 @@ int pf_store_free(pf_store **st) {
   PF_FREE(&s->names);
   PF_FREE(&s->labels);
   PF_FREE(&s->nlayers);
+  if (s->sync_fd >= 0) close(s->sync_fd);
   /* after the handles were closed: the lock outlives every write */
   int lrc = s->lock ? pf_store_lock_release(s) : PF_OK;
   free(s->path);

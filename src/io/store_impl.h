@@ -28,6 +28,7 @@ typedef enum {
   PF_DS_TASK_INPUTS,     /* (T, PF_STORE_NAMES_LEN) char: "x,t", "x,y,t" */
   PF_DS_TASK_OUTPUTS,    /* (T, PF_STORE_NAMES_LEN) char: "u" */
   PF_DS_TASK_COMPONENTS, /* (T, PF_STORE_NAMES_LEN) char: "r" */
+  PF_DS_TASK_BLAS_CORE,  /* (T, PF_STORE_NAME_LEN) char: OpenBLAS kernel the task ran with */
   PF_DS_PARAM_OFFSET,    /* the ten (T) uint64 index datasets, in the order of pf_store_idx */
   PF_DS_PARAM_COUNT,
   PF_DS_FINAL_OFFSET,
@@ -47,6 +48,10 @@ typedef enum {
   PF_DS_POOL_SCORES,
   PF_DS_POOL_Z,
   PF_DS_POOL_PARAMS, /* parameters the last pool was scored with, same offsets as /params */
+  PF_DS_CKPT_PARAMS, /* (2 sum P) double: slot s of a task at s sum P + its /params offset */
+  PF_DS_CKPT_POINTS, /* (2 sum F, D) double: slot s at row s sum F + its /points/final row */
+  PF_DS_CKPT_STATE,  /* (T, 2, 3) double: per slot cycles_done, ntrain, iterations */
+  PF_DS_CKPT_SLOT,   /* (T) int32: 0 no checkpoint, 1 + the slot of the last complete one */
   PF_DS_COUNT
 } pf_store_ds;
 
@@ -81,8 +86,9 @@ extern const pf_store_dsinfo pf_store_datasets[PF_DS_COUNT];
 
 #define PF_STORE_FORMAT "pinnfluence-results"
 /* 2: /timing split from /metrics, /pool/params; 3: points (rows, D), /tasks/dim, /tasks/inputs,
- * /tasks/outputs, /tasks/components (the general problem description) */
-#define PF_STORE_FORMAT_VERSION 3
+ * /tasks/outputs, /tasks/components (the general problem description); 4: status 4 (interrupted),
+ * /tasks/blas_core, /checkpoint (per-cycle checkpoints in two slots) */
+#define PF_STORE_FORMAT_VERSION 4
 #define PF_STORE_NAMES          3 /* pde, method, mode */
 #define PF_STORE_LABELS         3 /* inputs, outputs, components (PF_STORE_NAMES_LEN each) */
 #define PF_STORE_MAX_OUTPUTS    4 /* outputs and residual components (PF_MAX_OUT, PF_MAX_RES) */
@@ -111,6 +117,7 @@ struct pf_store {
   int *nlayers;     /* (T) derived from layers */
   char **canonical; /* (T) read on first use, NUL-terminated */
   char *lock;       /* rank 0 of a writable store: the lock file it holds (store_lock.c) */
+  int sync_fd;      /* writable store: a descriptor of the file for fsync (checkpoints), or -1 */
 };
 
 /* Report an HDF5 failure as PF_ERR_IO: the formatted message (which should name the file and the

@@ -5,9 +5,14 @@
  * the store's tasks) in the file. */
 #include "store_impl.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int pf_store_check_task(const pf_store *st, int task) {
   PF_CHECK(st != NULL, PF_ERR_ARG, "store is NULL");
@@ -64,13 +69,144 @@ static int pf_store_read_points(pf_store *st, pf_store_ds ds, int task, uint64_t
   return rc;
 }
 
+/* ------------------------------------------------------------------ checkpoints */
+
+/* Push what this process wrote to the file down to the storage (fsync on a descriptor of our own:
+ * HDF5's MPI-IO transfers are plain writes to the same file), so the committed slot index never
+ * reaches the disk before the slot it names, also when the node fails. */
+static int pf_store_sync(pf_store *st) {
+  if (st->sync_fd < 0) st->sync_fd = open(st->path, O_RDONLY | O_CLOEXEC);
+  PF_CHECK(st->sync_fd >= 0, PF_ERR_IO, "%s: cannot open for fsync: %s", st->path, strerror(errno));
+  /* EINVAL: a file system without fsync (nothing to order there) */
+  PF_CHECK(fsync(st->sync_fd) == 0 || errno == EINVAL, PF_ERR_IO, "%s: fsync: %s", st->path,
+           strerror(errno));
+  return PF_OK;
+}
+
+/* Rows of /params (PF_IDX_PARAM_OFFSET) or /points/final (PF_IDX_FINAL_OFFSET): the running sum
+ * of the counts, checked at opening to be the datasets' lengths. */
+static uint64_t pf_store_total(const pf_store *st, pf_store_idx offset) {
+  const int last = st->ntasks - 1;
+  return pf_idx(st, last, offset) + pf_idx(st, last, (pf_store_idx)(offset + 1));
+}
+
+/* Testing: PF_FAULT_CHECKPOINT_KILL=TASK:CYCLE kills this process (SIGKILL) while it checkpoints
+ * task TASK after cycle CYCLE, between the slot and its index: the worst instant for a kill. */
+static void pf_store_fault_checkpoint(int task, int cycles_done) {
+  const char *f = getenv("PF_FAULT_CHECKPOINT_KILL");
+  int t = -1, c = -1;
+  if (!f || sscanf(f, "%d:%d", &t, &c) != 2 || t != task || c != cycles_done) return;
+  fprintf(stderr,
+          "pinnfluence: fault injection: killed while checkpointing task %d after cycle %d\n", task,
+          cycles_done);
+  fflush(stderr);
+  raise(SIGKILL);
+}
+
+static int pf_store_read_slot(pf_store *st, int task, int32_t *slot) {
+  hsize_t start = (hsize_t)task, count = 1;
+  PF_CALL(pf_store_rw(st, PF_DS_CKPT_SLOT, 0, &start, &count, slot));
+  PF_CHECK(*slot >= 0 && *slot <= 2, PF_ERR_IO,
+           "%s: /checkpoint/slot of task %d is %d, expected 0, 1 or 2; the file is damaged",
+           st->path, task, (int)*slot);
+  return PF_OK;
+}
+
+int pf_store_write_checkpoint(pf_store *st, int task, const pf_store_checkpoint *ck,
+                              const double *theta, const double *X) {
+  PF_CALL(pf_store_check_write(st, task));
+  const uint64_t P = pf_idx(st, task, PF_IDX_PARAM_COUNT), F = pf_idx(st, task, PF_IDX_FINAL_COUNT);
+  PF_CHECK(ck->cycles_done >= 1 && ck->cycles_done <= st->cycles[task] && ck->ntrain <= F,
+           PF_ERR_ARG, "%s: task %d: checkpoint after cycle %d with %zu points (%d cycles, %llu)",
+           st->path, task, ck->cycles_done, ck->ntrain, (int)st->cycles[task],
+           (unsigned long long)F);
+  int32_t slot = 0;
+  PF_CALL(pf_store_read_slot(st, task, &slot));
+  const int s = slot == 1 ? 1 : 0; /* the slot that is not the last complete checkpoint */
+  const uint64_t sumP = pf_store_total(st, PF_IDX_PARAM_OFFSET);
+  const uint64_t sumF = pf_store_total(st, PF_IDX_FINAL_OFFSET);
+  hsize_t ps = (hsize_t)(s * sumP + pf_idx(st, task, PF_IDX_PARAM_OFFSET)), pc = (hsize_t)P;
+  PF_CALL(pf_store_rw(st, PF_DS_CKPT_PARAMS, 1, &ps, &pc, (void *)theta));
+  PF_CALL(pf_store_write_points(st, PF_DS_CKPT_POINTS, task,
+                                s * sumF + pf_idx(st, task, PF_IDX_FINAL_OFFSET), ck->ntrain, X));
+  double row[PF_STORE_CKPT_COLUMNS] = {(double)ck->cycles_done, (double)ck->ntrain,
+                                       (double)ck->iterations};
+  hsize_t rs[3] = {(hsize_t)task, (hsize_t)s, 0}, rc3[3] = {1, 1, PF_STORE_CKPT_COLUMNS};
+  PF_CALL(pf_store_rw(st, PF_DS_CKPT_STATE, 1, rs, rc3, row));
+  /* the slot is complete on disk before the index names it */
+  PF_CALL(pf_store_sync(st));
+  pf_store_fault_checkpoint(task, ck->cycles_done);
+  slot = s + 1;
+  hsize_t ss = (hsize_t)task, sc = 1;
+  PF_CALL(pf_store_rw(st, PF_DS_CKPT_SLOT, 1, &ss, &sc, &slot));
+  return PF_OK;
+}
+
+int pf_store_read_checkpoint(pf_store *st, int task, pf_store_checkpoint *ck, double *theta,
+                             double *X) {
+  PF_CALL(pf_store_check_task(st, task));
+  memset(ck, 0, sizeof *ck);
+  int32_t slot = 0;
+  PF_CALL(pf_store_read_slot(st, task, &slot));
+  if (slot == 0) return PF_OK;
+  const int s = slot - 1;
+  const uint64_t P = pf_idx(st, task, PF_IDX_PARAM_COUNT), F = pf_idx(st, task, PF_IDX_FINAL_COUNT);
+  double row[PF_STORE_CKPT_COLUMNS];
+  hsize_t rs[3] = {(hsize_t)task, (hsize_t)s, 0}, rc3[3] = {1, 1, PF_STORE_CKPT_COLUMNS};
+  PF_CALL(pf_store_rw(st, PF_DS_CKPT_STATE, 0, rs, rc3, row));
+  PF_CHECK(row[0] >= 1 && row[0] <= st->cycles[task] && row[0] == floor(row[0]) && row[1] >= 1 &&
+               row[1] <= (double)F && row[1] == floor(row[1]) && row[2] >= 0 && row[2] <= 9.0e15 &&
+               row[2] == floor(row[2]),
+           PF_ERR_IO,
+           "%s: /checkpoint/state of task %d, slot %d: cycles %g, points %g, iterations %g are not "
+           "a checkpoint of a task of %d cycles and at most %llu points; the file is damaged",
+           st->path, task, s, row[0], row[1], row[2], (int)st->cycles[task], (unsigned long long)F);
+  ck->cycles_done = (int)row[0];
+  ck->ntrain = (size_t)row[1];
+  ck->iterations = (long)row[2];
+  const uint64_t sumP = pf_store_total(st, PF_IDX_PARAM_OFFSET);
+  const uint64_t sumF = pf_store_total(st, PF_IDX_FINAL_OFFSET);
+  hsize_t ps = (hsize_t)(s * sumP + pf_idx(st, task, PF_IDX_PARAM_OFFSET)), pc = (hsize_t)P;
+  PF_CALL(pf_store_rw(st, PF_DS_CKPT_PARAMS, 0, &ps, &pc, theta));
+  PF_CALL(pf_store_read_points(st, PF_DS_CKPT_POINTS, task,
+                               s * sumF + pf_idx(st, task, PF_IDX_FINAL_OFFSET), ck->ntrain, X));
+  for (size_t i = 0; i < P; i++)
+    PF_CHECK(isfinite(theta[i]), PF_ERR_IO,
+             "%s: /checkpoint/params of task %d, slot %d: parameter %zu is not finite; the file "
+             "is damaged",
+             st->path, task, s, i);
+  ck->found = 1;
+  return PF_OK;
+}
+
 /* ------------------------------------------------------------------ writes */
+
+int pf_store_write_blas_core(pf_store *st, int task, const char *core) {
+  PF_CALL(pf_store_check_write(st, task));
+  char row[PF_STORE_NAME_LEN] = {0};
+  if (core) strncpy(row, core, PF_STORE_NAME_LEN - 1);
+  hsize_t start[2] = {(hsize_t)task, 0}, count[2] = {1, PF_STORE_NAME_LEN};
+  return pf_store_rw(st, PF_DS_TASK_BLAS_CORE, 1, start, count, row);
+}
+
+int pf_store_read_blas_core(pf_store *st, int task, char core[PF_STORE_NAME_LEN + 1]) {
+  PF_CALL(pf_store_check_task(st, task));
+  hsize_t start[2] = {(hsize_t)task, 0}, count[2] = {1, PF_STORE_NAME_LEN};
+  memset(core, 0, PF_STORE_NAME_LEN + 1);
+  PF_CALL(pf_store_rw(st, PF_DS_TASK_BLAS_CORE, 0, start, count, core));
+  /* a name of letters and digits (a damaged file's bytes are not printed as they are) */
+  for (size_t i = 0; core[i]; i++)
+    if (!((core[i] >= 'A' && core[i] <= 'Z') || (core[i] >= 'a' && core[i] <= 'z') ||
+          (core[i] >= '0' && core[i] <= '9') || core[i] == '_'))
+      core[i] = '?';
+  return PF_OK;
+}
 
 /* The status goes last: a reader that sees "done" or "failed" also sees the reason and time. */
 int pf_store_set_status(pf_store *st, int task, pf_task_status status, const char *reason,
                         double wall_seconds) {
   PF_CALL(pf_store_check_write(st, task));
-  PF_CHECK(status >= PF_TASK_PENDING && status <= PF_TASK_FAILED, PF_ERR_ARG,
+  PF_CHECK(status >= PF_TASK_PENDING && status <= PF_TASK_STATUS_MAX, PF_ERR_ARG,
            "%s: task %d: invalid status %d", st->path, task, (int)status);
   char row[PF_STORE_REASON_LEN] = {0};
   if (reason) {
@@ -191,7 +327,7 @@ int pf_store_read_status(pf_store *st, int task, pf_task_status *status, char *r
   hsize_t start[2] = {(hsize_t)task, 0}, count[2] = {1, PF_STORE_REASON_LEN};
   int32_t s = 0;
   PF_CALL(pf_store_rw(st, PF_DS_TASK_STATUS, 0, start, count, &s));
-  PF_CHECK(s >= PF_TASK_PENDING && s <= PF_TASK_FAILED, PF_ERR_IO,
+  PF_CHECK(s >= PF_TASK_PENDING && s <= PF_TASK_STATUS_MAX, PF_ERR_IO,
            "%s: /tasks/status of task %d is %d, not a status", st->path, task, (int)s);
   if (status) *status = (pf_task_status)s;
   if (reason && reason_len > 0) {

@@ -46,8 +46,8 @@ static int parse_long(const char *s, long lo, long hi, long *v) {
 }
 
 #define PF_FAULT_SYNTAX                                                                            \
-  "TASK:CYCLE:ITER:ACTION with ACTION one of SIG, SIG@parent, SIG@ranks (SIG: TERM, USR1, INT, "   \
-  "KILL) or wait, e.g. 3:1:10:TERM@ranks"
+  "TASK:CYCLE:ITER:ACTION with ACTION one of SIG, SIG@parent, SIG@ranks, SIG@job (SIG: TERM, "     \
+  "USR1, INT, KILL) or wait, e.g. 3:1:10:TERM@ranks"
 
 static int parse_signal_spec(const char *text, pf_fault *f) {
   char buf[128], *field[5];
@@ -74,6 +74,8 @@ static int parse_signal_spec(const char *text, pf_fault *f) {
       f->target = PF_FAULT_TARGET_PARENT;
     else if (!strcmp(at, "ranks"))
       f->target = PF_FAULT_TARGET_RANKS;
+    else if (!strcmp(at, "job"))
+      f->target = PF_FAULT_TARGET_JOB;
     else
       PF_RAISE(PF_ERR_CONFIG,
                "PF_FAULT_SIGNAL='%s': unknown target '@%s'; expected " PF_FAULT_SYNTAX, text, at);
@@ -107,7 +109,7 @@ int pf_fault_create(const pf_ctx *ctx, pf_fault **fault) {
   if (!rc && mark && strlen(mark) >= sizeof f->mark)
     rc = pf_error(PF_ERR_CONFIG, __FILE__, __LINE__, __func__, "PF_FAULT_MARK is too long");
   if (!rc && mark) strcpy(f->mark, mark);
-  if (!rc && f->target == PF_FAULT_TARGET_RANKS) {
+  if (!rc && (f->target == PF_FAULT_TARGET_RANKS || f->target == PF_FAULT_TARGET_JOB)) {
     /* every rank's pid, so the rank that fires can signal them all (one host only) */
     f->nranks = ctx->size;
     long me = (long)getpid();
@@ -170,6 +172,10 @@ void pf_fault_check(pf_fault *f, const char *label, int cycle, long iter) {
       kill(getppid(), f->sig);
       break;
     case PF_FAULT_TARGET_RANKS:
+      for (int r = 0; r < f->nranks; r++) kill((pid_t)f->pids[r], f->sig);
+      break;
+    case PF_FAULT_TARGET_JOB:
+      kill(getppid(), f->sig);
       for (int r = 0; r < f->nranks; r++) kill((pid_t)f->pids[r], f->sig);
       break;
     }

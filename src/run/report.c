@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Distinct problems and methods a table holds: the names are checked against the registries, so
  * at most the registered ones appear; the bound guards the tables all the same. */
@@ -86,9 +87,14 @@ int pf_status(const pf_ctx *ctx, const char *path, FILE *out) {
   PF_CALL(pf_store_open(ctx->comm, path, 0, &st));
   const int T = pf_store_ntasks(st);
   name_t methods[MAXG];
-  int nm = 0, counts[MAXG + 1][4];
+  int nm = 0, counts[MAXG + 1][PF_TASK_STATUS_MAX + 1];
   memset(counts, 0, sizeof counts);
   char reason[PF_STORE_REASON_LEN];
+  /* No run holds the store (its lock file is gone): a task still marked running was left so by a
+   * run that was killed (SIGKILL, a node failure) and is interrupted, not running. */
+  char lock[4096];
+  snprintf(lock, sizeof lock, "%s.lock", path);
+  const int held = access(lock, F_OK) == 0;
   int rc = PF_OK;
   for (int i = 0; i < T && !rc; i++) {
     pf_store_task d;
@@ -104,23 +110,28 @@ int pf_status(const pf_ctx *ctx, const char *path, FILE *out) {
                     MAXG);
       break;
     }
-    if ((int)s < 0 || (int)s > 3) s = PF_TASK_PENDING;
+    if ((int)s < 0 || (int)s > PF_TASK_STATUS_MAX) s = PF_TASK_PENDING;
+    if (s == PF_TASK_RUNNING && !held) {
+      s = PF_TASK_INTERRUPTED;
+      snprintf(reason, sizeof reason, "%s", "its run was killed (no run holds the store)");
+    }
     counts[MAXG][s]++;
     counts[m][s]++;
-    if (s == PF_TASK_FAILED) {
-      fprintf(out, "failed: task %d (%s %s %s seed %lld): ", i, d.pde, d.method, d.mode,
-              (long long)d.seed);
+    if (s == PF_TASK_FAILED || s == PF_TASK_INTERRUPTED) {
+      fprintf(out,
+              "%s: task %d (%s %s %s seed %lld): ", s == PF_TASK_FAILED ? "failed" : "interrupted",
+              i, d.pde, d.method, d.mode, (long long)d.seed);
       print_safe(out, reason);
       fputc('\n', out);
     }
   }
   if (!rc) {
-    fprintf(out, "%-14s %7s %7s %7s %7s %7s\n", "method", "done", "running", "failed", "pending",
-            "total");
+    fprintf(out, "%-14s %7s %7s %7s %7s %11s %7s\n", "method", "done", "running", "failed",
+            "pending", "interrupted", "total");
     for (int m = 0; m <= nm; m++) {
       const int *c = counts[m == nm ? MAXG : m];
-      fprintf(out, "%-14s %7d %7d %7d %7d %7d\n", m == nm ? "all" : methods[m].name, c[2], c[1],
-              c[3], c[0], c[0] + c[1] + c[2] + c[3]);
+      fprintf(out, "%-14s %7d %7d %7d %7d %11d %7d\n", m == nm ? "all" : methods[m].name, c[2],
+              c[1], c[3], c[0], c[4], c[0] + c[1] + c[2] + c[3] + c[4]);
     }
   }
   pf_store_close(&st);
@@ -256,7 +267,9 @@ int pf_report(const pf_ctx *ctx, const char *path, pf_report_format fmt, FILE *o
     }
   }
   if (skipped)
-    fprintf(out, "\n%d task%s not done (pending, running or failed) are not in the table.\n",
-            skipped, skipped == 1 ? "" : "s");
+    fprintf(
+        out,
+        "\n%d task%s not done (pending, running, interrupted or failed) are not in the table.\n",
+        skipped, skipped == 1 ? "" : "s");
   return PF_OK;
 }

@@ -92,6 +92,7 @@ int pf_task_spec_from_config(const pf_config *cfg, pf_task_spec *s) {
   s->holdout_points = (size_t)cfg->holdout.points;
   s->block = cfg->run.block;
   s->store_pool = cfg->run.store_pool_scores;
+  s->checkpoint_every = cfg->run.checkpoint_every;
   snprintf(s->influence_backend, sizeof s->influence_backend, "%s", cfg->influence.backend);
   s->influence.backend = s->influence_backend; /* re-pointed by the task loop after copies */
   s->influence.test_points = (size_t)cfg->influence.test_points;

@@ -5,7 +5,7 @@
  * estimated task first, so no rank idles as a pure manager; each leader trains its task while the
  * other ranks of its group wait for scoring rounds. A task's numerical failure is recorded, not
  * fatal; a signal (pf_run_stop_requested) stops every rank at a safe point, the interrupted tasks
- * go back to pending, and the file is left resumable. */
+ * are marked interrupted (never left running), and the file is left resumable. */
 #include "pinnfluence/group.h"
 #include "pinnfluence/sweep.h"
 
@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 /* Commands from a group leader to the other ranks of its group: serve the scoring rounds of task
  * i (CMD_TASK, i), or leave the sweep (CMD_QUIT). */
@@ -38,6 +40,45 @@ static int on_cycle(void *user, int c, const double row[PF_MET_NCOLS], size_t n,
   PF_CALL(pf_store_write_metrics(h->st, h->task, c, row));
   if (n) PF_CALL(pf_store_write_drawn(h->st, h->task, c, n, X));
   return PF_OK;
+}
+
+/* A checkpoint into the store's two slots (pf_store_write_checkpoint), for a resume. */
+static int on_checkpoint(void *user, const pf_task_start *s) {
+  hook_ctx *h = user;
+  pf_store_checkpoint ck = {
+      .cycles_done = s->cycles_done, .ntrain = s->ntrain, .iterations = s->iterations};
+  return pf_store_write_checkpoint(h->st, h->task, &ck, s->theta, s->X);
+}
+
+/* The task's last checkpoint, if it has one: *start points at it (with the metrics row of its
+ * cycle), theta and X hold its parameters and training set (freed by the caller). */
+static int read_checkpoint(pf_store *st, int i, const pf_store_task *desc, pf_task_start *start,
+                           double **theta, double **X, int *found) {
+  *found = 0;
+  pf_store_checkpoint ck;
+  double *rows = NULL; /* (cycles, PF_STORE_METRIC_COLUMNS) */
+  int rc = PF_CALLOC(desc->nparams, theta);
+  if (!rc) rc = PF_CALLOC((desc->final_points ? desc->final_points : 1) * (size_t)desc->dim, X);
+  if (!rc) rc = pf_store_read_checkpoint(st, i, &ck, *theta, *X);
+  if (!rc && ck.found) rc = PF_CALLOC((size_t)desc->cycles * PF_STORE_METRIC_COLUMNS, &rows);
+  if (!rc && ck.found) rc = pf_store_read_metrics(st, i, rows);
+  if (!rc && ck.found) {
+    memset(start, 0, sizeof *start);
+    start->cycles_done = ck.cycles_done;
+    start->ntrain = ck.ntrain;
+    start->iterations = ck.iterations;
+    /* the wall time so far (timing only): the cycles' scoring and training seconds */
+    for (int c = 0; c < ck.cycles_done; c++)
+      start->seconds += rows[(size_t)c * PF_STORE_METRIC_COLUMNS + PF_MET_SECONDS_SCORE] +
+                        rows[(size_t)c * PF_STORE_METRIC_COLUMNS + PF_MET_SECONDS_TRAIN];
+    start->theta = *theta;
+    start->X = *X;
+    memcpy(start->last, rows + (size_t)(ck.cycles_done - 1) * PF_STORE_METRIC_COLUMNS,
+           sizeof start->last);
+    *found = 1;
+  }
+  PF_FREE(&rows);
+  return rc;
 }
 
 /* The last pool, its scores and (for grad_dot and pinnfluence) the influence set Z, regenerated
@@ -88,6 +129,13 @@ static int by_cost_desc(const void *a, const void *b) {
   return (p->task > q->task) - (p->task < q->task);
 }
 
+/* Collective: the same error code on every rank (the largest). */
+static int agree(MPI_Comm comm, int rc) {
+  int any = 0;
+  PF_CALL_MPI(MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm));
+  return any;
+}
+
 static int send_cmd(MPI_Comm group, int cmd, int arg) {
   int c[2] = {cmd, arg};
   PF_CALL_MPI(MPI_Bcast(c, 2, MPI_INT, 0, group));
@@ -106,9 +154,25 @@ static int recordable(int rc) {
 static int lead_task(const pf_ctx *ctx, pf_store *st, MPI_Comm group, int G, int i,
                      const pf_task_spec *spec, const pf_store_task *desc, int *failed,
                      int *interrupted, double *l2) {
-  PF_CALL(pf_store_set_status(st, i, PF_TASK_RUNNING, "", 0.0));
+  /* a task interrupted (or killed) after a checkpoint goes on from there */
+  pf_task_start start;
+  double *ck_theta = NULL, *ck_X = NULL;
+  int found = 0;
+  int crc = read_checkpoint(st, i, desc, &start, &ck_theta, &ck_X, &found);
+  if (!crc) crc = pf_store_write_blas_core(st, i, pf_blas_core());
+  if (!crc) crc = pf_store_set_status(st, i, PF_TASK_RUNNING, "", 0.0);
+  if (crc) {
+    PF_FREE(&ck_theta);
+    PF_FREE(&ck_X);
+    return pf_trace(crc, __FILE__, __LINE__, __func__);
+  }
   hook_ctx hc = {st, i, group, spec, desc->z_points, NULL};
-  pf_task_hooks hooks = {.user = &hc, .cycle_done = on_cycle, .score = NULL, .pool_done = on_pool};
+  pf_task_hooks hooks = {.user = &hc,
+                         .cycle_done = on_cycle,
+                         .score = NULL,
+                         .pool_done = on_pool,
+                         .checkpoint = on_checkpoint,
+                         .start = found ? &start : NULL};
   if (G > 1 && spec->method->resamples) {
     PF_CALL(send_cmd(group, CMD_TASK, i));
     PF_CALL(pf_group_scorer_create(group, spec, &hc.gs)); /* fails on every rank alike */
@@ -117,6 +181,8 @@ static int lead_task(const pf_ctx *ctx, pf_store *st, MPI_Comm group, int G, int
   pf_task_result r;
   pf_error_clear();
   int rc = pf_task_run(ctx, spec, &hooks, &r);
+  PF_FREE(&ck_theta);
+  PF_FREE(&ck_X);
   /* always: the serving ranks wait for it */
   int drc = hc.gs ? pf_group_scorer_destroy(&hc.gs) : PF_OK;
   if (!rc) rc = drc;
@@ -128,7 +194,10 @@ static int lead_task(const pf_ctx *ctx, pf_store *st, MPI_Comm group, int G, int
     rc = PF_OK;
   }
   if (!rc && r.interrupted) {
-    rc = pf_store_set_status(st, i, PF_TASK_PENDING, "interrupted; resume to rerun", 0.0);
+    char why[PF_STORE_REASON_LEN];
+    snprintf(why, sizeof why, "interrupted by %s in cycle %d of %d; run --resume to go on",
+             pf_run_stop_signal_name(), r.cycles_done + 1, spec->cycles);
+    rc = pf_store_set_status(st, i, PF_TASK_INTERRUPTED, why, 0.0);
   } else if (!rc) {
     if (r.theta) rc = pf_store_write_params(st, i, r.theta);
     if (!rc && !r.failed) rc = pf_store_write_final_points(st, i, r.ntrain, r.X);
@@ -181,6 +250,62 @@ static int resolve(const pf_sweep *sweep, pf_fault *fault, pf_task_spec *spec, p
   return PF_OK;
 }
 
+/* Rank 0 of a resume: every task that ran (done, failed, interrupted, or running when its run was
+ * killed) ran with the OpenBLAS kernel this run uses; kernels order their floating-point operations
+ * differently, so a task finished or continued with another one would not give the same bits. */
+static int check_kernels(pf_store *st, const char *path, int T) {
+  const char *core = pf_blas_core();
+  for (int i = 0; i < T; i++) {
+    char was[PF_STORE_NAME_LEN + 1];
+    PF_CALL(pf_store_read_blas_core(st, i, was));
+    if (was[0] && strcasecmp(was, core))
+      return pf_error(PF_ERR_CONFIG, __FILE__, __LINE__, __func__,
+                      "%s: task %d ran with the OpenBLAS kernel set %s, this run's is %s; a "
+                      "resume on other kernels would not give the same bits, so it is refused. "
+                      "Pin the file's kernel: --set run.blas_core=%s (or run = { blas_core = "
+                      "\"%s\"; }; in the configuration; OPENBLAS_CORETYPE=%s does the same)",
+                      path, i, was, core, was, was, was);
+  }
+  return PF_OK;
+}
+
+/* Collective: the kernel run.blas_core pins is the one OpenBLAS runs, and every rank runs the same
+ * kernel set (nodes of different types with "native" would mix kernels in one sweep). */
+static int check_rank_kernels(const pf_ctx *ctx, const char *pinned) {
+  const char *core = pf_blas_core();
+  int rc = PF_OK;
+  if (strcmp(pinned, "native") && strcasecmp(core, pinned))
+    rc = pf_error(PF_ERR_CONFIG, __FILE__, __LINE__, __func__,
+                  "run.blas_core = \"%s\": OpenBLAS runs its %s kernels on rank %d instead (the "
+                  "CPU cannot run %s kernels, or this OpenBLAS does not have them); pin a kernel "
+                  "set every node runs, e.g. Haswell on x86-64 nodes with AVX2",
+                  pinned, core, ctx->rank, pinned);
+  rc = agree(ctx->comm, rc);
+  if (rc) return rc;
+  char mine[2][64] = {{0}}, *all = NULL; /* (size, 2, 64): kernel, host */
+  snprintf(mine[0], sizeof mine[0], "%s", core);
+  if (gethostname(mine[1], sizeof mine[1] - 1)) snprintf(mine[1], sizeof mine[1], "?");
+  rc = agree(ctx->comm, PF_CALLOC((size_t)ctx->size * 128, &all));
+  if (rc) {
+    PF_FREE(&all);
+    return rc;
+  }
+  PF_CALL_MPI(MPI_Allgather(mine, 128, MPI_CHAR, all, 128, MPI_CHAR, ctx->comm));
+  for (int r = 1; r < ctx->size && !rc; r++)
+    if (strcasecmp(all + (size_t)r * 128, all)) rc = PF_ERR_CONFIG;
+  if (rc && ctx->rank == 0) {
+    int r = 1;
+    while (!strcasecmp(all + (size_t)r * 128, all)) r++;
+    pf_error(PF_ERR_CONFIG, __FILE__, __LINE__, __func__,
+             "the ranks run different OpenBLAS kernel sets (rank 0 on %s: %s; rank %d on %s: %s), "
+             "so the tasks' bits would depend on the node that ran them; pin one kernel set for "
+             "all: --set run.blas_core=%s (or Haswell, which every x86-64 node with AVX2 runs)",
+             all + 64, all, r, all + (size_t)r * 128 + 64, all + (size_t)r * 128, all);
+  }
+  PF_FREE(&all);
+  return rc;
+}
+
 /* Create the store, or reopen it for a resume after checking that it holds this sweep. */
 static int open_store(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_options *opt,
                       int T, const pf_store_task *desc, pf_store **st) {
@@ -205,6 +330,10 @@ static int open_store(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_r
     }
     /* the stored task layout must be the one computed here: writes use these sizes */
     if (!rc && (rc = pf_store_check_tasks(*st, T, desc))) pf_store_close(st);
+    if (!rc) {
+      int krc = ctx->rank == 0 ? check_kernels(*st, opt->out_path, T) : PF_OK;
+      if ((rc = agree(ctx->comm, krc))) pf_store_close(st);
+    }
     free(stored);
   } else if (!rc) {
     rc = pf_store_create(ctx->comm, opt->out_path, opt->overwrite, opt->sweep_config, canonical,
@@ -223,6 +352,8 @@ typedef struct {
   order_t *order;      /* (T) the tasks still to do, longest first */
   pf_fault *fault;     /* fault injection (tests), NULL normally */
   pf_store *st;
+  int noop;       /* bench --farm */
+  int dispatched; /* tasks this rank took (noop) */
 } sweep_mem;
 
 /* Collective (the store's close). */
@@ -243,6 +374,7 @@ static int todo_list(const pf_sweep_run_options *opt, int T, sweep_mem *m, int *
   *ntodo = *already = 0;
   for (int i = 0; i < T; i++) {
     pf_task_status s = PF_TASK_PENDING;
+    if (opt->shard_count > 1 && i % opt->shard_count != opt->shard_index) continue;
     if (opt->resume) PF_CALL(pf_store_read_status(m->st, i, &s, NULL, 0));
     if (s == PF_TASK_DONE || s == PF_TASK_FAILED) {
       (*already)++;
@@ -296,6 +428,13 @@ static int farm(const pf_ctx *ctx, int T, int G, sweep_mem *m, int ntodo, int al
       const int i = m->order[k].task;
       int failed = 0, task_interrupted = 0;
       double l2 = NAN;
+      if (m->noop) {
+        /* bench --farm: the dispatch and the status writes of a task, no work */
+        rc = pf_store_set_status(m->st, i, PF_TASK_RUNNING, "", 0.0);
+        if (!rc) rc = pf_store_set_status(m->st, i, PF_TASK_DONE, "", 0.0);
+        m->dispatched++;
+        continue;
+      }
       rc = lead_task(ctx, m->st, group, G, i, &m->spec[i], &m->desc[i], &failed, &task_interrupted,
                      &l2);
       if (rc || task_interrupted) {
@@ -328,17 +467,12 @@ static int farm(const pf_ctx *ctx, int T, int G, sweep_mem *m, int ntodo, int al
   return rc;
 }
 
-/* Collective: the same error code on every rank (the largest). */
-static int agree(MPI_Comm comm, int rc) {
-  int any = 0;
-  PF_CALL_MPI(MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm));
-  return any;
-}
-
 int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_options *opt,
                  int *nfailed, int *ninterrupted) {
   const int T = pf_sweep_ntasks(sweep);
   sweep_mem m = {0};
+  m.noop = opt->noop;
+  double tw = pf_wtime();
   int rc = PF_CALLOC(T, &m.spec);
   if (!rc) rc = PF_CALLOC(T, &m.lay);
   if (!rc) rc = PF_CALLOC(T, &m.desc);
@@ -352,14 +486,17 @@ int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_op
     pf_config cfg0;
     rc = pf_sweep_task(sweep, 0, &cfg0);
     G = cfg0.run.ranks_per_task;
+    if (!rc) rc = check_rank_kernels(ctx, cfg0.run.blas_core);
     if (!rc && ctx->size % G != 0)
       rc = pf_error(PF_ERR_CONFIG, __FILE__, __LINE__, __func__,
                     "run.ranks_per_task = %d does not divide the %d MPI ranks; start a multiple "
                     "of %d",
                     G, ctx->size, G);
   }
+  if (opt->timing) opt->timing->resolve = pf_wtime() - tw, tw = pf_wtime();
   /* open_store agrees on its outcome itself */
   if (!rc) rc = open_store(ctx, sweep, opt, T, m.desc, &m.st);
+  if (opt->timing) opt->timing->create = pf_wtime() - tw;
   int ntodo = 0, already = 0;
   double total_cost = 0;
   if (!rc) rc = agree(ctx->comm, todo_list(opt, T, &m, &ntodo, &already, &total_cost));
@@ -374,7 +511,14 @@ int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_op
          ctx->size == 1 ? "" : "s", G, opt->out_path);
 
   int my_interrupted = 0;
+  tw = pf_wtime();
   rc = farm(ctx, T, G, &m, ntodo, already, total_cost, &my_interrupted);
+  if (opt->timing) {
+    int brc = MPI_Barrier(ctx->comm);
+    (void)brc;
+    opt->timing->farm = pf_wtime() - tw;
+    opt->timing->dispatched = m.dispatched;
+  }
 
   /* agree on the outcome before the collective close */
   int stop_local = pf_run_stop_requested() || my_interrupted;
@@ -384,9 +528,10 @@ int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_op
   if (ctx->rank == 0)
     for (int i = 0; i < T; i++) {
       pf_task_status s;
+      if (opt->shard_count > 1 && i % opt->shard_count != opt->shard_index) continue;
       if (pf_store_read_status(m.st, i, &s, NULL, 0)) continue;
       counts[0] += s == PF_TASK_FAILED;
-      counts[1] += s == PF_TASK_PENDING || s == PF_TASK_RUNNING;
+      counts[1] += s == PF_TASK_PENDING || s == PF_TASK_RUNNING || s == PF_TASK_INTERRUPTED;
     }
   int brc = MPI_Bcast(counts, 2, MPI_INT, 0, ctx->comm);
   *nfailed = counts[0];
@@ -398,10 +543,12 @@ int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_op
   if (any_rc) PF_RAISE(any_rc, "the sweep stopped: a task hit an error that could not be recorded");
   PF_CALL(frc);
   if (*ninterrupted)
-    pf_log(ctx, PF_LOG_WARN, 0,
-           "interrupted by a signal: finished tasks are stored, the rest are pending; complete "
-           "the sweep with: pinnfluence run ... --resume -o %s",
-           opt->out_path);
+    pf_log(
+        ctx, PF_LOG_WARN, 0,
+        "interrupted by a signal: finished tasks are stored, the rest are interrupted or pending; "
+        "complete "
+        "the sweep with: pinnfluence run ... --resume -o %s",
+        opt->out_path);
   else
     pf_log(ctx, PF_LOG_INFO, 0, "sweep finished: %d task%s, %d failed; results in %s", T,
            T == 1 ? "" : "s", *nfailed, opt->out_path);

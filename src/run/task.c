@@ -243,7 +243,17 @@ static int task_cycles(const pf_ctx *ctx, const pf_task_spec *spec, const pf_tas
   const int resamples = spec->method->resamples;
   task_state st = {ctx, spec, m->eng, m->train, 0, 0, 0, "adam", t0, t0};
   long iterations = 0;
-  for (int c = 0; c < spec->cycles && !res->failed; c++) {
+  int c0 = 0;        /* the first cycle to run (0-based) */
+  double before = 0; /* wall seconds of the task before a resume */
+  if (hooks && hooks->start) {
+    const pf_task_start *s = hooks->start;
+    c0 = s->cycles_done;
+    iterations = s->iterations;
+    before = s->seconds;
+    res->cycles_done = c0;
+    memcpy(res->last, s->last, sizeof res->last);
+  }
+  for (int c = c0; c < spec->cycles && !res->failed; c++) {
     if (pf_run_stop_requested()) {
       res->interrupted = 1;
       break;
@@ -311,15 +321,26 @@ static int task_cycles(const pf_ctx *ctx, const pf_task_spec *spec, const pf_tas
       fail(res, "cycle %d: %s", c + 1, "non-finite metrics (the network diverged)");
       break;
     }
-    const double el = pf_wtime() - t0, eta = el / (c + 1) * (spec->cycles - c - 1);
+    const double el = pf_wtime() - t0, eta = el / (c + 1 - c0) * (spec->cycles - c - 1);
     char els[32], etas[32];
-    format_seconds(el, els, sizeof els);
+    format_seconds(before + el, els, sizeof els);
     format_seconds(eta, etas, sizeof etas);
     pf_log(ctx, PF_LOG_INFO, 1,
            "%s: cycle %d/%d iteration %ld train loss %.3e L2 rel %.3e test loss %.3e n %zu "
            "[%s, ETA %s]",
            spec->label, c + 1, spec->cycles, iterations, train_loss, l2, test_loss, *ntrain, els,
            etas);
+    if (hooks && hooks->checkpoint && spec->checkpoint_every > 0 && c + 1 < spec->cycles &&
+        (c + 1) % spec->checkpoint_every == 0) {
+      pf_task_start ck = {.cycles_done = c + 1,
+                          .ntrain = *ntrain,
+                          .iterations = iterations,
+                          .seconds = before + pf_wtime() - t0,
+                          .theta = theta,
+                          .X = m->tX};
+      memcpy(ck.last, row, sizeof row);
+      PF_CALL(hooks->checkpoint(hooks->user, &ck));
+    }
     st.t_last_log = pf_wtime();
   }
   return PF_OK;
@@ -336,6 +357,30 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
   task_mem m = {0};
   size_t ntrain = spec->initial_points;
   int rc = task_setup(spec, res, &m);
+  const pf_task_start *start = hooks ? hooks->start : NULL;
+  if (!rc && start) {
+    /* continue from a checkpoint: its parameters and training set replace the initial ones */
+    const size_t d = (size_t)m.d,
+                 cap = spec->initial_points + (size_t)spec->cycles * spec->per_cycle;
+    if (start->cycles_done < 1 || start->cycles_done > spec->cycles || start->ntrain > cap ||
+        start->ntrain < 1)
+      rc = pf_error(PF_ERR_ARG, __FILE__, __LINE__, __func__,
+                    "%s: a checkpoint after cycle %d with %zu points does not fit the task",
+                    spec->label, start->cycles_done, start->ntrain);
+    if (!rc) {
+      memcpy(res->theta, start->theta, res->nparams * sizeof *res->theta);
+      memcpy(m.tX, start->X, start->ntrain * d * sizeof *m.tX);
+      ntrain = start->ntrain;
+      rc = pf_points_destroy(&m.train);
+    }
+    if (!rc) rc = pf_points_create(&spec->pde->ops, ntrain, m.tX, &m.train);
+    if (!rc)
+      pf_log(ctx, PF_LOG_INFO, 1,
+             "%s: resumed from its checkpoint after cycle %d of %d (iteration %ld, n %zu); "
+             "cycles %d..%d not redone",
+             spec->label, start->cycles_done, spec->cycles, start->iterations, ntrain, 1,
+             start->cycles_done);
+  }
   if (!rc) rc = task_cycles(ctx, spec, hooks, res, &m, t0, &ntrain);
   /* results: final parameters (the last finite iterate, in res->theta) and training points */
   if (!rc) {
@@ -344,7 +389,7 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
     rc = PF_CALLOC(ntrain * d, &res->X);
     if (!rc) memcpy(res->X, m.tX, ntrain * d * sizeof *m.tX);
   }
-  res->seconds = pf_wtime() - t0;
+  res->seconds = pf_wtime() - t0 + (start ? start->seconds : 0.0);
   task_free(&m);
   if (rc) return pf_trace(rc, __FILE__, __LINE__, __func__);
   return PF_OK;

@@ -135,7 +135,7 @@ int main(int argc, char **argv) {
     expect_error(rc, PF_ERR_IO, writable ? "resume a format-2 store" : "open a format-2 store", old,
                  "store format version 2, written by pinnfluence");
     if (rank == 0)
-      PF_TEST_EXPECT(strstr(captured, "reads format version 3 only") &&
+      PF_TEST_EXPECT(strstr(captured, "reads format version 4 only") &&
                          strstr(captured, "git checkout e4bf1b7") &&
                          strstr(captured, "run its configuration again"),
                      "the format-2 message does not say what to do:\n%s", captured);

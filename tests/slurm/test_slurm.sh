@@ -12,6 +12,8 @@
 #      uninterrupted run;
 #   d. jobs/sweep_array.sbatch over the seeds (2 elements) and jobs/merge_reports.sh: the pooled
 #      CSV equals the report of the unsharded sweep.
+#   e. a plain `scancel` (SIGTERM to every process of the job) mid-task: no task left running, the
+#      task marked interrupted in the file; resubmitted, it equals the uninterrupted run.
 # The uninterrupted reference is a local run (jobs/run_local.sh, no SLURM). Every daemon started
 # here is stopped by pid on exit, also on failure; a failure prints the daemon logs.
 # Usage: test_slurm.sh PINNFLUENCE SOURCE_DIR
@@ -291,8 +293,8 @@ log "slurmctld and slurmd up (ports $port, $((port + 1))); node localhost idle (
 field() { # field JOB KEY: one field of `scontrol show job`
   timeout 10 scontrol show job -o "$1" 2> /dev/null | head -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
-counts() { # counts FILE: "done running failed pending total"
-  "$exe" status "$1" 2> /dev/null | awk '$1 == "all" { print $2, $3, $4, $5, $6 }'
+counts() { # counts FILE: "done running failed pending interrupted total"
+  "$exe" status "$1" 2> /dev/null | awk '$1 == "all" { print $2, $3, $4, $5, $6, $7 }'
 }
 submit() { # submit NAME SCRIPT [sbatch options] -- ARGS: the job id
   local name=$1 script=$2 id
@@ -329,9 +331,9 @@ expect_complete() { # expect_complete FILE TOTAL WHAT (TOTAL "" for any): every 
   local c t
   c=$(counts "$1")
   t=${c##* }
-  [ -n "$c" ] && [ "$t" -gt 0 ] && [ "$c" = "$t 0 0 0 $t" ] && [ "${2:-$t}" = "$t" ] || {
+  [ -n "$c" ] && [ "$t" -gt 0 ] && [ "$c" = "$t 0 0 0 0 $t" ] && [ "${2:-$t}" = "$t" ] || {
     "$exe" status "$1"
-    fail "$3: $1 not complete (done running failed pending total: '$c', want $2 tasks)"
+    fail "$3: $1 not complete (done running failed pending interrupted total: '$c', want $2 tasks)"
   }
 }
 same() { # same A B WHAT: identical outside /timing and the root attributes
@@ -347,6 +349,7 @@ fault_env() { # fault_env MARK: the sbatch --export value
   echo "ALL,PF_FAULT_SIGNAL=3:2:10:wait,PF_FAULT_MARK=$1"
 }
 interrupt() { # interrupt JOB FILE MARK SIGNAL: once task 3 waits at its fault point, signal the batch shell
+  # (SIGNAL TERM: a plain `scancel JOB`, which sends SIGTERM to every process of the job)
   local c
   while [ ! -e "$3" ]; do # an event that comes: the job starts and reaches the point
     case "$(field "$1" JobState)" in
@@ -357,8 +360,12 @@ interrupt() { # interrupt JOB FILE MARK SIGNAL: once task 3 waits at its fault p
     sleep 0.2
   done
   c=$(counts "$2")
-  timeout 10 scancel --batch --signal="$4" "$1" || fail "scancel --batch --signal=$4 $1"
-  log "job $1: SIG$4 to the batch shell while task 3 runs, with $c (done running failed pending total)"
+  if [ "$4" = TERM ]; then
+    timeout 10 scancel "$1" || fail "scancel $1"
+  else
+    timeout 10 scancel --batch --signal="$4" "$1" || fail "scancel --batch --signal=$4 $1"
+  fi
+  log "job $1: SIG$4 while task 3 runs, with $c (done running failed pending interrupted total)"
 }
 
 # ---------------------------------------------------------------- a. tiny sweep
@@ -397,9 +404,9 @@ grep -q "pinnfluence exited with code 4" "$work/stop.out" || fail "stopped sweep
 grep -q "not requeueing\|requeueing" "$work/stop.out" && fail "stopped sweep: USR2 must not requeue"
 [ "$(field "$jb" Restarts)" = 0 ] || fail "stopped sweep: job $jb was requeued"
 c=$(counts "$work/stop.h5")
-read -r c_done c_running c_failed c_pending c_total <<< "$c"
-[ "$c_pending" -gt 0 ] && [ "$c_running" = 0 ] && [ "$c_failed" = 0 ] ||
-  fail "stopped sweep: want pending tasks and none running, got '$c' (done running failed pending total)"
+read -r c_done c_running c_failed c_pending c_interrupted c_total <<< "$c"
+[ "$c_interrupted" -gt 0 ] && [ "$c_running" = 0 ] && [ "$c_failed" = 0 ] ||
+  fail "stopped sweep: want interrupted tasks and none running, got '$c' (done running failed pending interrupted total)"
 log "b. job $jb stopped by USR2: exit code 4, $c_done of $c_total done, $c_pending pending"
 jb2=$(submit resume "$jobs/sweep.sbatch" -- "$cfg" "$work/stop.h5")
 wait_end "$jb2" "resubmitted sweep"
@@ -459,6 +466,27 @@ if ! awk -F, 'NR == FNR { a[FNR] = $0; n = FNR; next }
   fail "pooled shard reports differ from the report of the whole sweep"
 fi
 log "d. array job $jd: 2 shards, merged and pooled reports match the whole sweep ($SECONDS s)"
+
+# ---------------------------------------------------------------- e. plain scancel (SIGTERM)
+# slurmstepd sends SIGTERM to every process of the job (the batch shell, mpirun, the ranks) and
+# mpirun passes it on again: no task may be left running; task 3 is interrupted, and a resubmitted
+# job completes the file
+je=$(submit cancel "$jobs/sweep.sbatch" --export="$(fault_env "$work/cancel.fault")" -- "$cfg" "$work/cancel.h5")
+interrupt "$je" "$work/cancel.h5" "$work/cancel.fault" TERM
+wait_end "$je" "cancelled sweep"
+c=$(counts "$work/cancel.h5")
+read -r c_done c_running c_failed c_pending c_interrupted c_total <<< "$c"
+[ "$c_running" = 0 ] && [ "$c_interrupted" -ge 1 ] && [ "$c_failed" = 0 ] ||
+  fail "cancelled sweep: want interrupted tasks and none running, got '$c' (done running failed pending interrupted total)"
+"$exe" status "$work/cancel.h5" | grep -q "^interrupted: task 3 .*interrupted by SIGTERM" ||
+  { "$exe" status "$work/cancel.h5"; fail "cancelled sweep: task 3 not interrupted by SIGTERM"; }
+s3=$(h5dump -d /tasks/status -s 3 -c 1 -y "$work/cancel.h5" 2> /dev/null | awk '/DATA \{/ { f = 1; next } f && /\}/ { exit } f { print $1 }')
+[ "$s3" = 4 ] || fail "cancelled sweep: /tasks/status of task 3 is '$s3' in the file, want 4"
+je2=$(submit cancel2 "$jobs/sweep.sbatch" -- "$cfg" "$work/cancel.h5")
+wait_end "$je2" "sweep resubmitted after scancel"
+expect_complete "$work/cancel.h5" "$ntask" "sweep resubmitted after scancel"
+same "$work/ref.h5" "$work/cancel.h5" "cancelled and resubmitted sweep"
+log "e. job $je cancelled (scancel): nothing left running, task 3 interrupted; resumed equal ($SECONDS s)"
 
 log "ok ($SECONDS s)"
 exit 0
