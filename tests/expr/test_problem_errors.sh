@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bad problem groups and bad formulas: each is exit 2 with the file, line, key and (for a formula)
-# the column named, and no results file written. Usage: test_problem_errors.sh PINNFLUENCE
+# the column named, and no results file written; in the sanitizer build also no sanitizer report
+# (leaks on the error paths). Usage: test_problem_errors.sh PINNFLUENCE
 set -u
 exe="$1"
 tmp=$(mktemp -d)
@@ -40,6 +41,8 @@ case_() {
     echo "FAIL $name: exit $rc, want 2"; cat err; fail=1
   elif ! grep -qF -- "$pat" err; then
     echo "FAIL $name: message lacks '$pat':"; cat err; fail=1
+  elif grep -q -e 'runtime error' -e 'Sanitizer' err; then
+    echo "FAIL $name: a sanitizer report"; cat err; fail=1
   elif [ -e "$name.h5" ]; then
     echo "FAIL $name: $name.h5 was written"; fail=1
   fi
