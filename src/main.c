@@ -52,6 +52,10 @@ static void usage(FILE *f) {
           "  pinnfluence bench [--json] [--points N] [--reps N] [--block B] [--pde NAME]\n"
           "      time loss+gradient and one Hessian-vector product on one core for the paper's\n"
           "      network shapes, beside the machine's dgemm rate at the same GEMM shapes\n"
+          "  pinnfluence bench --problem FILE [--pde NAME] [--points N] [--reps N] [--json]\n"
+          "      loss+gradient of the problem FILE defines (problem = { ... }) against the\n"
+          "      built-in NAME (default: FILE's problem name without _cfg), alternately, and\n"
+          "      their ratio\n"
           "  pinnfluence bench --round [--pde NAME] [--json]\n"
           "      time one resampling round (Z = 1000, pool = 10,000) per problem, method and\n"
           "      inverse-Hessian backend, split into phases\n"
@@ -159,6 +163,12 @@ static int cmd_bench(int argc, char **argv) {
         return 2;
       }
       o.pde = next, i++, pde_given = 1;
+    } else if (!strcmp(a, "--problem")) {
+      if (!next) {
+        fprintf(stderr, "pinnfluence: --problem needs a configuration file\n");
+        return 2;
+      }
+      o.problem = next, i++;
     } else {
       fprintf(stderr, "pinnfluence bench: unknown option '%s'\n", a);
       usage(stderr);
@@ -168,6 +178,7 @@ static int cmd_bench(int argc, char **argv) {
   pf_ctx *ctx = NULL;
   if (pf_ctx_create(MPI_COMM_WORLD, &ctx)) return 3;
   if (pde_given) so.pde = o.pde;
+  if (!pde_given && o.problem) o.pde = NULL; /* the built-in the problem's name says */
   so.json = o.json;
   if (farm) pf_run_install_signal_handlers();
   int rc = farm        ? pf_bench_farm(ctx, (int)farm_tasks, farm_out, o.json, stdout)

@@ -22,6 +22,10 @@ typedef struct {
   int reps;        /* timed repetitions per measurement; the median is reported (default 11) */
   int block;       /* engine block size (default 128) */
   const char *pde; /* residual to use (default "burgers"; NULL = default) */
+  /* a configuration file with a problem = { ... } group, or NULL: then the loss + gradient of
+   * that problem and of the built-in pde (default: the problem's name without "_cfg") at the
+   * paper's shapes, timed alternately in one run, with their ratio */
+  const char *problem;
 } pf_bench_options;
 
 /* Default options. */

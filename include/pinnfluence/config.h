@@ -100,11 +100,11 @@
 extern "C" {
 #endif
 
-#define PF_CONFIG_MAX_HIDDEN    16   /* most hidden layers (equals PF_PDE_MAX_HIDDEN) */
-#define PF_CONFIG_NAME_MAX      32   /* size of the string fields, NUL included */
-#define PF_CONFIG_CANONICAL_MAX 4096 /* enough for the canonical text of any task config */
-#define PF_CONFIG_HASH_HEX      17   /* 16 hex digits and the NUL */
-#define PF_CONFIG_ERR_MAX       1024 /* a good size for the error-message buffers */
+#define PF_CONFIG_MAX_HIDDEN    16    /* most hidden layers (equals PF_PDE_MAX_HIDDEN) */
+#define PF_CONFIG_NAME_MAX      32    /* size of the string fields, NUL included */
+#define PF_CONFIG_CANONICAL_MAX 16384 /* enough for the canonical text of any task config */
+#define PF_CONFIG_HASH_HEX      17    /* 16 hex digits and the NUL */
+#define PF_CONFIG_ERR_MAX       1024  /* a good size for the error-message buffers */
 #define PF_SWEEP_MAX_TASKS      1000000
 
 /* One fully resolved task configuration: plain data, copy by assignment. */

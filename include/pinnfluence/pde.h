@@ -51,7 +51,48 @@ typedef struct {
    * u[i_t * grid_nx + i_x]. */
   size_t grid_nx, grid_nt;
   int (*grid)(const double *coef, double *x, double *t, double *u);
+  /* A problem defined in the configuration (pf_pde_define): its canonical `problem = {...};`
+   * text, part of every task's canonical config; NULL for a built-in problem. */
+  const char *text;
 } pf_pde;
+
+/* A problem written in the configuration (`problem = { ... }`, README "Problems in the
+ * configuration"): formulas as text, each with where it came from ("file:line: problem.key")
+ * for messages. */
+typedef struct {
+  const char *text;  /* the formula */
+  const char *where; /* "file:line: problem.residuals[0]" */
+} pf_pde_formula;
+
+typedef struct {
+  const char *name; /* registry name; not a built-in's */
+  const char *where_name;
+  int d;
+  const char *inputs[PF_MAX_DIM]; /* one letter each (derivatives are spelled u_xt) */
+  double lo[PF_MAX_DIM], hi[PF_MAX_DIM];
+  int m;
+  const char *outputs[PF_MAX_OUT];
+  int ncoef;
+  const char *coef[PF_PDE_MAX_COEF];
+  double coef_value[PF_PDE_MAX_COEF];
+  int k;
+  pf_pde_formula residual[PF_MAX_RES];
+  double weight[PF_MAX_RES];
+  pf_pde_formula A[PF_MAX_OUT], B[PF_MAX_OUT]; /* u_o = A_o + B_o N_o */
+  pf_pde_formula reference[PF_MAX_OUT];        /* closed form per output, text NULL if none */
+  const char *grid; /* or the computed grid reference of this built-in problem (d = 2, m = 1) */
+  int nhidden;      /* default network and initial points */
+  int hidden[PF_PDE_MAX_HIDDEN];
+  int initial_points;
+} pf_pde_spec;
+
+/* Compile spec (parse every formula, derive the residual partials and the constraints' input
+ * jets exactly) and make it findable by pf_pde_find for the rest of the program; the same text
+ * again gives the same problem. A formula error, an unknown symbol, a derivative of an output the
+ * residuals never read, a B that does not vanish on a constrained face (every face but the upper
+ * face of an input named t; checked at sample points), a name taken by another problem:
+ * PF_ERR_CONFIG with "WHERE: column C: what" in err, nothing printed. */
+int pf_pde_define(const pf_pde_spec *spec, const pf_pde **pde, char *err, size_t errlen);
 
 /* The problem registered under name, or NULL. */
 const pf_pde *pf_pde_find(const char *name);

@@ -5,15 +5,18 @@
  * sequence of GEMM calls (same shapes, transposes and leading dimensions) timed alone in the same
  * run. */
 #include "pinnfluence/bench.h"
+#include "pinnfluence/config.h"
+#include "pinnfluence/sweep.h"
 #include "pinnfluence/nn.h"
 #include "pinnfluence/pde.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 pf_bench_options pf_bench_defaults(void) {
-  pf_bench_options o = {0, 2000, 11, 128, "burgers"};
+  pf_bench_options o = {0, 2000, 11, 128, "burgers", NULL};
   return o;
 }
 
@@ -252,9 +255,137 @@ static int bench_shape(const pf_bench_options *opt, const pf_pde *pde, int nl, c
   return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
 }
 
+/* What one comparison holds (one destroy path). */
+typedef struct {
+  pf_mlp *net;
+  pf_engine *eng[2];
+  pf_points *pts[2];
+  double *X, *c, *theta, *g, *times[2];
+} cmp_mem;
+
+static void cmp_free(cmp_mem *m) {
+  for (int s = 0; s < 2; s++) {
+    (void)pf_points_destroy(&m->pts[s]);
+    (void)pf_engine_destroy(&m->eng[s]);
+    PF_FREE(&m->times[s]);
+  }
+  (void)pf_mlp_destroy(&m->net);
+  PF_FREE(&m->X), PF_FREE(&m->c), PF_FREE(&m->theta), PF_FREE(&m->g);
+}
+
+/* Loss + gradient of the built-in problem b and the defined problem p on the same network,
+ * points and parameters, alternately (so both see the same machine state). */
+static int compare_shape_in(const pf_bench_options *opt, const pf_pde *b, const pf_pde *p, int nl,
+                            const int *sizes, FILE *out, cmp_mem *m) {
+  PF_CALL(pf_mlp_create(nl, sizes, &m->net));
+  const size_t n = opt->points, P = m->net->nparams, d = (size_t)b->ops.d;
+  const pf_pde *pp[2] = {b, p};
+  PF_CALL(PF_CALLOC(n * d, &m->X));
+  PF_CALL(PF_CALLOC(n, &m->c));
+  PF_CALL(PF_CALLOC(P, &m->theta));
+  PF_CALL(PF_CALLOC(P, &m->g));
+  pf_rng_stream ps = pf_rng_stream_make(1, 0, PF_RNG_TEST, 100);
+  for (size_t j = 0; j < d; j++) {
+    pf_rng_uniform_range(&ps, j * n, n, b->lo[j], b->hi[j], m->c);
+    for (size_t i = 0; i < n; i++) m->X[i * d + j] = m->c[i];
+  }
+  pf_rng_stream is = pf_rng_stream_make(1, 0, PF_RNG_INIT, 0);
+  PF_CALL(pf_mlp_init_glorot(m->net, &is, m->theta));
+  double loss[2] = {0, 0};
+  for (int s = 0; s < 2; s++) {
+    PF_CALL(pf_engine_create(m->net, &pp[s]->ops, opt->block, &m->eng[s]));
+    PF_CALL(pf_points_create(&pp[s]->ops, n, m->X, &m->pts[s]));
+    PF_CALL(PF_CALLOC(opt->reps, &m->times[s]));
+  }
+  for (int rep = -2; rep < opt->reps; rep++)
+    for (int s = 0; s < 2; s++) {
+      double t0 = pf_wtime();
+      PF_CALL(pf_engine_loss_grad(m->eng[s], m->theta, m->pts[s], &loss[s], m->g));
+      if (rep >= 0) m->times[s][rep] = pf_wtime() - t0;
+    }
+  char shape[128];
+  pf_mlp_describe(m->net, shape, sizeof shape);
+  const double tb = median(m->times[0], opt->reps), tp = median(m->times[1], opt->reps);
+  /* the fastest repetition of each: on a shared machine the least disturbed one */
+  double bb = m->times[0][0], bp = m->times[1][0];
+  for (int rep = 1; rep < opt->reps; rep++) {
+    bb = fmin(bb, m->times[0][rep]);
+    bp = fmin(bp, m->times[1][rep]);
+  }
+  if (opt->json)
+    fprintf(out,
+            "{\"what\": \"loss_grad_problem\", \"builtin\": \"%s\", \"problem\": \"%s\", "
+            "\"layers\": \"%s\", \"points\": %zu, \"block\": %d, \"reps\": %d, "
+            "\"builtin_seconds\": %.6e, \"problem_seconds\": %.6e, \"ratio\": %.4f, "
+            "\"builtin_min_seconds\": %.6e, \"problem_min_seconds\": %.6e, \"min_ratio\": "
+            "%.4f, \"loss_rel_diff\": %.3e}\n",
+            b->name, p->name, shape, n, opt->block, opt->reps, tb, tp, tp / tb, bb, bp, bp / bb,
+            fabs(loss[1] - loss[0]) / fabs(loss[0]));
+  else
+    fprintf(out, "%-22s %7zu %10.3f %10.3f %7.3f %10.3f %10.3f %7.3f %10.1e\n", shape, n, 1e3 * tb,
+            1e3 * tp, tp / tb, 1e3 * bb, 1e3 * bp, bp / bb,
+            fabs(loss[1] - loss[0]) / fabs(loss[0]));
+  fflush(out);
+  return PF_OK;
+}
+
+static int bench_problem(const pf_bench_options *opt, FILE *out) {
+  char err[PF_CONFIG_ERR_MAX];
+  pf_sweep *sw = NULL;
+  int rc = pf_sweep_create(opt->problem, 0, NULL, &sw, err, sizeof err);
+  if (rc) {
+    fprintf(stderr, "pinnfluence: %s\n", err);
+    return PF_ERR_ARG;
+  }
+  pf_config cfg;
+  const pf_pde *p = NULL;
+  rc = pf_sweep_task(sw, 0, &cfg);
+  pf_sweep_destroy(&sw);
+  PF_CALL(rc);
+  PF_CALL(pf_task_problem(&cfg, &p));
+  PF_CHECK(p->text, PF_ERR_ARG,
+           "bench --problem %s: the file names the built-in pde %s; allowed: "
+           "a file with a problem = { ... } group",
+           opt->problem, p->name);
+  char base[PF_CONFIG_NAME_MAX];
+  snprintf(base, sizeof base, "%s", p->name);
+  char *suffix = strstr(base, "_cfg");
+  if (suffix && !suffix[4]) *suffix = '\0';
+  const char *bn = opt->pde ? opt->pde : base;
+  const pf_pde *b = pf_pde_find(bn);
+  PF_CHECK(b && !b->text, PF_ERR_ARG,
+           "bench --problem: no built-in problem \"%s\" to compare "
+           "with; name one with --pde",
+           bn);
+  PF_CHECK(b->ops.d == p->ops.d && b->ops.m == p->ops.m, PF_ERR_ARG,
+           "bench --problem: %s and %s differ in inputs or outputs", b->name, p->name);
+  const int d = b->ops.d, mo = b->ops.m;
+  const int s32[] = {d, 32, 32, 32, mo}, s64[] = {d, 64, 64, 64, mo};
+  if (!opt->json) {
+    fprintf(out, "# loss + gradient, one core, %zu points, block %d, median of %d, alternating\n",
+            opt->points, opt->block, opt->reps);
+    fprintf(out, "# built-in %s, defined in %s: %s\n", b->name, opt->problem, p->name);
+    fprintf(out, "%-22s %7s %10s %10s %7s %10s %10s %7s %10s\n", "layers", "points", "built-in",
+            "defined", "ratio", "min b-in", "min def", "ratio", "loss diff");
+    fprintf(out, "%-22s %7s %10s %10s %7s %10s %10s %7s %10s\n", "", "", "ms (med)", "ms (med)", "",
+            "ms", "ms", "(min)", "");
+  }
+  const int *shapes[2] = {s32, s64};
+  for (int sh = 0; sh < 2; sh++) {
+    cmp_mem m = {0};
+    rc = compare_shape_in(opt, b, p, 4, shapes[sh], out, &m);
+    cmp_free(&m);
+    PF_CALL(rc);
+  }
+  return PF_OK;
+}
+
 int pf_bench_run(const pf_ctx *ctx, const pf_bench_options *opt, FILE *out) {
   int rc = PF_OK;
-  if (ctx->rank == 0) {
+  if (ctx->rank == 0 && opt->problem) {
+    pf_blas_set_threads(1);
+    rc = bench_problem(opt, out);
+  } else if (ctx->rank == 0) {
     const pf_pde *pde = pf_pde_find(opt->pde ? opt->pde : "burgers");
     if (!pde) {
       char names[256];

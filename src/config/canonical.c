@@ -40,6 +40,14 @@ static int coefficient_shown(const pf_key *k, const pf_config *cfg, const pf_cfg
   return j >= 0 && memcmp(&v->f, &pf_pde_coefficients(p)[j], sizeof v->f) != 0;
 }
 
+/* The whole text of a problem defined in the configuration, written in place of its pde key (the
+ * text defines it again when read back: a store describes its problem completely), or NULL. */
+static const char *defined_problem(const pf_key *k, const char *name) {
+  if (strcmp(k->path, "pde")) return NULL;
+  const pf_pde *p = pf_pde_find(name);
+  return p ? p->text : NULL;
+}
+
 static void emit_config(pf_sbuf *sb, const pf_config *cfg) {
   const char *cur = NULL;
   for (int i = 0; i < pf_nkeys; i++) {
@@ -49,6 +57,10 @@ static void emit_config(pf_sbuf *sb, const pf_config *cfg) {
     pf_key_get(k, cfg, &v);
     if (k->def_kind == PF_DEF_COEF && !coefficient_shown(k, cfg, &v)) continue;
     group_switch(sb, &cur, k);
+    if (defined_problem(k, v.s)) {
+      pf_sbuf_printf(sb, "%s", defined_problem(k, v.s));
+      continue;
+    }
     pf_sbuf_printf(sb, "%s%s = ", k->group ? "  " : "", k->name);
     pf_sbuf_value(sb, k, &v);
     pf_sbuf_printf(sb, ";\n");
@@ -105,6 +117,10 @@ int pf_sweep_canonical(const pf_sweep *sw, char **text) {
     const char *ind = k->group ? "  " : "";
     if (k->def_kind == PF_DEF_COEF && sk->nvals == 0) continue; /* the problem's default */
     group_switch(&sb, &cur, k);
+    if (sk->nvals == 1 && defined_problem(k, sk->vals[0].s)) {
+      pf_sbuf_printf(&sb, "%s", defined_problem(k, sk->vals[0].s));
+      continue;
+    }
     if (sk->nvals == 0 && k->def_kind != PF_DEF_FIXED) {
       pf_sbuf_printf(&sb, "%s# %s: default per problem%s\n", ind, k->name,
                      k->def_kind == PF_DEF_PDE_MODE ? " and mode" : "");

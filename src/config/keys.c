@@ -63,7 +63,8 @@ static const char *const blas_cores[] = {"native",      "Prescott",  "Core2",   
   }
 
 const pf_key pf_keys[] = {
-    KEY_STR("pde", NULL, "pde", pde, NULL, "burgers", "the problem (PAPER.md section 1)"),
+    KEY_STR("pde", NULL, "pde", pde, NULL, "burgers",
+            "the built-in problem (PAPER.md section 1), or problem = { ... } (below) instead"),
     KEY_INT("seed", NULL, "seed", seed, 0, 2147483647, 1, 1,
             "network initialisation and random holdout points"),
     /* the problems' coefficients (src/pde): a name the chosen problem does not have is an error */
@@ -252,15 +253,16 @@ void pf_key_default(const pf_key *k, pf_cfg_value *v) {
   if (k->sdef) snprintf(v->s, sizeof v->s, "%s", k->sdef);
 }
 
-/* PAPER.md section 3: points per cycle, k and c by mode; diffusion draws fewer points. */
-static void mode_defaults(const char *pde, const char *mode, int *per_cycle, double *k, double *c) {
-  int diffusion = !strcmp(pde, "diffusion");
+/* PAPER.md section 3: points per cycle, k and c by mode; replace draws the problem's initial
+ * number of points, add 1 % of them (at least one): diffusion (30 points) 30 and 1, the others
+ * (1000) 1000 and 10 -- also for a problem written in the configuration. */
+static void mode_defaults(const pf_pde *p, const char *mode, int *per_cycle, double *k, double *c) {
   if (!strcmp(mode, "replace")) {
-    *per_cycle = diffusion ? 30 : 1000;
+    *per_cycle = p->initial_points;
     *k = 1.0;
     *c = 1.0;
   } else {
-    *per_cycle = diffusion ? 1 : 10;
+    *per_cycle = p->initial_points / 100 > 1 ? p->initial_points / 100 : 1;
     *k = 2.0;
     *c = 0.0;
   }
@@ -271,7 +273,7 @@ int pf_config_resolve_defaults(pf_config *cfg, const int *isset) {
   PF_CHECK(p, PF_ERR_ARG, "unknown pde \"%.*s\"", PF_CONFIG_NAME_MAX, cfg->pde);
   int per_cycle;
   double k, c;
-  mode_defaults(cfg->pde, cfg->sample.mode, &per_cycle, &k, &c);
+  mode_defaults(p, cfg->sample.mode, &per_cycle, &k, &c);
   for (int i = 0; i < pf_nkeys; i++) {
     const pf_key *key = &pf_keys[i];
     if (key->def_kind == PF_DEF_FIXED || (isset && isset[i])) continue;
@@ -578,6 +580,30 @@ void pf_config_print_help(FILE *out) {
               pde->coef[j].doc);
     }
   }
+  fprintf(
+      out,
+      "\nA problem written in the configuration (instead of pde = \"name\"; README \"Problems in "
+      "the\nconfiguration\", examples in configs/problems/):\n"
+      "  problem = {\n"
+      "    name = \"burgers_cfg\";                   # letters, digits, _; not a built-in's name\n"
+      "    inputs = [\"x\", \"t\"];                    # 1..4 one-letter names; t: time (last)\n"
+      "    domain = ([-1.0, 1.0], [0.0, 1.0]);     # [lo, hi] per input\n"
+      "    outputs = [\"u\"];                        # 1..4 names without _\n"
+      "    coefficients = { nu = \"0.01/pi\"; };     # numbers or constant formulas\n"
+      "    residuals = [\"u_t + u*u_x - nu*u_xx\"];  # 1..4; loss sum_j w_j mean r_j^2\n"
+      "    weights = [1.0];                        # optional, one per residual\n"
+      "    constraints = ({ A = \"-sin(pi*x)\"; B = \"(1 - x^2)*t\"; });  # u = A + B N, per "
+      "output\n"
+      "    grid = \"burgers\";                       # or reference = [\"closed form\", ...]\n"
+      "    hidden = [32, 32, 32];                  # optional default network (32, 32, 32)\n"
+      "    initial_points = 1000;                  # optional default points.initial (1000)\n"
+      "  };\n"
+      "Formulas: numbers, pi, the inputs, the coefficients, the outputs and their partial "
+      "derivatives\nof order <= 2 (u, u_x, u_xt, u_tt; residuals only), + - * / ^ (right "
+      "associative), sin cos exp\nlog tanh sqrt abs pow(a, b). Their derivatives are derived "
+      "exactly (symbolically). B must vanish\non every face of the box but t = hi (checked at "
+      "sample points). The whole problem is part of each\ntask's canonical configuration, so a "
+      "results file describes it completely.\n");
 }
 
 /* ------------------------------------------------------------------ string builder */

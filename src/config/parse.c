@@ -6,6 +6,8 @@
 #include "config_impl.h"
 
 #include "pinnfluence/core.h"
+#include "pinnfluence/expr.h"
+#include "pinnfluence/pde.h"
 
 #include <errno.h>
 #include <libconfig.h>
@@ -29,6 +31,7 @@ typedef struct {
   int nhooks;
   pf_sweep *sw;
   pf_scan_result scan; /* the pre-scan of the text (scan.c) */
+  int problem;         /* a problem = { ... } group was read */
 } pstate;
 
 /* ------------------------------------------------------------------ messages */
@@ -393,6 +396,275 @@ static int walk_group(pstate *ps, const config_setting_t *s, const char *path) {
   return PF_OK;
 }
 
+/* ------------------------------------------------------------------ problem = { ... } */
+
+/* What the problem group's members are (README "Problems in the configuration"). */
+static const char *const problem_members[] = {
+    "name",        "inputs",    "domain", "outputs", "coefficients",   "residuals", "weights",
+    "constraints", "reference", "grid",   "hidden",  "initial_points", NULL};
+
+#define PROBLEM_STR_MAX 2048 /* a formula */
+
+/* Storage for the strings and "where" texts of one problem spec. */
+typedef struct {
+  pf_pde_spec spec;
+  char where[64][PF_CFG_WHERE_MAX + 128];
+  int nwhere;
+} problem_build;
+
+static const char *where_key(pstate *ps, problem_build *pb, const config_setting_t *s,
+                             const char *key) {
+  char w[PF_CFG_WHERE_MAX];
+  where_of(ps, s, w, sizeof w);
+  if (pb->nwhere == 64) return "problem";
+  char *out = pb->where[pb->nwhere++];
+  snprintf(out, PF_CFG_WHERE_MAX + 128, "%s: problem.%.96s", w, key);
+  return out;
+}
+
+static int pfail(pstate *ps, const config_setting_t *s, const char *key, const char *fmt,
+                 const char *a) {
+  char path[128], msg[512];
+  snprintf(path, sizeof path, "problem%s%s", key ? "." : "", key ? key : "");
+  snprintf(msg, sizeof msg, fmt, a);
+  return fail_at(ps, s, path, msg);
+}
+
+/* A string member, or element. */
+static int pstring(pstate *ps, const config_setting_t *s, const char *key, const char **out) {
+  const char *v = config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : 0;
+  if (!v) {
+    char got[128];
+    describe(s, got, sizeof got);
+    return pfail(ps, s, key, "expected a string, got %s", got);
+  }
+  if (strlen(v) >= PROBLEM_STR_MAX) return pfail(ps, s, key, "longer than %s characters", "2047");
+  *out = v;
+  return PF_OK;
+}
+
+static int pnumber(pstate *ps, const config_setting_t *s, const char *key, double *out) {
+  const int t = config_setting_type(s);
+  if (t == CONFIG_TYPE_STRING) {
+    int col;
+    char msg[256], m2[400];
+    const char *text = config_setting_get_string(s);
+    if (pf_expr_constant(text ? text : "", out, &col, msg, sizeof msg)) {
+      snprintf(m2, sizeof m2, "column %d of \"%.64s\": %s", col, text ? text : "", msg);
+      return pfail(ps, s, key, "%s", m2);
+    }
+  } else if (t == CONFIG_TYPE_FLOAT)
+    *out = config_setting_get_float(s);
+  else if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+    *out = (double)config_setting_get_int64(s);
+  else {
+    char got[128];
+    describe(s, got, sizeof got);
+    return pfail(ps, s, key, "expected a number or a constant formula \"0.01/pi\", got %s", got);
+  }
+  return PF_OK;
+}
+
+/* The elements of an array or list (or a single value, as one element when one_ok). */
+static int pelems(pstate *ps, const config_setting_t *s, const char *key, int one_ok, int max,
+                  const config_setting_t **el, int *n) {
+  if (one_ok && config_setting_is_scalar(s)) {
+    el[0] = s;
+    *n = 1;
+    return PF_OK;
+  }
+  if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+    char got[128];
+    describe(s, got, sizeof got);
+    return pfail(ps, s, key, "expected a list [ ... ], got %s", got);
+  }
+  *n = config_setting_length(s);
+  if (*n < 1 || *n > max) {
+    char lim[64];
+    snprintf(lim, sizeof lim, "%d entries; allowed: 1 .. %d", *n, max);
+    return pfail(ps, s, key, "%s", lim);
+  }
+  for (int i = 0; i < *n; i++) el[i] = config_setting_get_elem(s, (unsigned)i);
+  return PF_OK;
+}
+
+static int parse_problem(pstate *ps, const config_setting_t *g) {
+  if (!config_setting_is_group(g)) {
+    char got[128];
+    describe(g, got, sizeof got);
+    return pfail(ps, g, NULL, "expected a group { inputs = ...; residuals = ...; ... }, got %s",
+                 got);
+  }
+  const int ki = pf_key_find("pde");
+  if (ps->sw->keys[ki].nvals > 0)
+    return pfail(ps, g, NULL, "%s",
+                 "both pde and problem are set; allowed: one of them (pde names a built-in "
+                 "problem, problem defines one)");
+  problem_build *pb = calloc(1, sizeof *pb);
+  PF_CHECK(pb, PF_ERR_MEM, "cannot allocate a problem");
+  pf_pde_spec *sp = &pb->spec;
+  sp->where_name = where_key(ps, pb, g, "name");
+  sp->nhidden = 3;
+  sp->hidden[0] = sp->hidden[1] = sp->hidden[2] = 32;
+  sp->initial_points = 1000;
+  for (int j = 0; j < PF_MAX_RES; j++) sp->weight[j] = 1;
+  const config_setting_t *el[64];
+  int n, rc = PF_OK, nweights = -1, have[16] = {0};
+  const config_setting_t *constraints = NULL, *domain = NULL;
+  char key[96];
+  const int nm = config_setting_length(g);
+  for (int i = 0; !rc && i < nm; i++) {
+    const config_setting_t *c = config_setting_get_elem(g, (unsigned)i);
+    const char *name = config_setting_name(c);
+    int mi = -1;
+    for (int j = 0; problem_members[j]; j++)
+      if (!strcmp(name, problem_members[j])) mi = j;
+    if (mi < 0) {
+      char msg[512];
+      snprintf(msg, sizeof msg,
+               "unknown key \"%s\"; allowed: name, inputs, domain, outputs, "
+               "coefficients, residuals, weights, constraints, reference, grid, hidden, "
+               "initial_points",
+               name);
+      rc = pfail(ps, c, NULL, "%s", msg);
+      break;
+    }
+    have[mi] = 1;
+    if (!strcmp(name, "name")) {
+      rc = pstring(ps, c, name, &sp->name);
+    } else if (!strcmp(name, "inputs")) {
+      rc = pelems(ps, c, name, 0, PF_MAX_DIM, el, &sp->d);
+      for (int j = 0; !rc && j < sp->d; j++) rc = pstring(ps, el[j], name, &sp->inputs[j]);
+    } else if (!strcmp(name, "domain")) {
+      domain = c;
+    } else if (!strcmp(name, "outputs")) {
+      rc = pelems(ps, c, name, 0, PF_MAX_OUT, el, &sp->m);
+      for (int j = 0; !rc && j < sp->m; j++) rc = pstring(ps, el[j], name, &sp->outputs[j]);
+    } else if (!strcmp(name, "coefficients")) {
+      if (!config_setting_is_group(c)) {
+        rc = pfail(ps, c, name, "%s", "expected a group { name = value; ... }");
+        break;
+      }
+      sp->ncoef = config_setting_length(c);
+      if (sp->ncoef > PF_PDE_MAX_COEF) {
+        rc = pfail(ps, c, name, "more than %s coefficients", "4");
+        break;
+      }
+      for (int j = 0; !rc && j < sp->ncoef; j++) {
+        const config_setting_t *e = config_setting_get_elem(c, (unsigned)j);
+        sp->coef[j] = config_setting_name(e);
+        snprintf(key, sizeof key, "coefficients.%s", sp->coef[j]);
+        rc = pnumber(ps, e, key, &sp->coef_value[j]);
+      }
+    } else if (!strcmp(name, "residuals")) {
+      rc = pelems(ps, c, name, 1, PF_MAX_RES, el, &sp->k);
+      for (int j = 0; !rc && j < sp->k; j++) {
+        snprintf(key, sizeof key, "residuals[%d]", j);
+        rc = pstring(ps, el[j], key, &sp->residual[j].text);
+        sp->residual[j].where = where_key(ps, pb, el[j], key);
+      }
+    } else if (!strcmp(name, "weights")) {
+      rc = pelems(ps, c, name, 1, PF_MAX_RES, el, &nweights);
+      for (int j = 0; !rc && j < nweights; j++) rc = pnumber(ps, el[j], name, &sp->weight[j]);
+    } else if (!strcmp(name, "constraints")) {
+      constraints = c;
+    } else if (!strcmp(name, "reference")) {
+      rc = pelems(ps, c, name, 1, PF_MAX_OUT, el, &n);
+      for (int j = 0; !rc && j < n; j++) {
+        snprintf(key, sizeof key, "reference[%d]", j);
+        rc = pstring(ps, el[j], key, &sp->reference[j].text);
+        sp->reference[j].where = where_key(ps, pb, el[j], key);
+      }
+    } else if (!strcmp(name, "grid")) {
+      rc = pstring(ps, c, name, &sp->grid);
+    } else if (!strcmp(name, "hidden")) {
+      rc = pelems(ps, c, name, 0, PF_PDE_MAX_HIDDEN, el, &sp->nhidden);
+      for (int j = 0; !rc && j < sp->nhidden; j++) {
+        if (config_setting_type(el[j]) != CONFIG_TYPE_INT || config_setting_get_int(el[j]) < 1 ||
+            config_setting_get_int(el[j]) > 4096)
+          rc = pfail(ps, el[j], name, "%s", "expected widths 1 .. 4096");
+        else
+          sp->hidden[j] = config_setting_get_int(el[j]);
+      }
+    } else if (!strcmp(name, "initial_points")) {
+      if (config_setting_type(c) != CONFIG_TYPE_INT || config_setting_get_int(c) < 1)
+        rc = pfail(ps, c, name, "%s", "expected a positive integer");
+      else
+        sp->initial_points = config_setting_get_int(c);
+    }
+  }
+  static const char *const required[] = {"name",    "inputs",    "domain",
+                                         "outputs", "residuals", "constraints"};
+  for (int r = 0; !rc && r < 6; r++) {
+    int j = 0;
+    while (strcmp(problem_members[j], required[r])) j++;
+    if (!have[j]) rc = pfail(ps, g, NULL, "missing key \"%s\"", required[r]);
+  }
+  if (!rc) {
+    rc = pelems(ps, domain, "domain", 0, PF_MAX_DIM, el, &n);
+    if (!rc && n != sp->d)
+      rc = pfail(ps, domain, "domain", "%s", "one [lo, hi] per input, in the order of inputs");
+    for (int j = 0; !rc && j < n; j++) {
+      const config_setting_t *lh[2];
+      int two;
+      rc = pelems(ps, el[j], "domain", 0, 2, lh, &two);
+      if (!rc && two != 2) rc = pfail(ps, el[j], "domain", "%s", "expected [lo, hi]");
+      if (!rc) rc = pnumber(ps, lh[0], "domain", &sp->lo[j]);
+      if (!rc) rc = pnumber(ps, lh[1], "domain", &sp->hi[j]);
+    }
+  }
+  if (!rc && nweights >= 0 && nweights != sp->k)
+    rc = pfail(ps, g, "weights", "%s", "one weight per residual");
+  if (!rc) {
+    /* one group per output (a single group for one output) */
+    if (config_setting_is_group(constraints)) {
+      el[0] = constraints;
+      n = 1;
+    } else {
+      rc = pelems(ps, constraints, "constraints", 0, PF_MAX_OUT, el, &n);
+    }
+    if (!rc && n != sp->m)
+      rc = pfail(ps, constraints, "constraints", "%s",
+                 "one { A = \"...\"; B = \"...\"; } per output, in the order of outputs");
+    for (int o = 0; !rc && o < n; o++) {
+      for (int ab = 0; !rc && ab < 2; ab++) {
+        const char *nmab = ab ? "B" : "A";
+        const config_setting_t *f =
+            config_setting_is_group(el[o]) ? config_setting_get_member(el[o], nmab) : NULL;
+        snprintf(key, sizeof key, "constraints[%d].%s", o, nmab);
+        if (!f) {
+          rc = pfail(ps, el[o], key, "%s",
+                     "missing; each constraint is { A = \"...\"; B = \"...\"; }");
+          break;
+        }
+        pf_pde_formula *pf = ab ? &sp->B[o] : &sp->A[o];
+        rc = pstring(ps, f, key, &pf->text);
+        pf->where = where_key(ps, pb, f, key);
+      }
+      if (!rc && config_setting_length(el[o]) != 2)
+        rc = pfail(ps, el[o], "constraints", "%s", "a constraint has exactly the keys A and B");
+    }
+  }
+  const pf_pde *pde = NULL;
+  if (!rc) {
+    rc = pf_pde_define(sp, &pde, ps->err, ps->errlen);
+    if (rc && rc != PF_ERR_CONFIG) rc = pf_trace(rc, __FILE__, __LINE__, __func__);
+  }
+  if (!rc) {
+    pf_sweep_key *sk = &ps->sw->keys[ki];
+    sk->vals = calloc(1, sizeof *sk->vals);
+    if (!sk->vals) rc = PF_ERR_MEM;
+    if (!rc) {
+      sk->nvals = 1;
+      snprintf(sk->vals[0].s, sizeof sk->vals[0].s, "%s", pde->name);
+      where_of(ps, g, sk->where, sizeof sk->where);
+      ps->problem = 1;
+    }
+  }
+  free(pb);
+  return rc;
+}
+
 /* One pass over the tree in file order, so the first error reported is the first in the file. */
 static int walk(pstate *ps) {
   const config_setting_t *root = config_root_setting(&ps->lc);
@@ -403,8 +675,16 @@ static int walk(pstate *ps) {
     PF_CHECK(s, PF_ERR_INTERNAL, "libconfig: no element %d of the root", i);
     const char *name = config_setting_name(s);
     PF_CHECK(name, PF_ERR_INTERNAL, "libconfig: unnamed top-level setting");
+    if (!strcmp(name, "problem")) {
+      TRY(parse_problem(ps, s));
+      continue;
+    }
     int ki = pf_key_find_in(NULL, name);
     if (ki >= 0) {
+      if (ps->problem && !strcmp(name, "pde"))
+        return fail_at(ps, s, "pde",
+                       "both pde and problem are set; allowed: one of them (pde names a built-in "
+                       "problem, problem defines one)");
       TRY(parse_key(ps, ki, s));
       continue;
     }

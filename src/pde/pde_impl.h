@@ -18,4 +18,14 @@
 /* d2r/dq_a dq_b of component 0 in d2r (k, nread, nread, n), nread = NREAD of the problem file */
 #define D2R(a, b) d2r[((size_t)(a)*NREAD + (size_t)(b)) * n + i]
 
+/* The callbacks' ctx of a problem defined in the configuration (and of its instances): the
+ * coefficients first (pf_pde_coefficients reads them), then the compiled problem (user.c). */
+typedef struct {
+  double coef[PF_PDE_MAX_COEF];
+  const void *data;
+} pf_pde_ctx;
+
+/* The problems defined in the configuration: the one named name, or NULL (user.c). */
+const pf_pde *pf_pde_find_defined(const char *name);
+
 #endif

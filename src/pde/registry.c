@@ -1,6 +1,6 @@
 /* The registry of problems, keyed by the configuration string. */
+#include "pde_impl.h"
 #include "pinnfluence/core.h"
-#include "pinnfluence/pde.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +13,7 @@ static const pf_pde *const registry[] = {&pf_pde_diffusion,       &pf_pde_burger
 const pf_pde *pf_pde_find(const char *name) {
   for (int i = 0; i < NREG; i++)
     if (!strcmp(registry[i]->name, name)) return registry[i];
-  return NULL;
+  return pf_pde_find_defined(name);
 }
 
 int pf_pde_count(void) {
@@ -53,7 +53,7 @@ int pf_pde_coef_index(const pf_pde *p, const char *name) {
 typedef struct instance {
   pf_pde pde;
   const pf_pde *base;
-  double coef[PF_PDE_MAX_COEF];
+  pf_pde_ctx ctx; /* the coefficients, and a defined problem's compiled formulas */
   struct instance *next;
 } instance;
 static instance *instances = NULL;
@@ -80,16 +80,17 @@ int pf_pde_instance(const pf_pde *p, const double *coef, const pf_pde **inst) {
     return PF_OK;
   }
   for (instance *q = instances; q; q = q->next)
-    if (q->base == p && !memcmp(q->coef, coef, (size_t)p->ncoef * sizeof *coef)) {
+    if (q->base == p && !memcmp(q->ctx.coef, coef, (size_t)p->ncoef * sizeof *coef)) {
       *inst = &q->pde;
       return PF_OK;
     }
   instance *q = NULL;
   PF_CALL(PF_CALLOC(1, &q));
   q->base = p;
-  memcpy(q->coef, coef, (size_t)p->ncoef * sizeof *coef);
+  memcpy(q->ctx.coef, coef, (size_t)p->ncoef * sizeof *coef);
+  if (p->text) q->ctx.data = ((const pf_pde_ctx *)p->ops.ctx)->data;
   q->pde = *p;
-  q->pde.ops.ctx = q->coef;
+  q->pde.ops.ctx = &q->ctx;
   q->next = instances;
   instances = q;
   *inst = &q->pde;

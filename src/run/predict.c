@@ -133,12 +133,13 @@ static int predict_task(pf_store *st, int task, FILE *in, FILE *out, const char 
   PF_CHECK(status == PF_TASK_DONE || status == PF_TASK_FAILED, PF_ERR_ARG,
            "%s: task %d has not finished (status %s): no parameters to evaluate", path, task,
            status == PF_TASK_RUNNING ? "running" : "pending");
+  /* the problem with the task's coefficients, from its configuration in the store (which also
+   * defines a problem written in the configuration) */
+  const pf_pde *pde = NULL;
+  PF_CALL(problem_of(d.canonical, path, task, &pde));
   PF_CHECK(pf_pde_find(d.pde), PF_ERR_IO,
            "%s: dataset /tasks/pde, task %d: \"%s\" is not a known problem; the file is damaged",
            path, task, d.pde);
-  /* the problem with the task's coefficients, from its configuration in the store */
-  const pf_pde *pde = NULL;
-  PF_CALL(problem_of(d.canonical, path, task, &pde));
   PF_CHECK(pf_score_method_find(d.method) != NULL, PF_ERR_IO,
            "%s: dataset /tasks/method, task %d: \"%s\" is not a known method; the file is damaged",
            path, task, d.method);

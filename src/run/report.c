@@ -39,8 +39,17 @@ static int mode_index(const char *s) {
   return -1;
 }
 
+/* A problem defined in the configuration is known once its task's canonical text is read. */
+static void define_problem(const pf_store_task *d) {
+  if (pf_pde_find(d->pde) || !d->canonical) return;
+  pf_config cfg;
+  char err[PF_CONFIG_ERR_MAX];
+  (void)pf_task_config_from_text(d->canonical, &cfg, err, sizeof err);
+}
+
 /* The names of a task must be registered ones: anything else comes from a damaged file. */
 static int check_names(const char *path, int task, const pf_store_task *d) {
+  define_problem(d);
   PF_CHECK(pf_pde_find(d->pde) != NULL, PF_ERR_IO,
            "%s: dataset /tasks/pde, task %d: \"%s\" is not a known problem; the file is damaged",
            path, task, d->pde);

@@ -3,6 +3,7 @@
 #include "pinnfluence/run.h"
 #include "pinnfluence/sweep.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +12,12 @@ int pf_task_problem(const pf_config *cfg, const pf_pde **pde) {
   PF_CHECK(base, PF_ERR_CONFIG, "pde: unknown problem \"%s\"", cfg->pde);
   /* the problem with the task's coefficients (the registry entry itself at the defaults) */
   double coef[PF_PDE_MAX_COEF];
-  for (int j = 0; j < base->ncoef; j++) coef[j] = pf_config_coefficient(cfg, base->coef[j].name);
+  for (int j = 0; j < base->ncoef; j++) {
+    coef[j] = pf_config_coefficient(cfg, base->coef[j].name);
+    /* a coefficient of a problem written in the configuration without a coefficients.<name> key
+     * keeps the value the problem gives it */
+    if (isnan(coef[j]) && base->text) coef[j] = pf_pde_coefficients(base)[j];
+  }
   PF_CALL(pf_pde_instance(base, coef, pde));
   return PF_OK;
 }
@@ -38,7 +44,7 @@ void pf_task_problem_label(const pf_config *cfg, char *buf, size_t len) {
   const pf_pde *p = pf_pde_find(cfg->pde);
   for (int j = 0; p && j < p->ncoef && used < len; j++) {
     const double v = pf_config_coefficient(cfg, p->coef[j].name);
-    if (v != pf_pde_coefficients(p)[j])
+    if (!isnan(v) && v != pf_pde_coefficients(p)[j]) /* NaN: no coefficients.<name> key */
       used += (size_t)snprintf(buf + used, len - used, " %s=%.6g", p->coef[j].name, v);
   }
 }
