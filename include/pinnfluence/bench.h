@@ -67,6 +67,7 @@ typedef struct {
   int iters[PF_STABILITY_MAX_VALUES];      /* {25, 50, 100, 200, 400} */
   int rank[PF_STABILITY_MAX_VALUES];       /* {5, 10, 20, 50, 100, 200} */
   double damping[PF_STABILITY_MAX_VALUES]; /* {1e-6, ..., 1e-1} */
+  int gauss_newton; /* 1: one more row, the gauss_newton backend at base's settings (default) */
 } pf_stability_settings;
 
 /* The paper's settings above. */
@@ -74,7 +75,8 @@ pf_stability_settings pf_stability_settings_default(void);
 
 /* One setting of a sweep. */
 typedef struct {
-  const char *sweep;          /* "arnoldi_iters", "rank" or "damping" */
+  const char *sweep;          /* "arnoldi_iters", "rank", "damping" or "gauss_newton" (its
+                                 round at base's settings; value = base's rank) */
   double value;               /* the swept parameter's value */
   double spearman;            /* arnoldi scores at this setting vs the reference */
   double spearman_exact;      /* rank, damping: the exact backend at this setting vs the reference
@@ -97,14 +99,15 @@ typedef struct {
 } pf_stability_spectrum;
 void pf_stability_spectrum_free(pf_stability_spectrum *s);
 
-/* Rows a state produces: n_iters + n_rank + n_damping. */
+/* Rows a state produces: n_iters + n_rank + n_damping (+ 1 with gauss_newton). */
 int pf_stability_nrows(const pf_stability_settings *s);
 
 /* Measures one state: theta of net on pde, the pool and the Z set (s->base.test_points) of the
  * streams of (seed, cycle). The reference is the exact backend at full rank (rank = P) and
  * s->base's damping and eig_tol; its scores equal pf_influence_score's with that backend and
  * rank bit for bit (one dense Hessian and one dsyevd serve the reference, the spectrum and every
- * exact setting). Then the arnoldi round (pf_influence_score, as a run calls it) per setting.
+ * exact setting). Then the arnoldi round (pf_influence_score, as a run calls it) per setting,
+ * and with s->gauss_newton the gauss_newton backend's round (spearman, topk, rank, seconds).
  * rows: (pf_stability_nrows(s)); *spec filled (free with pf_stability_spectrum_free, also after
  * an error); reference: NULL or (s->pool) for the reference scores. progress: NULL or a stream
  * for progress lines (the Hessian rows, each setting). Local (no MPI). */

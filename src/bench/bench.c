@@ -1,9 +1,12 @@
 /* `pinnfluence bench`: median seconds per loss+gradient and per Hessian-vector product for the
  * paper's shapes (2-32-32-32-1, 2-64-64-64-1, 2-100x5-1 with u_tt; for a problem of d inputs and
  * m outputs d-32-32-32-m and so on, u_tt being the second derivative along the last input), the
- * GEMM flop rate this achieves end to end, and the machine's dgemm rate on exactly the same
- * sequence of GEMM calls (same shapes, transposes and leading dimensions) timed alone in the same
- * run. */
+ * GEMM flop rate this achieves end to end, the machine's dgemm rate on exactly the same sequence
+ * of GEMM calls (same shapes, transposes and leading dimensions) timed alone in the same run, and
+ * the core's practical FP64 peak: the rate of a large square dgemm (PEAK_N) on the same core,
+ * timed in the same repetitions (alternating with the engine, so on a shared core all three
+ * medians see the same machine state), so every figure has the limit it is measured against
+ * beside it. */
 #include "pinnfluence/bench.h"
 #include "pinnfluence/config.h"
 #include "pinnfluence/sweep.h"
@@ -65,8 +68,25 @@ static double gemm_sequence(const pf_mlp *net, int nc, int nb, int hvp, const ge
 
 typedef struct {
   const char *what;
-  double seconds, gflops, dgemm_gflops;
+  double seconds, gflops, dgemm_gflops, peak_gflops;
 } result;
+
+/* The practical peak: C = A B with square PEAK_N matrices (2 PEAK_N^3 flops, about 2.1 GFLOP),
+ * large enough for OpenBLAS's kernel to run at its steady rate on one core. */
+#define PEAK_N 1024
+
+typedef struct {
+  double *A, *B, *C; /* (PEAK_N, PEAK_N) each */
+} peak_bufs;
+
+static double peak_flops(void) {
+  return 2.0 * (double)PEAK_N * (double)PEAK_N * (double)PEAK_N;
+}
+
+static void peak_run(const peak_bufs *p) {
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, PEAK_N, PEAK_N, PEAK_N, 1.0, p->A, PEAK_N,
+              p->B, PEAK_N, 0.0, p->C, PEAK_N);
+}
 
 /* ------------------------------------------------------------------ the u_tt shape */
 /* The problem with one more read quantity, u_tt of output 0, which its residual ignores (its
@@ -139,14 +159,16 @@ typedef struct {
   pf_engine *eng;
   pf_points *pts;
   tt_ctx tt; /* the u_tt shape's problem (it must outlive the engine) */
-  double *X, *c, *theta, *g, *v, *times, *tg; /* (n, d), (n), (P), (P), (P), (reps), (reps) */
+  double *X, *c, *theta, *g, *v, *times, *tg, *tp; /* (n, d), (n), (P), (P), (P), (reps) x 3 */
   gemm_bufs gb;
+  peak_bufs pk;
 } shape_mem;
 
 static void shape_free(shape_mem *m) {
   PF_FREE(&m->gb.W), PF_FREE(&m->gb.X), PF_FREE(&m->gb.Y), PF_FREE(&m->gb.G);
   PF_FREE(&m->X), PF_FREE(&m->c), PF_FREE(&m->theta), PF_FREE(&m->g), PF_FREE(&m->v);
-  PF_FREE(&m->times), PF_FREE(&m->tg);
+  PF_FREE(&m->times), PF_FREE(&m->tg), PF_FREE(&m->tp);
+  PF_FREE(&m->pk.A), PF_FREE(&m->pk.B), PF_FREE(&m->pk.C);
   (void)pf_points_destroy(&m->pts);
   (void)pf_engine_destroy(&m->eng);
   (void)pf_mlp_destroy(&m->net);
@@ -169,8 +191,9 @@ static int bench_shape_in(const pf_bench_options *opt, const pf_pde *pde, int nl
   PF_CALL(PF_CALLOC(P, &m->v));
   PF_CALL(PF_CALLOC(opt->reps, &m->times));
   PF_CALL(PF_CALLOC(opt->reps, &m->tg));
+  PF_CALL(PF_CALLOC(opt->reps, &m->tp));
   double *theta = m->theta, *g = m->g, *v = m->v, *times = m->times;
-  double *tg = m->tg;
+  double *tg = m->tg, *tp = m->tp;
   /* coordinate j of point i: element j n + i of the test stream (d = 2: x, then t) */
   pf_rng_stream ps = pf_rng_stream_make(1, 0, PF_RNG_TEST, 100);
   for (size_t j = 0; j < d; j++) {
@@ -195,6 +218,12 @@ static int bench_shape_in(const pf_bench_options *opt, const pf_pde *pde, int nl
   PF_CALL(PF_CALLOC(big, &gb->G));
   for (size_t k = 0; k < big; k++) gb->X[k] = gb->G[k] = 1e-3 * (double)(k % 97);
   for (size_t k = 0; k < (size_t)maxw * maxw; k++) gb->W[k] = 1e-2 * (double)(k % 89);
+  const size_t pn = (size_t)PEAK_N * PEAK_N;
+  PF_CALL(PF_CALLOC(pn, &m->pk.A));
+  PF_CALL(PF_CALLOC(pn, &m->pk.B));
+  PF_CALL(PF_CALLOC(pn, &m->pk.C));
+  for (size_t k = 0; k < pn; k++)
+    m->pk.A[k] = 1e-3 * (double)(k % 97), m->pk.B[k] = 1e-3 * (double)(k % 89);
 
   char shape[128];
   pf_mlp_describe(net, shape, sizeof shape);
@@ -204,7 +233,8 @@ static int bench_shape_in(const pf_bench_options *opt, const pf_pde *pde, int nl
       int nb = (int)(n - i0 < (size_t)B ? n - i0 : (size_t)B);
       flops += gemm_sequence(net, nc, nb, hvp, NULL);
     }
-    /* engine, then dgemm alone, alternating so both see the same machine state */
+    /* engine, then its dgemm sequence alone, then the peak dgemm, alternating so all three see
+     * the same machine state */
     for (int rep = -2; rep < opt->reps; rep++) {
       double t0 = pf_wtime();
       if (hvp)
@@ -217,30 +247,38 @@ static int bench_shape_in(const pf_bench_options *opt, const pf_pde *pde, int nl
         gemm_sequence(net, nc, nb, hvp, gb);
       }
       double t2 = pf_wtime();
-      if (rep >= 0) times[rep] = t1 - t0, tg[rep] = t2 - t1;
+      peak_run(&m->pk);
+      double t3 = pf_wtime();
+      if (rep >= 0) times[rep] = t1 - t0, tg[rep] = t2 - t1, tp[rep] = t3 - t2;
     }
-    result r = {hvp ? "hvp" : "loss_grad", median(times, opt->reps), 0, 0};
+    result r = {hvp ? "hvp" : "loss_grad", median(times, opt->reps), 0, 0, 0};
     double tgemm = median(tg, opt->reps);
     r.gflops = flops / r.seconds * 1e-9;
     r.dgemm_gflops = flops / tgemm * 1e-9;
+    r.peak_gflops = peak_flops() / median(tp, opt->reps) * 1e-9;
     if (opt->json) {
       fprintf(out, "{\"what\": \"%s\", \"pde\": \"%s\", \"layers\": [", r.what, pde->name);
       for (int l = 0; l <= nl; l++) fprintf(out, l ? ", %d" : "%d", sizes[l]);
       fprintf(out,
               "], \"channels\": %d, \"points\": %zu, \"block\": %d, \"reps\": %d, "
               "\"seconds\": %.6e, \"gflops\": %.3f, \"dgemm_gflops\": %.3f, "
-              "\"dgemm_fraction\": %.3f, \"gemm_flops\": %.6e, \"blas_core\": \"%s\"}\n",
+              "\"dgemm_fraction\": %.3f, \"peak_gflops\": %.3f, \"peak_fraction\": %.3f, "
+              "\"dgemm_peak_fraction\": %.3f, \"gemm_flops\": %.6e, \"blas_core\": \"%s\"}\n",
               nc, n, B, opt->reps, r.seconds, r.gflops, r.dgemm_gflops, r.gflops / r.dgemm_gflops,
-              flops, pf_blas_core());
+              r.peak_gflops, r.gflops / r.peak_gflops, r.dgemm_gflops / r.peak_gflops, flops,
+              pf_blas_core());
     } else {
       if (first && !hvp) {
-        fprintf(out, "# one core, %zu points, block %d, median of %d; OpenBLAS core %s\n", n, B,
-                opt->reps, pf_blas_core());
-        fprintf(out, "%-10s %-22s %3s %7s %12s %9s %12s %8s\n", "what", "layers", "ch", "points",
-                "ms/eval", "GFLOP/s", "dgemm GF/s", "of dgemm");
+        fprintf(out,
+                "# one core, %zu points, block %d, median of %d; OpenBLAS core %s; peak = "
+                "median of %d dgemm %dx%dx%d\n",
+                n, B, opt->reps, pf_blas_core(), opt->reps, PEAK_N, PEAK_N, PEAK_N);
+        fprintf(out, "%-10s %-22s %3s %7s %10s %8s %10s %8s %9s %8s\n", "what", "layers", "ch",
+                "points", "ms/eval", "GFLOP/s", "dgemm GF/s", "of dgemm", "peak GF/s", "of peak");
       }
-      fprintf(out, "%-10s %-22s %3d %7zu %12.3f %9.2f %12.2f %7.0f%%\n", r.what, shape, nc, n,
-              1e3 * r.seconds, r.gflops, r.dgemm_gflops, 100.0 * r.gflops / r.dgemm_gflops);
+      fprintf(out, "%-10s %-22s %3d %7zu %10.3f %8.2f %10.2f %7.0f%% %9.2f %7.0f%%\n", r.what,
+              shape, nc, n, 1e3 * r.seconds, r.gflops, r.dgemm_gflops,
+              100.0 * r.gflops / r.dgemm_gflops, r.peak_gflops, 100.0 * r.gflops / r.peak_gflops);
     }
     fflush(out);
   }

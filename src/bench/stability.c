@@ -111,6 +111,7 @@ pf_stability_settings pf_stability_settings_default(void) {
   static const int rank[] = {5, 10, 20, 50, 100, 200};
   static const double damping[] = {1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1};
   s.n_iters = 5, s.n_rank = 6, s.n_damping = 6;
+  s.gauss_newton = 1;
   memcpy(s.iters, iters, sizeof iters);
   memcpy(s.rank, rank, sizeof rank);
   memcpy(s.damping, damping, sizeof damping);
@@ -118,7 +119,7 @@ pf_stability_settings pf_stability_settings_default(void) {
 }
 
 int pf_stability_nrows(const pf_stability_settings *s) {
-  return s->n_iters + s->n_rank + s->n_damping;
+  return s->n_iters + s->n_rank + s->n_damping + (s->gauss_newton ? 1 : 0);
 }
 
 void pf_stability_spectrum_free(pf_stability_spectrum *s) {
@@ -276,8 +277,11 @@ static int state_in(pf_engine *eng, const pf_mlp *net, const pf_pde *pde, const 
       row->sweep = "arnoldi_iters", row->value = ip.arnoldi_iters = s->iters[r];
     } else if (r < s->n_iters + s->n_rank) {
       row->sweep = "rank", row->value = ip.rank = s->rank[r - s->n_iters];
-    } else {
+    } else if (r < s->n_iters + s->n_rank + s->n_damping) {
       row->sweep = "damping", row->value = ip.damping = s->damping[r - s->n_iters - s->n_rank];
+    } else { /* the Gram-matrix backend at the base settings */
+      ip.backend = "gauss_newton";
+      row->sweep = "gauss_newton", row->value = ip.rank;
     }
     pf_influence_stats st;
     t0 = pf_wtime();
@@ -287,7 +291,8 @@ static int state_in(pf_engine *eng, const pf_mlp *net, const pf_pde *pde, const 
     row->krylov_dim = st.krylov_dim, row->rank = st.rank, row->hvps = st.hvps;
     PF_CALL(pf_bench_spearman(n, m->ref, m->scores, &row->spearman));
     PF_CALL(pf_bench_topk_overlap(n, m->ref, m->scores, s->topk, &row->topk));
-    if (r >= s->n_iters) { /* the exact backend at the same rank (or damping, at full rank) */
+    if (r >= s->n_iters && r < s->n_iters + s->n_rank + s->n_damping) {
+      /* the exact backend at the same rank (or damping, at full rank) */
       pf_influence_params ex = ip;
       ex.backend = "exact";
       if (r >= s->n_iters + s->n_rank) ex.rank = (int)P;

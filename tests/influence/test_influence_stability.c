@@ -117,6 +117,7 @@ int main(int argc, char **argv) {
   s.n_iters = 1, s.iters[0] = 100;
   s.n_rank = 2, s.rank[0] = (int)P, s.rank[1] = 1;
   s.n_damping = 2, s.damping[0] = 1e-3, s.damping[1] = 1e-1;
+  s.gauss_newton = 0;
   const int nr = pf_stability_nrows(&s);
   PF_TEST_EXPECT(nr == 5, "rows %d, want 5", nr);
   pf_stability_row rows[5];
