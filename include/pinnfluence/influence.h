@@ -139,6 +139,11 @@ int pf_influence_factor_from_jacobian(const double *J, size_t nrows, size_t npar
                                       const pf_influence_params *ip, pf_influence_factor **F);
 
 /* ------------------------------------------------------------------ embeddings and scores */
+/* Per-point loss gradients of a system: G (nb, P), g_i = 2 sum_j s_ij J_ij, from the k weighted
+ * Jacobian rows per point J (nb k, P) and the weighted residuals s (nb k) of
+ * pf_engine_jacobian_rows (row i k + j of point i's component j). */
+void pf_influence_point_gradients(size_t nb, size_t k, size_t P, const double *J, const double *s,
+                                  double *G);
 /* Doubles of scratch pf_influence_embed needs with an engine of block size `block` on a problem
  * of ncomp = K residual components (ops.k). */
 size_t pf_influence_embed_work(size_t nparams, int block, int ncomp);

@@ -23,8 +23,8 @@ size_t pf_influence_embed_work(size_t nparams, int block, int ncomp) {
   return B * k * (nparams + 1) + (k > 1 ? B * nparams : 0);
 }
 
-/* G (nb, P) = 2 sum_j s_ij J_ij from the rows J (nb k, P) and s (nb k). */
-static void gradients(size_t nb, size_t k, size_t P, const double *J, const double *s, double *G) {
+void pf_influence_point_gradients(size_t nb, size_t k, size_t P, const double *J, const double *s,
+                                  double *G) {
   for (size_t i = 0; i < nb; i++) {
     double *g = G + i * P;
     const double *Ji = J + i * k * P, *si = s + i * k;
@@ -66,9 +66,9 @@ int pf_influence_embed(pf_engine *eng, const pf_mlp *net, const double *theta, c
     } else {
       PF_CALL(pf_engine_jacobian_rows(eng, theta, pts, i0, nb, J, r));
       if (!R) {
-        gradients(nb, nk, P, J, r, Eb);
+        pf_influence_point_gradients(nb, nk, P, J, r, Eb);
       } else {
-        gradients(nb, nk, P, J, r, G);
+        pf_influence_point_gradients(nb, nk, P, J, r, G);
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)k, (int)P, 1.0, G,
                     (int)P, R, (int)k, 0.0, Eb, (int)k);
       }

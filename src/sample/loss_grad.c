@@ -3,6 +3,7 @@
  * From rows of the (weighted) residual Jacobian computed a block of candidates at a time (one
  * batched reverse pass each). */
 #include "pinnfluence/core.h"
+#include "pinnfluence/influence.h"
 #include "pinnfluence/sample.h"
 #include "sample_impl.h"
 
@@ -37,14 +38,7 @@ int pf_loss_grad_score(pf_score_ctx *sc, const double *theta, const pf_points *p
     }
     for (size_t i = 0; i < nb; i++) {
       /* g = sum_j (2 s_j) J_j, then its norm */
-      const double *Ji = J + i * k * P, *si = r + i * k;
-      const double f0 = 2.0 * si[0];
-      for (size_t p = 0; p < P; p++) g[p] = f0 * Ji[p];
-      for (size_t j = 1; j < k; j++) {
-        const double f = 2.0 * si[j];
-        const double *row = Ji + j * P;
-        for (size_t p = 0; p < P; p++) g[p] += f * row[p];
-      }
+      pf_influence_point_gradients(1, k, P, J + i * k * P, r + i * k, g);
       double ss = 0.0;
       for (size_t p = 0; p < P; p++) ss += g[p] * g[p];
       scores[i0 + i] = sqrt(ss);
