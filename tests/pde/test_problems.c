@@ -17,6 +17,8 @@
 
 #define PI 3.14159265358979323846
 
+#include "pde_values.h"
+
 /* largest errors measured, reported at the end */
 static double worst_jet1 = 0, worst_jet2 = 0, worst_dr = 0, worst_d2r = 0, worst_exact = 0;
 
@@ -108,24 +110,6 @@ static void check_transform(const pf_pde *p) {
   }
   free(A), free(B);
   for (int k = 0; k < 4; k++) free(As[k]), free(Bs[k]);
-}
-
-/* initial and boundary values the problem prescribes (PAPER.md section 1; heat2d: pde.h) */
-static double initial_value(const char *name, const double *X) {
-  const double x = X[0];
-  if (!strcmp(name, "diffusion")) return sin(PI * x);
-  if (!strcmp(name, "burgers")) return -sin(PI * x);
-  if (!strcmp(name, "allen_cahn")) return x * x * cos(PI * x);
-  if (!strcmp(name, "wave")) return sin(PI * x) + 0.5 * sin(4 * PI * x);
-  if (!strcmp(name, "heat2d")) return (sin(PI * x) + 0.5 * sin(2 * PI * x)) * sin(PI * X[1]);
-  return sin(2 * x + PI / 4); /* drift_diffusion */
-}
-static double boundary_value(const pf_pde *p, const double *X) {
-  const double *k = pf_pde_coefficients(p);
-  if (!strcmp(p->name, "allen_cahn")) return -1.0;
-  if (!strcmp(p->name, "drift_diffusion"))
-    return sin(2 * X[0] - 2 * k[1] * X[1] + PI / 4) * exp(-4 * k[0] * X[1]);
-  return 0.0;
 }
 
 /* u = A + B N for arbitrary network values N: at t = 0 the initial value (and B = 0, so any N
