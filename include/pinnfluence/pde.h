@@ -19,6 +19,7 @@ extern "C" {
 
 #define PF_PDE_MAX_HIDDEN 16
 #define PF_PDE_MAX_COEF   4
+#define PF_PDE_MAX_COND   32
 
 /* A named coefficient of a problem (configuration key coefficients.<name>). Its value is
  * element j of the coefficient array the problem's callbacks receive as ctx; the registry entry's
@@ -54,6 +55,26 @@ typedef struct {
   /* A problem defined in the configuration (pf_pde_define): its canonical `problem = {...};`
    * text, part of every task's canonical config; NULL for a built-in problem. */
   const char *text;
+  /* Trainable coefficients (inverse problems): the partials of the residual components in the
+   * coefficients, drc[(j * ncoef + c) * n + i] = d r_j / d coef_c at point i, from the read
+   * quantities q (nread, n) as `residual` takes them, ctx as its (exact, symbolic for a problem
+   * written in the configuration). NULL: the problem's coefficients cannot be trained (the
+   * built-in C problems; their configs/problems/ versions can). coef_in_transform[c] is 1 if
+   * coefficient c enters A or B (or a soft condition's target): such a coefficient cannot be
+   * trained either (the constraint is computed once per point set). */
+  void (*residual_coef)(const void *ctx, size_t n, const double *X, const double *q, double *drc);
+  int coef_in_transform[PF_PDE_MAX_COEF];
+  /* Soft conditions written for the problem (a problem in the configuration may give an output
+   * soft conditions instead of a hard constraint; that output's A = 0, B = 1): on the face of
+   * input `input` at its lower (side 0) or upper (side 1) bound, the jet entry `jet` of output
+   * `out` equals target(ctx, which, ...) there. ncond 0 for the built-in problems. */
+  int ncond;
+  struct {
+    int out, jet, input, side;
+  } cond[PF_PDE_MAX_COND];
+  /* targets y (n) of condition `which` at the face points X (n, d) */
+  void (*cond_target)(const void *ctx, int which, size_t n, const double *X, double *y);
+  int soft; /* 1: an instance made by pf_pde_soft (every hard constraint removed) */
 } pf_pde;
 
 /* A problem written in the configuration (`problem = { ... }`, README "Problems in the
@@ -136,6 +157,25 @@ void pf_pde_hammersley(const pf_pde *p, size_t n, double *X);
  * (caller frees with PF_FREE, also after an error). */
 int pf_pde_holdout(const pf_pde *p, uint64_t seed, size_t n_random, size_t *n, double **X,
                    double **u);
+
+/* ------------------------------------------------------------------ soft constraints */
+struct pf_target_list; /* terms.h */
+/* p with soft constraints (`constraints = "soft"`): the same problem, coefficients and reference,
+ * with every output unconstrained (u_o = N_o: A = 0, B = 1 in all jets), an instance that lives
+ * until the program ends (the same p gives the same instance); p itself if it is soft already. */
+int pf_pde_soft(const pf_pde *p, const pf_pde **soft);
+
+/* The soft boundary and initial conditions of a task on problem p (hard is the problem with its
+ * hard constraints: p itself, or what p was made soft from), appended to list (terms.h) with
+ * weight w: one target set per face of the box that has conditions, `per_face` Hammersley points
+ * on the face (the face's d - 1 coordinates; the same for every seed), named like "x=lo",
+ * holding every condition on that face:
+ *   - p->cond (conditions written in the configuration), targets from p->cond_target;
+ *   - if p is soft (made by pf_pde_soft): for every output whose hard constraint's B vanishes on
+ *     the face (checked at the face points: |B| <= 1e-12 (1 + |A|)), the value u_o = A_o there,
+ *     and where dB/dX_input vanishes as well (wave's u_t(x, 0) = 0) also u_o,input = A_o,input.
+ * PF_ERR_ARG if a face has more than PF_MAX_RES conditions or the list is full. */
+int pf_pde_soft_sets(const pf_pde *p, size_t per_face, double w, struct pf_target_list *list);
 
 extern const pf_pde pf_pde_diffusion, pf_pde_burgers, pf_pde_allen_cahn, pf_pde_wave,
     pf_pde_drift_diffusion, pf_pde_heat2d;
