@@ -70,6 +70,8 @@ typedef struct {
   const double *theta;       /* (nparams) */
   const double *X;           /* (ntrain, d) */
   double last[PF_MET_NCOLS]; /* metrics row of cycle cycles_done (for the result) */
+  const double *coef;        /* (pde->ncoef) coefficient values at that point, or NULL when
+                                the task trains none */
 } pf_task_start;
 
 /* Called as the task progresses; any may be NULL. A nonzero return aborts the task with that
@@ -88,6 +90,10 @@ typedef struct {
   int (*checkpoint)(void *user, const pf_task_start *state);
   /* non-NULL: continue from this state instead of starting at cycle 1 */
   const pf_task_start *start;
+  /* after cycle c (0-based), right after cycle_done, when the task trains coefficients
+   * (`trainable`): the values of all ncoef coefficients of the problem (the trained ones as
+   * learned so far, the others as given) */
+  int (*coef_done)(void *user, int c, int ncoef, const double *coef);
 } pf_task_hooks;
 
 typedef struct {
@@ -104,6 +110,8 @@ typedef struct {
   int cycles_done;
   double last[PF_MET_NCOLS]; /* metrics of the last completed cycle */
   double seconds;            /* wall time of the task */
+  int ntrained;              /* coefficients trained (0: none) */
+  double coef[PF_PDE_MAX_COEF]; /* final values of all the problem's coefficients */
 } pf_task_result;
 
 /* Interruption: SIGTERM, SIGUSR1 and SIGINT (what SLURM and a user send before a job ends) set a
