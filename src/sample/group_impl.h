@@ -58,6 +58,8 @@ struct pf_group_scorer {
   double *part;          /* arnoldi: HVP terms per Z block, rank 0 (nzb, P), others (zbn, P) */
   double *v;             /* arnoldi: (P + 1) the direction of the current HVP, then the command */
   const pf_points *Zhvp; /* arnoldi: this rank's Z slice during a factor */
+  pf_terms *terms;       /* rank 0: fixed target sets of the composite loss (owned, on net and
+                            spec.pde's transform; pf_group_scorer_set_terms), NULL: none */
 };
 
 /* An MPI call inside a function with `int rc` and a `done:` label. */
