@@ -26,6 +26,10 @@ typedef struct {
    * that problem and of the built-in pde (default: the problem's name without "_cfg") at the
    * paper's shapes, timed alternately in one run, with their ratio */
   const char *problem;
+  /* 1: instead of the above, nv = 8 and 16 Hessian-vector products at 2-32-32-32-1 and
+   * 2-64-64-64-1: pf_engine_hvp_multi against nv pf_engine_hvp calls, alternating, medians and
+   * their ratio (bench --hvp-multi) */
+  int hvp_multi;
 } pf_bench_options;
 
 /* Default options. */
