@@ -295,11 +295,11 @@ static void check_hvp(fixture *f, const char *label) {
   /* nv directions at once: column j is pf_engine_hvp along V_j (to 1e-12 relative, and in fact bit
    * for bit: the per-direction operations are the same) */
   {
-    enum { NV = 3 };
+    enum { NV = 11 }; /* more than one chunk of directions (PF_HVP_CHUNK = 8) */
     double *V = malloc(NV * P * sizeof(double)), *HV = malloc(NV * P * sizeof(double));
     memcpy(V, v, P * sizeof(double));
     memcpy(V + P, w, P * sizeof(double));
-    random_vector(P, 13, V + 2 * P);
+    for (int j = 2; j < NV; j++) random_vector(P, 11 + (uint64_t)j, V + (size_t)j * P);
     PF_TEST_OK(pf_engine_hvp_multi(f->eng, f->theta, f->pts, NV, V, HV));
     for (int j = 0; j < NV; j++) {
       PF_TEST_OK(pf_engine_hvp(f->eng, f->theta, f->pts, V + (size_t)j * P, gm));
