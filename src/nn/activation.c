@@ -135,11 +135,8 @@ PF_INLINE void bwd_(const int HX, const int HT, const int HXX, const int HTT, in
   }
 }
 
-/* UG = 0: the tangent Gd only, G read and left as it is (pf_act_backward_tangent_only); the
- * arithmetic of Gd is the same either way. */
-PF_INLINE void bwd_tan_(const int HX, const int HT, const int HXX, const int HTT, const int UG,
-                        int rows, int nb, const double *A, const double *Z, const double *Zd,
-                        double *G, double *Gd) {
+PF_INLINE void bwd_tan_(const int HX, const int HT, const int HXX, const int HTT, int rows, int nb,
+                        const double *A, const double *Z, const double *Zd, double *G, double *Gd) {
   SLOTS;
   for (int j = 0; j < rows; j++) {
     ROW(const double, a, A);
@@ -185,24 +182,24 @@ PF_INLINE void bwd_tan_(const int HX, const int HT, const int HXX, const int HTT
         quad += gtt * zt_ * zt_;
         quadd += htt * zt_ * zt_ + 2.0 * gtt * zt_ * zdt_;
       }
-      if (UG) gv[p] = g0 * s1 + s2 * lin + s3 * quad;
+      gv[p] = g0 * s1 + s2 * lin + s3 * quad;
       hv[p] = h0 * s1 + g0 * sd1 + sd2 * lin + s2 * lind + sd3 * quad + s3 * quadd;
       if (HX) {
-        if (UG) gx_[p] = gx * s1 + (HXX ? 2.0 * gxx * s2 * zx_ : 0.0);
+        gx_[p] = gx * s1 + (HXX ? 2.0 * gxx * s2 * zx_ : 0.0);
         hx_[p] = hx * s1 + gx * sd1 +
                  (HXX ? 2.0 * (hxx * s2 * zx_ + gxx * sd2 * zx_ + gxx * s2 * zdx_) : 0.0);
       }
       if (HT) {
-        if (UG) gt_[p] = gt * s1 + (HTT ? 2.0 * gtt * s2 * zt_ : 0.0);
+        gt_[p] = gt * s1 + (HTT ? 2.0 * gtt * s2 * zt_ : 0.0);
         ht_[p] = ht * s1 + gt * sd1 +
                  (HTT ? 2.0 * (htt * s2 * zt_ + gtt * sd2 * zt_ + gtt * s2 * zdt_) : 0.0);
       }
       if (HXX) {
-        if (UG) gxx_[p] = gxx * s1;
+        gxx_[p] = gxx * s1;
         hxx_[p] = hxx * s1 + gxx * sd1;
       }
       if (HTT) {
-        if (UG) gtt_[p] = gtt * s1;
+        gtt_[p] = gtt * s1;
         htt_[p] = htt * s1 + gtt * sd1;
       }
     }
@@ -394,8 +391,8 @@ PF_INLINE void gen_bwd(const pf_engine *e, int rows, int nb, const double *A, co
   }
 }
 
-PF_INLINE void gen_bwd_tan(const pf_engine *e, const int UG, int rows, int nb, const double *A,
-                           const double *Z, const double *Zd, double *G, double *Gd) {
+PF_INLINE void gen_bwd_tan(const pf_engine *e, int rows, int nb, const double *A, const double *Z,
+                           const double *Zd, double *G, double *Gd) {
   const int d = e->d, np = e->npair;
   const size_t ld = (size_t)e->nc * (size_t)nb;
   double *restrict S1 = e->tmp, *restrict S2 = e->tmp + nb, *restrict S3 = e->tmp + 2 * nb;
@@ -449,7 +446,7 @@ PF_INLINE void gen_bwd_tan(const pf_engine *e, const int UG, int rows, int nb, c
       PF_IVDEP
       for (int p = 0; p < nb; p++) {
         const double g0 = gv[p], h0 = hv[p];
-        if (UG) gv[p] = g0 * S1[p] + S2[p] * lin[p] + S3[p] * quad[p];
+        gv[p] = g0 * S1[p] + S2[p] * lin[p] + S3[p] * quad[p];
         hv[p] = h0 * S1[p] + g0 * SD1[p] + SD2[p] * lin[p] + S2[p] * lind[p] + SD3[p] * quad[p] +
                 S3[p] * quadd[p];
       }
@@ -474,7 +471,7 @@ PF_INLINE void gen_bwd_tan(const pf_engine *e, const int UG, int rows, int nb, c
       PF_IVDEP
       for (int p = 0; p < nb; p++) {
         const double g = ga[p];
-        if (UG) ga[p] = g * S1[p] + S2[p] * acc[p];
+        ga[p] = g * S1[p] + S2[p] * acc[p];
         ha[p] = ha[p] * S1[p] + g * SD1[p] + SD2[p] * acc[p] + S2[p] * accd[p];
       }
     }
@@ -483,7 +480,7 @@ PF_INLINE void gen_bwd_tan(const pf_engine *e, const int UG, int rows, int nb, c
       PF_IVDEP
       for (int p = 0; p < nb; p++) {
         const double g = gq[p];
-        if (UG) gq[p] = g * S1[p];
+        gq[p] = g * S1[p];
         hq[p] = hq[p] * S1[p] + g * SD1[p];
       }
     }
@@ -519,17 +516,7 @@ PF_CLONES void pf_act_backward(const pf_engine *e, int rows, int nb, const doubl
 PF_CLONES void pf_act_backward_tangent(const pf_engine *e, int rows, int nb, const double *A,
                                        const double *Z, const double *Zd, double *G, double *Gd) {
   if (e->spec)
-    DISPATCH(e, bwd_tan_, 1, rows, nb, A, Z, Zd, G, Gd);
+    DISPATCH(e, bwd_tan_, rows, nb, A, Z, Zd, G, Gd);
   else
-    gen_bwd_tan(e, 1, rows, nb, A, Z, Zd, G, Gd);
-}
-
-PF_CLONES void pf_act_backward_tangent_only(const pf_engine *e, int rows, int nb, const double *A,
-                                            const double *Z, const double *Zd, const double *G,
-                                            double *Gd) {
-  /* UG = 0: G is only read */
-  if (e->spec)
-    DISPATCH(e, bwd_tan_, 0, rows, nb, A, Z, Zd, (double *)G, Gd);
-  else
-    gen_bwd_tan(e, 0, rows, nb, A, Z, Zd, (double *)G, Gd);
+    gen_bwd_tan(e, rows, nb, A, Z, Zd, G, Gd);
 }

@@ -230,8 +230,8 @@ void pf_nn_block_residual(pf_engine *e, const double *theta, const pf_points *pt
  * C = w_i g_p (beta 0) or C + w_i g_p with the product rounded first (beta 1): bit for bit what
  * OpenBLAS's dgemm returns for K = 1 (checked on its Haswell, SkylakeX, Cooperlake and Prescott
  * kernels), at a fraction of its call overhead at these shapes. */
-void pf_nn_gemm_wt_g(int nin, int ld, int nout, const double *W, const double *G, double beta,
-                     double *C) {
+static void gemm_wt_g(int nin, int ld, int nout, const double *W, const double *G, double beta,
+                      double *C) {
   if (nout != 1) {
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nin, ld, nout, 1.0, W, nin, G, ld, beta, C,
                 ld);
@@ -252,7 +252,7 @@ void pf_nn_gemm_wt_g(int nin, int ld, int nout, const double *W, const double *G
 
 /* Bias gradients of a layer: the sums over the block's points of the value channel of its
  * output adjoint G (rows, ld), in point order. */
-void pf_nn_bias_sums(int rows, int nb, int ld, const double *G, double *out) {
+static void bias_sums(int rows, int nb, int ld, const double *G, double *out) {
   for (int j = 0; j < rows; j++) {
     const double *g = G + (size_t)j * ld;
     double s = 0.0;
@@ -272,9 +272,9 @@ static void block_backward(pf_engine *e, const double *theta, int nb, double *go
     /* dW_l = Zbar A_l^T over all channels and points: one GEMM with K = nc*nb. */
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nout, nin, ld, 1.0, G, ld, e->A[l], ld,
                 0.0, gout + net->w_off[l], nin);
-    pf_nn_bias_sums(nout, nb, ld, G, gout + net->b_off[l]);
+    bias_sums(nout, nb, ld, G, gout + net->b_off[l]);
     if (l == 0) break;
-    pf_nn_gemm_wt_g(nin, ld, nout, theta + net->w_off[l], G, 0.0, Gn);
+    gemm_wt_g(nin, ld, nout, theta + net->w_off[l], G, 0.0, Gn);
     pf_act_backward(e, nin, nb, e->A[l], e->Z[l - 1], Gn);
     double *tmp = G;
     G = Gn;
@@ -420,12 +420,12 @@ void pf_nn_block_backward_tangent(pf_engine *e, const double *theta, const doubl
     if (l > 0)
       cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nout, nin, ld, 1.0, G, ld, e->Ad[l], ld,
                   1.0, hout + net->w_off[l], nin);
-    pf_nn_bias_sums(nout, nb, ld, Gd, hout + net->b_off[l]);
+    bias_sums(nout, nb, ld, Gd, hout + net->b_off[l]);
     if (l == 0) break;
     /* abar = W^T Zbar;  abar' = W^T Zbar' + V^T Zbar */
-    pf_nn_gemm_wt_g(nin, ld, nout, theta + net->w_off[l], G, 0.0, Gn);
-    pf_nn_gemm_wt_g(nin, ld, nout, theta + net->w_off[l], Gd, 0.0, Gdn);
-    pf_nn_gemm_wt_g(nin, ld, nout, v + net->w_off[l], G, 1.0, Gdn);
+    gemm_wt_g(nin, ld, nout, theta + net->w_off[l], G, 0.0, Gn);
+    gemm_wt_g(nin, ld, nout, theta + net->w_off[l], Gd, 0.0, Gdn);
+    gemm_wt_g(nin, ld, nout, v + net->w_off[l], G, 1.0, Gdn);
     pf_act_backward_tangent(e, nin, nb, e->A[l], e->Z[l - 1], e->Zd[l - 1], Gn, Gdn);
     double *tmp = G;
     G = Gn;

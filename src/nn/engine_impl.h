@@ -76,12 +76,6 @@ void pf_act_backward(const pf_engine *e, int rows, int nb, const double *A, cons
 void pf_act_backward_tangent(const pf_engine *e, int rows, int nb, const double *A, const double *Z,
                              const double *Zd, double *G, double *Gd);
 
-/* The tangent part of pf_act_backward_tangent alone: Gd becomes the tangent of the adjoint of z
- * exactly as pf_act_backward_tangent computes it, G (the adjoint of a) is read and not updated, so
- * several tangents can share one adjoint (pf_engine_hvp_multi). */
-void pf_act_backward_tangent_only(const pf_engine *e, int rows, int nb, const double *A,
-                                  const double *Z, const double *Zd, const double *G, double *Gd);
-
 /* Forward pass, constraint and residual of the block i0 .. i0+nb-1: fills u, q, r and (if want)
  * dr, d2r (and their full-jet copies drd, d2rd on the specialised path). Second derivatives only
  * when asked for (HVP). */
@@ -97,11 +91,6 @@ void pf_nn_block_residual(pf_engine *e, const double *theta, const pf_points *pt
 void pf_nn_block_rdot(pf_engine *e, const double *theta, const pf_points *pts, size_t i0, int nb,
                       const double *v);
 void pf_nn_seed_hvp(pf_engine *e, int nb, double sigma);
-/* C = W^T G + beta C (nin, ld) for W (nout, nin), G (nout, ld), beta 0 or 1 (engine.c), and the
- * bias sums of a layer's adjoint: out[j] = sum over the block's points of G's value channel. */
-void pf_nn_gemm_wt_g(int nin, int ld, int nout, const double *W, const double *G, double beta,
-                     double *C);
-void pf_nn_bias_sums(int rows, int nb, int ld, const double *G, double *out);
 void pf_nn_block_backward_tangent(pf_engine *e, const double *theta, const double *v, int nb,
                                   double *hout);
 

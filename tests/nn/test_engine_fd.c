@@ -295,7 +295,7 @@ static void check_hvp(fixture *f, const char *label) {
   /* nv directions at once: column j is pf_engine_hvp along V_j (to 1e-12 relative, and in fact bit
    * for bit: the per-direction operations are the same) */
   {
-    enum { NV = 11 }; /* more than one chunk of directions (PF_HVP_CHUNK = 8) */
+    enum { NV = 11 };
     double *V = malloc(NV * P * sizeof(double)), *HV = malloc(NV * P * sizeof(double));
     memcpy(V, v, P * sizeof(double));
     memcpy(V + P, w, P * sizeof(double));
