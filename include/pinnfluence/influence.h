@@ -10,7 +10,7 @@
  *   pinnfluence  S(c) = sum_{z in Z} |g(z)^T H^{-1} g(c)|,  H = Hessian of sum_{z in Z} l(z)
  * (absolute value per z, then summed, as the authors' code does). H^{-1} is approximated by a
  * low-rank factor R (P x k) with H^{-1} ~ R R^T, R = V Lambda^{-1/2} from k eigenpairs
- * (Lambda, V) of the damped Hessian, from one of three backends:
+ * (Lambda, V) of the damped Hessian, from one of four backends:
  *   arnoldi       captum's ArnoldiInfluenceFunction with its defaults (Schioppa, Zablotskaia,
  *                 Vilar, Sokolov, "Scaling up influence functions", AAAI 2022): Ritz pairs of a
  *                 Krylov space built from exact Hessian-vector products;
