@@ -52,6 +52,9 @@ static void usage(FILE *f) {
           "  pinnfluence bench [--json] [--points N] [--reps N] [--block B] [--pde NAME]\n"
           "      time loss+gradient and one Hessian-vector product on one core for the paper's\n"
           "      network shapes, beside the machine's dgemm rate at the same GEMM shapes\n"
+          "  pinnfluence bench --hvp-multi [--points N] [--reps N] [--block B] [--pde NAME]\n"
+          "      8 and 16 Hessian-vector products at 2-32-32-32-1 and 2-64-64-64-1: one at a\n"
+          "      time against pf_engine_hvp_multi, alternating, medians and their ratio\n"
           "  pinnfluence bench --problem FILE [--pde NAME] [--points N] [--reps N] [--json]\n"
           "      loss+gradient of the problem FILE defines (problem = { ... }) against the\n"
           "      built-in NAME (default: FILE's problem name without _cfg), alternately, and\n"
@@ -126,6 +129,8 @@ static int cmd_bench(int argc, char **argv) {
       o.json = 1;
     } else if (!strcmp(a, "--round")) {
       round = 1;
+    } else if (!strcmp(a, "--hvp-multi")) {
+      o.hvp_multi = 1;
     } else if (!strcmp(a, "--farm")) {
       farm = 1;
     } else if (!strcmp(a, "--tasks")) {

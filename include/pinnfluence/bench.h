@@ -26,6 +26,10 @@ typedef struct {
    * that problem and of the built-in pde (default: the problem's name without "_cfg") at the
    * paper's shapes, timed alternately in one run, with their ratio */
   const char *problem;
+  /* 1: instead of the above, nv = 8 and 16 Hessian-vector products at 2-32-32-32-1 and
+   * 2-64-64-64-1: pf_engine_hvp_multi against nv pf_engine_hvp calls, alternating, medians and
+   * their ratio (bench --hvp-multi) */
+  int hvp_multi;
 } pf_bench_options;
 
 /* Default options. */
@@ -68,6 +72,9 @@ typedef struct {
   int rank[PF_STABILITY_MAX_VALUES];       /* {5, 10, 20, 50, 100, 200} */
   double damping[PF_STABILITY_MAX_VALUES]; /* {1e-6, ..., 1e-1} */
   int gauss_newton; /* 1: one more row, the gauss_newton backend at base's settings (default) */
+  int n_block;      /* block_krylov rows at base's settings with these (block_size, block_iters) */
+  int block_size[PF_STABILITY_MAX_VALUES];  /* {8, 16, 16, 32, 32} */
+  int block_iters[PF_STABILITY_MAX_VALUES]; /* {8, 4, 8, 4, 8} */
 } pf_stability_settings;
 
 /* The paper's settings above. */
@@ -75,10 +82,13 @@ pf_stability_settings pf_stability_settings_default(void);
 
 /* One setting of a sweep. */
 typedef struct {
-  const char *sweep;          /* "arnoldi_iters", "rank", "damping" or "gauss_newton" (its
-                                 round at base's settings; value = base's rank) */
+  const char *sweep;          /* "arnoldi_iters", "rank", "damping", "gauss_newton" (its
+                                 round at base's settings; value = base's rank) or
+                                 "block_krylov" (value = block_size, iters = block_iters) */
+  int iters;                  /* block_krylov: block_iters; 0 otherwise */
   double value;               /* the swept parameter's value */
   double spearman;            /* arnoldi scores at this setting vs the reference */
+  double spearman_base;       /* the same scores vs the exact backend's at base's settings */
   double spearman_exact;      /* rank, damping: the exact backend at this setting vs the reference
                                  (rank: the top `rank` eigenpairs; damping: rank P); NaN otherwise */
   int topk, topk_exact;       /* top-k overlaps (of k) of the same pairs; -1 where not measured */
@@ -99,7 +109,7 @@ typedef struct {
 } pf_stability_spectrum;
 void pf_stability_spectrum_free(pf_stability_spectrum *s);
 
-/* Rows a state produces: n_iters + n_rank + n_damping (+ 1 with gauss_newton). */
+/* Rows a state produces: n_iters + n_rank + n_damping (+ 1 with gauss_newton) + n_block. */
 int pf_stability_nrows(const pf_stability_settings *s);
 
 /* Measures one state: theta of net on pde, the pool and the Z set (s->base.test_points) of the

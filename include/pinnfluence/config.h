@@ -42,13 +42,16 @@
  *                                        replace: diffusion 30, others 1000
  *   sample.k                   float     add 2, replace 1        0 <= value <= 100
  *   sample.c                   float     add 0, replace 1        0 <= value <= 1e6
- *   influence.backend          string    "arnoldi"               arnoldi, exact, gauss_newton
+ *   influence.backend          string    "arnoldi"               arnoldi, exact, gauss_newton,
+ *                                                                   block_krylov
  *   influence.test_points      int       1000                    1 .. 10000000
  *   influence.arnoldi_iters    int       200                     1 .. 100000
  *   influence.arnoldi_tol      float     0.1                     value >= 0
  *   influence.damping          float     1e-3                    value >= 0
  *   influence.eig_tol          float     1e-4                    value >= 0
  *   influence.rank             int       50                      1 .. 100000
+ *   influence.block_size       int       16                      1 .. 4096
+ *   influence.block_iters      int       8                       1 .. 100000
  *   run.ranks_per_task         int       1                       1 .. 65536 (not sweepable)
  *   run.store_pool_scores      bool      false                   true, false
  *   run.blas_threads           int       1                       1 .. 1024 (not sweepable)
@@ -143,10 +146,11 @@ typedef struct {
     double k, c;
   } sample;
   struct {
-    char backend[PF_CONFIG_NAME_MAX]; /* arnoldi|exact|gauss_newton */
+    char backend[PF_CONFIG_NAME_MAX]; /* arnoldi|exact|gauss_newton|block_krylov */
     int test_points, arnoldi_iters;
     double arnoldi_tol, damping, eig_tol;
     int rank;
+    int block_size, block_iters; /* block_krylov */
   } influence;
   struct {
     int ranks_per_task;

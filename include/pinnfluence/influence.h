@@ -10,15 +10,18 @@
  *   pinnfluence  S(c) = sum_{z in Z} |g(z)^T H^{-1} g(c)|,  H = Hessian of sum_{z in Z} l(z)
  * (absolute value per z, then summed, as the authors' code does). H^{-1} is approximated by a
  * low-rank factor R (P x k) with H^{-1} ~ R R^T, R = V Lambda^{-1/2} from k eigenpairs
- * (Lambda, V) of the damped Hessian, from one of three backends:
+ * (Lambda, V) of the damped Hessian, from one of four backends:
  *   arnoldi       captum's ArnoldiInfluenceFunction with its defaults (Schioppa, Zablotskaia,
  *                 Vilar, Sokolov, "Scaling up influence functions", AAAI 2022): Ritz pairs of a
  *                 Krylov space built from exact Hessian-vector products;
  *   exact         all eigenpairs of the dense Hessian (P exact Hessian-vector products); for
  *                 small networks and for validating arnoldi;
+ *   block_krylov  Ritz pairs of a block Krylov space (block Lanczos with full
+ *                 reorthogonalisation) built from block_size exact Hessian-vector products at a
+ *                 time (pf_engine_hvp_multi), block_iters blocks;
  *   gauss_newton  the Gauss-Newton matrix G = 2 J_Z^T J_Z (J_Z: the K |Z| rows of Z), whose
  *                 non-zero eigenpairs come exactly from the K|Z| x K|Z| Gram matrix 2 J_Z J_Z^T.
- * All three apply captum's rules: add `damping` to the eigenvalues, drop those <= eig_tol, keep
+ * All of them apply captum's rules: add `damping` to the eigenvalues, drop those <= eig_tol, keep
  * the `rank` largest. Scores then need only embeddings e(x) = R^T g(x) (K = 1: 2 r(x) (J_x R)):
  * blocks of Jacobian rows, one GEMM with R, one GEMM of the two embedding blocks and an abs-sum
  * over Z (grad_dot is the same path with R = I).
@@ -57,13 +60,15 @@ extern "C" {
 
 /* The config group `influence` (DESIGN.md section 6). The tag lets sample.h forward-declare it. */
 struct pf_influence_params {
-  const char *backend; /* "arnoldi" | "exact" | "gauss_newton" (default "arnoldi") */
+  const char *backend; /* "arnoldi" | "exact" | "gauss_newton" | "block_krylov" ("arnoldi") */
   size_t test_points;  /* |Z|, fresh uniform points per cycle (1000) */
   int arnoldi_iters;   /* Hessian-vector products of the Arnoldi iteration (200) */
   double arnoldi_tol;  /* stop when the orthogonalised new vector has norm < tol (0.1) */
   double damping;      /* added to every eigenvalue (captum's hessian_reg, 1e-3) */
   double eig_tol;      /* drop damped eigenvalues <= eig_tol (captum's hessian_inverse_tol, 1e-4) */
   int rank;            /* keep at most this many largest damped eigenvalues (50) */
+  int block_size;      /* block_krylov: Hessian-vector products per block (16) */
+  int block_iters; /* block_krylov: blocks of products, Krylov dimension block_size x this (8) */
 };
 typedef struct pf_influence_params pf_influence_params;
 
@@ -88,8 +93,8 @@ typedef struct {
   double *R;       /* (P, k) row-major: R[p*k + j] = v_j[p] / sqrt(lambda_j) */
   double *lambda;  /* (k) damped eigenvalues lambda_j, decreasing; v_j = sqrt(lambda_j) R[:, j] */
   int candidates;  /* eigenpairs the threshold and rank rules chose from */
-  int hvps;        /* Hessian-vector products used (arnoldi, exact; 0 for gauss_newton) */
-  int krylov_dim;  /* arnoldi: dimension m of the Krylov basis whose Ritz pairs were used */
+  int hvps;        /* Hessian-vector products used (arnoldi, exact, block_krylov; 0 gauss_newton) */
+  int krylov_dim;  /* arnoldi, block_krylov: dimension m of the basis whose Ritz pairs were used */
   double residual; /* arnoldi: norm of the last orthogonalised vector (the stopping test) */
 } pf_influence_factor;
 
@@ -139,6 +144,16 @@ typedef int (*pf_influence_hvp_fn)(void *user, const double *v, double *hv);
 int pf_influence_factor_arnoldi(pf_influence_hvp_fn hvp, void *user, size_t nparams, size_t nz,
                                 const pf_influence_params *ip, uint64_t seed, int cycle,
                                 pf_influence_factor **F);
+/* HV (nv, nparams) = the Hessian of the MEAN of l over the Hessian set times each row of V
+ * (nv, nparams), row-major (what pf_engine_hvp_multi over Z gives); 0 or an error code. */
+typedef int (*pf_influence_hvp_multi_fn)(void *user, size_t nv, const double *V, double *HV);
+/* The block_krylov backend over an nz-point Z whose Hessian-vector products come from hvp (called
+ * ip->block_iters times at most, with at most ip->block_size directions each; scaled by nz inside).
+ * Equal bit for bit to pf_influence_factor_create's block_krylov factor when hvp's columns equal
+ * pf_engine_hvp's. */
+int pf_influence_factor_block_krylov(pf_influence_hvp_multi_fn hvp, void *user, size_t nparams,
+                                     size_t nz, const pf_influence_params *ip, uint64_t seed,
+                                     int cycle, pf_influence_factor **F);
 /* Rows j0 .. j0+nj-1 of the dense Hessian of sum_{z in Z} l(z) before symmetrisation:
  * H[(j - j0) * P + i] = |Z| (pf_engine_hvp(e_j))_i. H: (nj, P) row-major. pf_hessian_dense is
  * rows 0 .. P-1 symmetrised. */

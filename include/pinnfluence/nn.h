@@ -185,6 +185,12 @@ int pf_engine_hvp(pf_engine *eng, const double *theta, const pf_points *pts, con
 int pf_engine_hvp_blocks(pf_engine *eng, const double *theta, const pf_points *pts,
                          size_t first_block, size_t nblocks, const double *v, double *out,
                          double scale);
+/* Hessian-vector products along nv directions at once: HV[j * nparams + k] = (H V_j)_k with
+ * V_j = V + j * nparams, V and HV (nv, nparams) row-major. Each block's forward pass and residual
+ * partials are formed once for all directions; every column equals pf_engine_hvp along V_j bit for
+ * bit (the per-direction operations are the same). nv = 0 does nothing. */
+int pf_engine_hvp_multi(pf_engine *eng, const double *theta, const pf_points *pts, size_t nv,
+                        const double *V, double *HV);
 /* Exact Jacobian-vector product of the weighted residuals s_ij = sqrt(w_j) r_j(X_i):
  * jv[i * k + j] = (ds_ij/dtheta) . v, (n, k). */
 int pf_engine_jvp(pf_engine *eng, const double *theta, const pf_points *pts, const double *v,

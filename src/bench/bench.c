@@ -19,7 +19,7 @@
 #include <string.h>
 
 pf_bench_options pf_bench_defaults(void) {
-  pf_bench_options o = {0, 2000, 11, 128, "burgers", NULL};
+  pf_bench_options o = {0, 2000, 11, 128, "burgers", NULL, 0};
   return o;
 }
 
@@ -418,6 +418,95 @@ static int bench_problem(const pf_bench_options *opt, FILE *out) {
   return PF_OK;
 }
 
+/* ------------------------------------------------------------------ batched HVPs */
+/* What one batched-HVP measurement holds (one destroy path). */
+typedef struct {
+  pf_mlp *net;
+  pf_engine *eng;
+  pf_points *pts;
+  double *X, *c, *theta, *V, *HV, *t1, *tm; /* (n, d), (n), (P), (nv, P) x 2, (reps) x 2 */
+} multi_mem;
+
+static void multi_free(multi_mem *m) {
+  (void)pf_points_destroy(&m->pts);
+  (void)pf_engine_destroy(&m->eng);
+  (void)pf_mlp_destroy(&m->net);
+  PF_FREE(&m->X), PF_FREE(&m->c), PF_FREE(&m->theta), PF_FREE(&m->V), PF_FREE(&m->HV);
+  PF_FREE(&m->t1), PF_FREE(&m->tm);
+}
+
+/* nv HVPs one at a time against pf_engine_hvp_multi, alternating in every repetition so both
+ * medians see the same machine state. */
+static int multi_shape_in(const pf_bench_options *opt, const pf_pde *pde, int nl, const int *sizes,
+                          int nv, FILE *out, int first, multi_mem *m) {
+  const pf_pinn_ops *ops = &pde->ops;
+  PF_CALL(pf_mlp_create(nl, sizes, &m->net));
+  PF_CALL(pf_engine_create(m->net, ops, opt->block, &m->eng));
+  const size_t n = opt->points, P = m->net->nparams, d = (size_t)ops->d, snv = (size_t)nv;
+  PF_CALL(PF_CALLOC(n * d, &m->X));
+  PF_CALL(PF_CALLOC(n, &m->c));
+  PF_CALL(PF_CALLOC(P, &m->theta));
+  PF_CALL(PF_CALLOC(snv * P, &m->V));
+  PF_CALL(PF_CALLOC(snv * P, &m->HV));
+  PF_CALL(PF_CALLOC(opt->reps, &m->t1));
+  PF_CALL(PF_CALLOC(opt->reps, &m->tm));
+  pf_rng_stream ps = pf_rng_stream_make(1, 0, PF_RNG_TEST, 100);
+  for (size_t j = 0; j < d; j++) {
+    pf_rng_uniform_range(&ps, j * n, n, pde->lo[j], pde->hi[j], m->c);
+    for (size_t i = 0; i < n; i++) m->X[i * d + j] = m->c[i];
+  }
+  PF_CALL(pf_points_create(ops, n, m->X, &m->pts));
+  pf_rng_stream is = pf_rng_stream_make(1, 0, PF_RNG_INIT, 0);
+  PF_CALL(pf_mlp_init_glorot(m->net, &is, m->theta));
+  pf_rng_normal(&ps, d * n, snv * P, m->V);
+  for (int rep = -2; rep < opt->reps; rep++) {
+    double t0 = pf_wtime();
+    for (size_t j = 0; j < snv; j++)
+      PF_CALL(pf_engine_hvp(m->eng, m->theta, m->pts, m->V + j * P, m->HV + j * P));
+    double t1 = pf_wtime();
+    PF_CALL(pf_engine_hvp_multi(m->eng, m->theta, m->pts, snv, m->V, m->HV));
+    double t2 = pf_wtime();
+    if (rep >= 0) m->t1[rep] = t1 - t0, m->tm[rep] = t2 - t1;
+  }
+  const double ts = median(m->t1, opt->reps), tm = median(m->tm, opt->reps);
+  char shape[128];
+  pf_mlp_describe(m->net, shape, sizeof shape);
+  if (opt->json) {
+    fprintf(out,
+            "{\"what\": \"hvp_multi\", \"pde\": \"%s\", \"layers\": \"%s\", \"nv\": %d, "
+            "\"points\": %zu, \"block\": %d, \"reps\": %d, \"single_seconds\": %.6e, "
+            "\"multi_seconds\": %.6e, \"speedup\": %.3f, \"blas_core\": \"%s\"}\n",
+            pde->name, shape, nv, n, opt->block, opt->reps, ts, tm, ts / tm, pf_blas_core());
+  } else {
+    if (first) {
+      fprintf(out,
+              "# nv Hessian-vector products: nv x pf_engine_hvp vs pf_engine_hvp_multi, one core, "
+              "%zu points, block %d, medians of %d alternating; OpenBLAS core %s\n",
+              n, opt->block, opt->reps, pf_blas_core());
+      fprintf(out, "%-22s %4s %12s %12s %8s\n", "layers", "nv", "single ms", "multi ms", "speedup");
+    }
+    fprintf(out, "%-22s %4d %12.3f %12.3f %7.2fx\n", shape, nv, 1e3 * ts, 1e3 * tm, ts / tm);
+  }
+  fflush(out);
+  return PF_OK;
+}
+
+static int bench_hvp_multi(const pf_bench_options *opt, const pf_pde *pde, FILE *out) {
+  const int d = pf_pde_dim(pde), mo = pf_pde_outputs(pde);
+  const int s32[] = {d, 32, 32, 32, mo}, s64[] = {d, 64, 64, 64, mo};
+  const int *shapes[] = {s32, s64}, nvs[] = {8, 16};
+  int first = 1;
+  for (int s = 0; s < 2; s++)
+    for (int k = 0; k < 2; k++) {
+      multi_mem m = {0};
+      int rc = multi_shape_in(opt, pde, 4, shapes[s], nvs[k], out, first, &m);
+      multi_free(&m);
+      PF_CALL(rc);
+      first = 0;
+    }
+  return PF_OK;
+}
+
 int pf_bench_run(const pf_ctx *ctx, const pf_bench_options *opt, FILE *out) {
   int rc = PF_OK;
   if (ctx->rank == 0 && opt->problem) {
@@ -432,6 +521,10 @@ int pf_bench_run(const pf_ctx *ctx, const pf_bench_options *opt, FILE *out) {
                     "bench: unknown --pde '%s'; allowed: %s", opt->pde, names);
     }
     pf_blas_set_threads(1);
+    if (!rc && opt->hvp_multi) {
+      rc = bench_hvp_multi(opt, pde, out);
+      goto done;
+    }
     /* the paper's shapes with the problem's inputs and outputs */
     const int d = pde ? pf_pde_dim(pde) : 2, mo = pde ? pf_pde_outputs(pde) : 1;
     const int s32[] = {d, 32, 32, 32, mo}, s64[] = {d, 64, 64, 64, mo};
@@ -440,6 +533,7 @@ int pf_bench_run(const pf_ctx *ctx, const pf_bench_options *opt, FILE *out) {
     if (!rc) rc = bench_shape(opt, pde, 4, s64, 0, out, 0);
     if (!rc) rc = bench_shape(opt, pde, 6, s100, 1, out, 0);
   }
+done:
   PF_CALL_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, ctx->comm));
   return rc;
 }

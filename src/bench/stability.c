@@ -112,6 +112,10 @@ pf_stability_settings pf_stability_settings_default(void) {
   static const double damping[] = {1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1};
   s.n_iters = 5, s.n_rank = 6, s.n_damping = 6;
   s.gauss_newton = 1;
+  static const int bsize[] = {8, 16, 16, 32, 32}, biters[] = {8, 4, 8, 4, 8};
+  s.n_block = 5;
+  memcpy(s.block_size, bsize, sizeof bsize);
+  memcpy(s.block_iters, biters, sizeof biters);
   memcpy(s.iters, iters, sizeof iters);
   memcpy(s.rank, rank, sizeof rank);
   memcpy(s.damping, damping, sizeof damping);
@@ -119,7 +123,7 @@ pf_stability_settings pf_stability_settings_default(void) {
 }
 
 int pf_stability_nrows(const pf_stability_settings *s) {
-  return s->n_iters + s->n_rank + s->n_damping + (s->gauss_newton ? 1 : 0);
+  return s->n_iters + s->n_rank + s->n_damping + (s->gauss_newton ? 1 : 0) + s->n_block;
 }
 
 void pf_stability_spectrum_free(pf_stability_spectrum *s) {
@@ -133,6 +137,7 @@ typedef struct {
   pf_points *Z, *pool;
   double *H;                  /* (P, P): the dense Hessian, then its eigenvectors */
   double *ref, *scores;       /* (n) reference scores and a setting's scores */
+  double *base;               /* (n) the exact backend's scores at base's settings (rank 50) */
   double *EZ, *EC, *work, *M; /* scratch of scores_from_factor */
   pf_influence_factor *F;
 } state_mem;
@@ -141,7 +146,8 @@ static void state_free(state_mem *m) {
   (void)pf_points_destroy(&m->Z);
   (void)pf_points_destroy(&m->pool);
   PF_FREE(&m->ZX), PF_FREE(&m->PX), PF_FREE(&m->H);
-  PF_FREE(&m->ref), PF_FREE(&m->scores), PF_FREE(&m->EZ), PF_FREE(&m->EC), PF_FREE(&m->work);
+  PF_FREE(&m->ref), PF_FREE(&m->base), PF_FREE(&m->scores), PF_FREE(&m->EZ), PF_FREE(&m->EC),
+      PF_FREE(&m->work);
   PF_FREE(&m->M);
   (void)pf_influence_factor_destroy(&m->F);
 }
@@ -262,6 +268,12 @@ static int state_in(pf_engine *eng, const pf_mlp *net, const pf_pde *pde, const 
   PF_CALL(pf_influence_factor_destroy(&m->F));
   spec->reference_seconds = pf_wtime() - t0;
   if (reference) memcpy(reference, m->ref, n * sizeof *reference);
+  /* the exact backend at base's settings (captum's rank, damping, eig_tol): what arnoldi,
+   * block_krylov and gauss_newton approximate at those settings */
+  PF_CALL(PF_CALLOC(n, &m->base));
+  PF_CALL(pf_influence_factor_from_eigen(m->H, w, P, &s->base, &m->F));
+  PF_CALL(scores_from_factor(eng, net, theta, m->Z, m->pool, m->F, m, m->base));
+  PF_CALL(pf_influence_factor_destroy(&m->F));
   progress_line(progress, "cycle %d: reference (exact, rank %d of %zu) in %.1f s", cycle,
                 spec->ref_rank, P, spec->reference_seconds);
 
@@ -279,9 +291,15 @@ static int state_in(pf_engine *eng, const pf_mlp *net, const pf_pde *pde, const 
       row->sweep = "rank", row->value = ip.rank = s->rank[r - s->n_iters];
     } else if (r < s->n_iters + s->n_rank + s->n_damping) {
       row->sweep = "damping", row->value = ip.damping = s->damping[r - s->n_iters - s->n_rank];
-    } else { /* the Gram-matrix backend at the base settings */
+    } else if (r < s->n_iters + s->n_rank + s->n_damping + (s->gauss_newton ? 1 : 0)) {
+      /* the Gram-matrix backend at the base settings */
       ip.backend = "gauss_newton";
       row->sweep = "gauss_newton", row->value = ip.rank;
+    } else { /* block_krylov at the base settings and one (block_size, block_iters) */
+      const int b = r - (s->n_iters + s->n_rank + s->n_damping + (s->gauss_newton ? 1 : 0));
+      ip.backend = "block_krylov";
+      ip.block_size = s->block_size[b], ip.block_iters = s->block_iters[b];
+      row->sweep = "block_krylov", row->value = ip.block_size, row->iters = ip.block_iters;
     }
     pf_influence_stats st;
     t0 = pf_wtime();
@@ -291,6 +309,7 @@ static int state_in(pf_engine *eng, const pf_mlp *net, const pf_pde *pde, const 
     row->krylov_dim = st.krylov_dim, row->rank = st.rank, row->hvps = st.hvps;
     PF_CALL(pf_bench_spearman(n, m->ref, m->scores, &row->spearman));
     PF_CALL(pf_bench_topk_overlap(n, m->ref, m->scores, s->topk, &row->topk));
+    PF_CALL(pf_bench_spearman(n, m->base, m->scores, &row->spearman_base));
     if (r >= s->n_iters && r < s->n_iters + s->n_rank + s->n_damping) {
       /* the exact backend at the same rank (or damping, at full rank) */
       pf_influence_params ex = ip;
@@ -341,6 +360,14 @@ static void json_num(FILE *out, const char *key, double v, const char *fmt) {
     fprintf(out, "null");
 }
 
+/* The scoring share of a task of `cycle` cycles that used this row's round in every cycle: the
+ * rounds' time over the training time (res, a rar task whose rounds take milliseconds) plus the
+ * rounds' time. */
+static double row_share(const pf_task_result *res, int cycle, const pf_stability_row *w) {
+  const double sc = w->seconds * (double)cycle;
+  return sc / (res->seconds + sc);
+}
+
 static void print_state(FILE *out, int json, const char *pde, int cycle, const pf_task_result *res,
                         const pf_stability_settings *s, const pf_stability_spectrum *sp,
                         const pf_stability_row *rows) {
@@ -377,13 +404,16 @@ static void print_state(FILE *out, int json, const char *pde, int cycle, const p
               pde, cycle, w->sweep, w->value);
       json_num(out, "spearman", w->spearman, "%.6f");
       json_num(out, "spearman_exact", w->spearman_exact, "%.6f");
+      json_num(out, "spearman_base", w->spearman_base, "%.6f");
       fprintf(out, ", \"topk\": %zu, \"overlap\": %d", s->topk, w->topk);
       if (w->topk_exact >= 0)
         fprintf(out, ", \"overlap_exact\": %d", w->topk_exact);
       else
         fprintf(out, ", \"overlap_exact\": null");
-      fprintf(out, ", \"krylov_dim\": %d, \"rank\": %d, \"hvps\": %d, \"seconds\": %.3f",
-              w->krylov_dim, w->rank, w->hvps, w->seconds);
+      fprintf(out,
+              ", \"krylov_dim\": %d, \"rank\": %d, \"hvps\": %d, \"seconds\": %.3f, "
+              "\"block_iters\": %d, \"share\": %.4f",
+              w->krylov_dim, w->rank, w->hvps, w->seconds, w->iters, row_share(res, cycle, w));
       json_num(out, "seconds_exact", w->seconds_exact, "%.3f");
       fprintf(out, "}\n");
     }
@@ -402,12 +432,19 @@ static void print_state(FILE *out, int json, const char *pde, int cycle, const p
     for (int i = 0; i < ns; i++) fprintf(out, " %.4e", lo[i]);
     fprintf(out, "\n  dense Hessian %.1f s, dsyevd %.1f s, reference scores %.1f s\n",
             sp->hessian_seconds, sp->eigen_seconds, sp->reference_seconds);
-    fprintf(out, "%-14s %9s %9s %6s %6s %6s %9s %10s %6s %9s\n", "sweep", "value", "spearman",
-            "top10", "krylov", "rank", "seconds", "sp_exact", "top10x", "sec_exact");
+    fprintf(out, "%-14s %9s %9s %6s %6s %6s %9s %6s %8s %10s %6s %9s\n", "sweep", "value",
+            "spearman", "top10", "krylov", "rank", "seconds", "share", "sp_base", "sp_exact",
+            "top10x", "sec_exact");
     for (int r = 0; r < nr; r++) {
       const pf_stability_row *w = rows + r;
-      fprintf(out, "%-14s %9g %9.4f %6d %6d %6d %9.2f", w->sweep, w->value, w->spearman, w->topk,
-              w->krylov_dim, w->rank, w->seconds);
+      char val[32];
+      if (w->iters > 0)
+        snprintf(val, sizeof val, "%gx%d", w->value, w->iters);
+      else
+        snprintf(val, sizeof val, "%g", w->value);
+      fprintf(out, "%-14s %9s %9.4f %6d %6d %6d %9.2f %5.1f%% %8.4f", w->sweep, val, w->spearman,
+              w->topk, w->krylov_dim, w->rank, w->seconds, 100.0 * row_share(res, cycle, w),
+              w->spearman_base);
       if (w->topk_exact >= 0)
         fprintf(out, " %10.4f %6d %9.2f\n", w->spearman_exact, w->topk_exact, w->seconds_exact);
       else
@@ -467,7 +504,11 @@ static int one_state(const pf_ctx *ctx, const pf_stability_options *o, int cycle
             "# influence stability: %s, rar/add seed 1; reference = exact backend at full rank; "
             "arnoldi defaults iters 200, rank 50, damping 1e-3, eig_tol 1e-4; one core (%s)\n"
             "# spearman/top10: arnoldi at the setting vs the reference; sp_exact/top10x: exact at "
-            "that rank (rank sweep) or damping (damping sweep, full rank) vs the reference\n",
+            "that rank (rank sweep) or damping (damping sweep, full rank) vs the reference\n"
+            "# sp_base: the row's scores vs the exact backend's at the base settings (rank 50, "
+            "damping 1e-3)\n"
+            "# block_krylov value = block_size x block_iters; share = the round's time x cycles "
+            "over the rar task's time plus that (the scoring share of a task using it)\n",
             o->pde, pf_blas_core());
   char label[96];
   snprintf(label, sizeof label, "stability %s/rar/add seed 1 (to cycle %d)", o->pde, cycle);

@@ -40,6 +40,13 @@ static int coefficient_shown(const pf_key *k, const pf_config *cfg, const pf_cfg
   return j >= 0 && memcmp(&v->f, &pf_pde_coefficients(p)[j], sizeof v->f) != 0;
 }
 
+/* The block_krylov backend's keys (influence.block_size, influence.block_iters) are part of a
+ * task's text when they differ from their defaults, as coefficients are: configurations that do
+ * not set them have the text (and the identity) they had before the backend existed. */
+static int shown_when_set(const pf_key *k) {
+  return !strncmp(k->path, "influence.block_", 16);
+}
+
 /* The whole text of a problem defined in the configuration, written in place of its pde key (the
  * text defines it again when read back: a store describes its problem completely), or NULL. */
 static const char *defined_problem(const pf_key *k, const char *name) {
@@ -56,6 +63,7 @@ static void emit_config(pf_sbuf *sb, const pf_config *cfg) {
     pf_cfg_value v;
     pf_key_get(k, cfg, &v);
     if (k->def_kind == PF_DEF_COEF && !coefficient_shown(k, cfg, &v)) continue;
+    if (shown_when_set(k) && v.i == k->idef) continue;
     group_switch(sb, &cur, k);
     if (defined_problem(k, v.s)) {
       pf_sbuf_printf(sb, "%s", defined_problem(k, v.s));
@@ -116,6 +124,7 @@ int pf_sweep_canonical(const pf_sweep *sw, char **text) {
     const pf_sweep_key *sk = &sw->keys[i];
     const char *ind = k->group ? "  " : "";
     if (k->def_kind == PF_DEF_COEF && sk->nvals == 0) continue; /* the problem's default */
+    if (shown_when_set(k) && sk->nvals == 0) continue;          /* their default */
     group_switch(&sb, &cur, k);
     if (sk->nvals == 1 && defined_problem(k, sk->vals[0].s)) {
       pf_sbuf_printf(&sb, "%s", defined_problem(k, sk->vals[0].s));

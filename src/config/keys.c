@@ -21,7 +21,7 @@ static const char *const methods[] = {"static",    "random",   "rar",         "o
                                       "loss_grad", "grad_dot", "pinnfluence", NULL};
 static const char *const modes[] = {"add", "replace", NULL};
 static const char *const strategies[] = {"distribution", "top_k", NULL};
-static const char *const backends[] = {"arnoldi", "exact", "gauss_newton", NULL};
+static const char *const backends[] = {"arnoldi", "exact", "gauss_newton", "block_krylov", NULL};
 /* run.blas_core: "native" (the machine's own choice) or one of OpenBLAS's x86-64 kernel sets (the
  * names OPENBLAS_CORETYPE takes; Debian's DYNAMIC_ARCH build has them all) */
 static const char *const blas_cores[] = {"native",      "Prescott",  "Core2",     "Nehalem",
@@ -130,6 +130,10 @@ const pf_key pf_keys[] = {
               "eigenvalues at or below this are dropped"),
     KEY_INT("influence.rank", "influence", "rank", influence.rank, 1, 100000, 50, 1,
             "eigenpairs kept (embedding dimension)"),
+    KEY_INT("influence.block_size", "influence", "block_size", influence.block_size, 1, 4096, 16, 1,
+            "block_krylov: Hessian-vector products per block"),
+    KEY_INT("influence.block_iters", "influence", "block_iters", influence.block_iters, 1, 100000,
+            8, 1, "block_krylov: blocks (Krylov dimension block_size x block_iters)"),
     KEY_INT("run.ranks_per_task", "run", "ranks_per_task", run.ranks_per_task, 1, 65536, 1, 0,
             "MPI ranks per task group (whole run; not a sweep axis)"),
     {.path = "run.store_pool_scores",

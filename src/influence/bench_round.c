@@ -119,8 +119,8 @@ static int bench_pde_in(const pf_pde *pde, int json, FILE *out, round_mem *m) {
     print_row(&r, json, out);
   }
   /* grad_dot and pinnfluence with each backend */
-  static const char *backends[] = {NULL, "arnoldi", "exact", "gauss_newton"};
-  for (int b = 0; b < 4; b++) {
+  static const char *backends[] = {NULL, "arnoldi", "exact", "gauss_newton", "block_krylov"};
+  for (int b = 0; b < 5; b++) {
     round_row r = {pde->name, b ? "pinnfluence" : "grad_dot", backends[b], P, 0, 0, 0, 0, 0, 0,
                    NULL};
     if (b == 2 && P > EXACT_LIMIT) {

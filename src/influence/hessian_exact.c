@@ -20,20 +20,24 @@ int pf_hessian_dense_rows(pf_engine *eng, const pf_mlp *net, const double *theta
   PF_CHECK(j0 + nj <= P, PF_ERR_ARG, "Hessian rows %zu..%zu outside the %zu parameters", j0,
            j0 + nj, P);
   const double scale = (double)Z->n; /* the engine's HVP is that of the mean */
-  double *e = NULL;
-  PF_CALL(PF_CALLOC(P, &e));
-  for (size_t j = j0; j < j0 + nj; j++) {
-    e[j] = 1.0;
+  /* HESSIAN_BATCH unit vectors at a time through pf_engine_hvp_multi (one forward pass per block
+   * of Z for all of them); each row equals pf_engine_hvp(e_j)'s bit for bit */
+  enum { HESSIAN_BATCH = 16 };
+  double *E = NULL; /* (HESSIAN_BATCH, P) unit vectors */
+  PF_CALL(PF_CALLOC((size_t)HESSIAN_BATCH * P, &E));
+  for (size_t jb = j0; jb < j0 + nj; jb += HESSIAN_BATCH) {
+    const size_t nv = j0 + nj - jb < HESSIAN_BATCH ? j0 + nj - jb : HESSIAN_BATCH;
+    for (size_t c = 0; c < nv; c++) E[c * P + jb + c] = 1.0;
     /* row j = (H e_j)^T: H symmetric */
-    int rc = pf_engine_hvp(eng, theta, Z, e, H + (j - j0) * P);
-    e[j] = 0.0;
+    int rc = pf_engine_hvp_multi(eng, theta, Z, nv, E, H + (jb - j0) * P);
+    for (size_t c = 0; c < nv; c++) E[c * P + jb + c] = 0.0;
     if (rc) {
-      PF_FREE(&e);
+      PF_FREE(&E);
       return pf_trace(rc, __FILE__, __LINE__, __func__);
     }
-    cblas_dscal((int)P, scale, H + (j - j0) * P, 1);
+    for (size_t c = 0; c < nv; c++) cblas_dscal((int)P, scale, H + (jb - j0 + c) * P, 1);
   }
-  PF_FREE(&e);
+  PF_FREE(&E);
   return PF_OK;
 }
 

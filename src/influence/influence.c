@@ -18,11 +18,13 @@ static const pf_influence_backend backends[] = {
     {"exact", pf_hessian_exact_factor, "eigenpairs of the dense Hessian from P exact HVPs"},
     {"gauss_newton", pf_hessian_gn_factor,
      "eigenpairs of 2 J^T J over Z (k rows per point) from the k|Z| x k|Z| Gram matrix"},
+    {"block_krylov", pf_block_krylov_factor,
+     "Ritz pairs of a block Krylov space of exact HVPs, block_size at a time (block Lanczos)"},
 };
 #define NBACKENDS (sizeof backends / sizeof backends[0])
 
 pf_influence_params pf_influence_params_default(void) {
-  pf_influence_params p = {"arnoldi", 1000, 200, 0.1, 1e-3, 1e-4, 50};
+  pf_influence_params p = {"arnoldi", 1000, 200, 0.1, 1e-3, 1e-4, 50, 16, 8};
   return p;
 }
 
@@ -65,6 +67,14 @@ int pf_influence_params_check(const pf_influence_params *ip) {
   PF_CHECK(isfinite(ip->eig_tol), PF_ERR_CONFIG, "influence.eig_tol must be finite, got %g",
            ip->eig_tol);
   PF_CHECK(ip->rank >= 1, PF_ERR_CONFIG, "influence.rank must be >= 1, got %d", ip->rank);
+  PF_CHECK(ip->block_size >= 1 && ip->block_size <= 4096, PF_ERR_CONFIG,
+           "influence.block_size must be in 1 .. 4096, got %d", ip->block_size);
+  PF_CHECK(ip->block_iters >= 1 && ip->block_iters <= 100000, PF_ERR_CONFIG,
+           "influence.block_iters must be in 1 .. 100000, got %d", ip->block_iters);
+  PF_CHECK((long)ip->block_size * ip->block_iters <= 100000, PF_ERR_CONFIG,
+           "influence.block_size x influence.block_iters (the block Krylov dimension) must be <= "
+           "100000, got %d x %d",
+           ip->block_size, ip->block_iters);
   return PF_OK;
 }
 

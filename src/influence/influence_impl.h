@@ -34,6 +34,9 @@ int pf_arnoldi_factor(pf_engine *eng, const pf_mlp *net, const double *theta, co
 int pf_hessian_exact_factor(pf_engine *eng, const pf_mlp *net, const double *theta,
                             const pf_points *Z, pf_terms *terms, const pf_influence_params *ip,
                             uint64_t seed, int cycle, pf_influence_factor *F);
+int pf_block_krylov_factor(pf_engine *eng, const pf_mlp *net, const double *theta,
+                           const pf_points *Z, pf_terms *terms, const pf_influence_params *ip,
+                           uint64_t seed, int cycle, pf_influence_factor *F);
 int pf_hessian_gn_factor(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
                          pf_terms *terms, const pf_influence_params *ip, uint64_t seed, int cycle,
                          pf_influence_factor *F);

@@ -367,8 +367,8 @@ int pf_engine_residuals(pf_engine *e, const double *theta, const pf_points *pts,
 
 /* The tangent of the residuals along v for the block last evaluated with dr: fills e->udot,
  * e->qdot and e->rdot (k, nb), rdot_j = sum dr_j/du . udot. */
-static void block_rdot(pf_engine *e, const double *theta, const pf_points *pts, size_t i0, int nb,
-                       const double *v) {
+void pf_nn_block_rdot(pf_engine *e, const double *theta, const pf_points *pts, size_t i0, int nb,
+                      const double *v) {
   const size_t snb = (size_t)nb, nj = (size_t)e->nj, nr = (size_t)e->nread;
   pf_jets_forward_tangent(e, theta, v, nb);
   pf_jets_constrain(e, pts, i0, nb, e->Zd[e->net->nlayers - 1], e->udot, 1);
@@ -396,7 +396,7 @@ int pf_engine_jvp(pf_engine *e, const double *theta, const pf_points *pts, const
   for (size_t i0 = 0; i0 < n; i0 += (size_t)e->block) {
     const int nb = (int)(n - i0 < (size_t)e->block ? n - i0 : (size_t)e->block);
     pf_nn_block_residual(e, theta, pts, i0, nb, 1, 0);
-    block_rdot(e, theta, pts, i0, nb, v);
+    pf_nn_block_rdot(e, theta, pts, i0, nb, v);
     /* ds_j = sqrt(w_j) dr_j (w_j = 1: exactly dr_j) */
     for (size_t j = 0; j < k; j++)
       for (int p = 0; p < nb; p++)
@@ -407,8 +407,8 @@ int pf_engine_jvp(pf_engine *e, const double *theta, const pf_points *pts, const
 
 /* Reverse pass and its tangent (forward over reverse) from output adjoints G0 and Gd0; writes the
  * block's Hessian-vector product into hout (nparams). */
-static void block_backward_tangent(pf_engine *e, const double *theta, const double *v, int nb,
-                                   double *hout) {
+void pf_nn_block_backward_tangent(pf_engine *e, const double *theta, const double *v, int nb,
+                                  double *hout) {
   const pf_mlp *net = e->net;
   const int L = net->nlayers, ld = e->nc * nb;
   double *G = e->G0, *Gn = e->G1, *Gd = e->Gd0, *Gdn = e->Gd1;
@@ -438,7 +438,7 @@ static void block_backward_tangent(pf_engine *e, const double *theta, const doub
 
 /* HVP seeds: ubar = sum_j sigma w_j r_j dr_j, ubar' = sum_j sigma w_j (r_j' dr_j + r_j curv_j)
  * with curv_j = sum_b d2r_j/du du_b u_b'. */
-static void seed_hvp(pf_engine *e, int nb, double sigma) {
+void pf_nn_seed_hvp(pf_engine *e, int nb, double sigma) {
   const size_t snb = (size_t)nb, nj = (size_t)e->nj, nr = (size_t)e->nread;
   const int k = e->k;
   if (e->spec) {
@@ -501,11 +501,11 @@ static void seed_hvp(pf_engine *e, int nb, double sigma) {
 static void block_hvp(pf_engine *e, const double *theta, const pf_points *pts, size_t i0, int nb,
                       const double *v, double sigma, double *hout) {
   pf_nn_block_residual(e, theta, pts, i0, nb, 1, 1);
-  block_rdot(e, theta, pts, i0, nb, v);
-  seed_hvp(e, nb, sigma);
+  pf_nn_block_rdot(e, theta, pts, i0, nb, v);
+  pf_nn_seed_hvp(e, nb, sigma);
   pf_jets_constrain_adjoint(e, pts, i0, nb, e->ubar, e->G0);
   pf_jets_constrain_adjoint(e, pts, i0, nb, e->ubard, e->Gd0);
-  block_backward_tangent(e, theta, v, nb, hout);
+  pf_nn_block_backward_tangent(e, theta, v, nb, hout);
 }
 
 int pf_engine_hvp(pf_engine *e, const double *theta, const pf_points *pts, const double *v,

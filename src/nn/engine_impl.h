@@ -82,6 +82,18 @@ void pf_act_backward_tangent(const pf_engine *e, int rows, int nb, const double 
 void pf_nn_block_residual(pf_engine *e, const double *theta, const pf_points *pts, size_t i0,
                           int nb, int want_dr, int want_d2r);
 
+/* The pieces of a block's Hessian-vector product (engine.c), shared by pf_engine_hvp and
+ * pf_engine_hvp_multi (hvp_multi.c) so both perform the same operations per direction. After
+ * pf_nn_block_residual(.., 1, 1): pf_nn_block_rdot fills udot, qdot, rdot along v (the forward
+ * tangent, overwriting Zd and Ad); pf_nn_seed_hvp the seeds ubar, ubard (sigma = 2/n); then, after
+ * the constraint adjoints into G0 and Gd0, pf_nn_block_backward_tangent the block's product into
+ * hout (nparams), overwriting it (G0, G1, Gd0, Gd1 are consumed). */
+void pf_nn_block_rdot(pf_engine *e, const double *theta, const pf_points *pts, size_t i0, int nb,
+                      const double *v);
+void pf_nn_seed_hvp(pf_engine *e, int nb, double sigma);
+void pf_nn_block_backward_tangent(pf_engine *e, const double *theta, const double *v, int nb,
+                                  double *hout);
+
 /* Carried second derivatives of a problem: mask bit c set for every pair jet entry c some read
  * quantity needs; returns their number (ops must be valid). */
 int pf_nn_carried_pairs(const pf_pinn_ops *ops, unsigned *mask);

@@ -67,6 +67,7 @@ int pf_task_footprint(const pf_config *cfg, int ntasks, pf_footprint *fp) {
   const int gd = !strcmp(m->name, "grad_dot"), pinn = !strcmp(m->name, "pinnfluence");
   const int arnoldi = !strcmp(cfg->influence.backend, "arnoldi");
   const int exact = !strcmp(cfg->influence.backend, "exact");
+  const int block = !strcmp(cfg->influence.backend, "block_krylov");
   double *part = fp->part;
 
   part[PF_FOOT_PARAMS] = D * P * (1 + 4 + (lbfgs ? 9 : 0));
@@ -170,6 +171,18 @@ int pf_task_footprint(const pf_config *cfg, int ntasks, pf_footprint *fp) {
                "the Arnoldi basis ((influence.arnoldi_iters + 1) x P = %.0f x %.0f doubles)",
                iters + 1, P);
       fp->hint[PF_FOOT_BACKEND] = "fewer influence.arnoldi_iters";
+    } else if (block) {
+      /* Q (mb + b, P), W (b, P), T (mb, mb), C (b, mb + b), the m x m Rayleigh quotient, its
+       * eigenvalues and dsyevd's workspace 1 + 6m + 2m^2, Y (m, kept); groups: the per-block
+       * terms and the direction on the leader, as arnoldi */
+      const double b = cfg->influence.block_size, mb = b * cfg->influence.block_iters;
+      part[PF_FOOT_BACKEND] = D * ((mb + 2 * b) * P + 4 * mb * mb + b * (mb + b) + 10 * mb +
+                                   mb * kept + (G > 1 ? ceil(Z / B) * P + P + 1 : 0));
+      snprintf(fp->what[PF_FOOT_BACKEND], sizeof fp->what[0],
+               "the block Krylov basis ((influence.block_size x (block_iters + 2)) x P = %.0f x "
+               "%.0f doubles)",
+               mb + 2 * b, P);
+      fp->hint[PF_FOOT_BACKEND] = "a smaller influence.block_size or block_iters";
     } else if (exact) {
       /* H (P, P), w, idx, and dsyevd's workspace 1 + 6P + 2P^2 */
       part[PF_FOOT_BACKEND] = D * (3.0 * P * P + 9.0 * P);

@@ -107,6 +107,8 @@ int pf_task_spec_from_config(const pf_config *cfg, pf_task_spec *s) {
   s->influence.damping = cfg->influence.damping;
   s->influence.eig_tol = cfg->influence.eig_tol;
   s->influence.rank = cfg->influence.rank;
+  s->influence.block_size = cfg->influence.block_size;
+  s->influence.block_iters = cfg->influence.block_iters;
   PF_CALL(pf_influence_params_check(&s->influence));
   return PF_OK;
 }

@@ -14,7 +14,14 @@ typedef enum {
   PF_GROUP_INFLUENCE  /* grad_dot, pinnfluence */
 } pf_group_kind;
 
-typedef enum { PF_GROUP_ARNOLDI = 0, PF_GROUP_EXACT, PF_GROUP_GAUSS_NEWTON } pf_group_backend;
+/* block_krylov runs arnoldi's protocol (rank 0 iterates, every Hessian-vector product split
+ * among the ranks by Z blocks), one direction of each block at a time. */
+typedef enum {
+  PF_GROUP_ARNOLDI = 0,
+  PF_GROUP_EXACT,
+  PF_GROUP_GAUSS_NEWTON,
+  PF_GROUP_BLOCK_KRYLOV
+} pf_group_backend;
 
 /* Commands rank 0 broadcasts: a round header {cmd, cycle} and, inside an arnoldi factor, the
  * last slot of each direction (HVP, or STOP when the iteration is over). */

@@ -8,6 +8,9 @@
  *                 engine blocks of its Z slice (pf_engine_hvp_blocks), rank 0 gathers them and
  *                 adds all of them in block order from zero, which is pf_engine_hvp's sum; the
  *                 other ranks meanwhile wait for the next direction;
+ *   block_krylov  as arnoldi, rank 0 running pf_influence_factor_block_krylov; its blocks of
+ *                 products are served one direction after the other by arnoldi's protocol, so
+ *                 each equals pf_engine_hvp's (and pf_engine_hvp_multi's column) bit for bit;
  *   exact         each rank computes a contiguous range of the P Hessian rows (one HVP over all
  *                 of Z each), gathered to rank 0 (pf_influence_factor_from_hessian);
  *   gauss_newton  each rank computes the Jacobian rows of its Z slice (K per point), gathered to
@@ -58,6 +61,14 @@ done:
   return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
 }
 
+/* Rank 0's blocks of products for block_krylov (pf_influence_hvp_multi_fn): root_hvp per
+ * direction. */
+static int root_hvp_multi(void *user, size_t nv, const double *V, double *HV) {
+  pf_group_scorer *g = user;
+  for (size_t j = 0; j < nv; j++) PF_CALL(root_hvp(g, V + j * g->P, HV + j * g->P));
+  return PF_OK;
+}
+
 /* The other ranks during rank 0's Arnoldi iteration: one product per command until STOP; a rank
  * that fails keeps obeying (its code is agreed on after the factor). */
 static int serve_hvps(pf_group_scorer *g) {
@@ -83,10 +94,14 @@ static int group_factor(pf_group_scorer *g, int cycle, const pf_points *Z, size_
   double *J = NULL;              /* gauss_newton: rank 0 (K nz + nt, P), others (K zn, P) */
   const size_t nt = g->rank == 0 ? pf_terms_rows(g->terms) : 0; /* the terms' Jacobian rows */
   int rc = PF_OK;
-  if (g->backend == PF_GROUP_ARNOLDI) {
+  if (g->backend == PF_GROUP_ARNOLDI || g->backend == PF_GROUP_BLOCK_KRYLOV) {
     g->Zhvp = Z;
     if (g->rank == 0) {
-      rc = pf_influence_factor_arnoldi(root_hvp, g, P, nz, &g->ip, g->spec.seed, cycle, &F);
+      if (g->backend == PF_GROUP_ARNOLDI)
+        rc = pf_influence_factor_arnoldi(root_hvp, g, P, nz, &g->ip, g->spec.seed, cycle, &F);
+      else
+        rc = pf_influence_factor_block_krylov(root_hvp_multi, g, P, nz, &g->ip, g->spec.seed, cycle,
+                                              &F);
       g->v[P] = PF_GROUP_CMD_STOP;
       GROUP_MPI(MPI_Bcast(g->v, (int)P + 1, MPI_DOUBLE, 0, g->comm));
     } else {

@@ -78,6 +78,8 @@ static uint64_t fingerprint(const pf_group_scorer *g) {
     h = fnv(h, &ip->damping, sizeof ip->damping);
     h = fnv(h, &ip->eig_tol, sizeof ip->eig_tol);
     h = fnv(h, &ip->rank, sizeof ip->rank);
+    h = fnv(h, &ip->block_size, sizeof ip->block_size);
+    h = fnv(h, &ip->block_iters, sizeof ip->block_iters);
   }
   return h;
 }
@@ -106,6 +108,7 @@ static int setup(pf_group_scorer *g, const pf_task_spec *spec) {
     g->imethod = strcmp(m->name, "grad_dot") ? PF_INFLUENCE_PINNFLUENCE : PF_INFLUENCE_GRAD_DOT;
     g->backend = !strcmp(g->ip.backend, "exact")          ? PF_GROUP_EXACT
                  : !strcmp(g->ip.backend, "gauss_newton") ? PF_GROUP_GAUSS_NEWTON
+                 : !strcmp(g->ip.backend, "block_krylov") ? PF_GROUP_BLOCK_KRYLOV
                                                           : PF_GROUP_ARNOLDI;
   }
 
@@ -166,7 +169,7 @@ static int setup(pf_group_scorer *g, const pf_task_spec *spec) {
   PF_CHECK(g->backend != PF_GROUP_GAUSS_NEWTON || g->K * P <= INT_MAX, PF_ERR_ARG,
            "group scorer: %zu Jacobian entries per point", g->K * P);
   PF_CALL(PF_CALLOC(P * (size_t)g->ip.rank, &g->R));
-  if (g->backend == PF_GROUP_ARNOLDI) {
+  if (g->backend == PF_GROUP_ARNOLDI || g->backend == PF_GROUP_BLOCK_KRYLOV) {
     /* Z blocks: slices start at multiples of the unit, hence of B */
     g->nzb = (nz + B - 1) / B;
     g->zbn = (g->z0 + g->zn + B - 1) / B - g->z0 / B;

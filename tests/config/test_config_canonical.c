@@ -45,6 +45,8 @@ MUT(m_arnoldi_tol, c->influence.arnoldi_tol = 0.2)
 MUT(m_damping, c->influence.damping = 0.0)
 MUT(m_eig_tol, c->influence.eig_tol = 1e-5)
 MUT(m_rank, c->influence.rank = 49)
+MUT(m_block_size, c->influence.block_size = 15)
+MUT(m_block_iters, c->influence.block_iters = 7)
 MUT(m_ranks_per_task, c->run.ranks_per_task = 2)
 MUT(m_store, c->run.store_pool_scores = 1)
 MUT(m_blas_threads, c->run.blas_threads = 2)
@@ -55,7 +57,8 @@ static void (*const muts[])(pf_config *) = {
     m_lbfgs_iters, m_lbfgs_step, m_lbfgs_history, m_lbfgs_max_eval, m_method,
     m_mode,        m_strategy,   m_pool,          m_per_cycle,      m_k,
     m_c,           m_backend,    m_test_points,   m_arnoldi_iters,  m_arnoldi_tol,
-    m_damping,     m_eig_tol,    m_rank,          m_store,          m_block};
+    m_damping,     m_eig_tol,    m_rank,          m_store,          m_block,
+    m_block_size,  m_block_iters};
 #define NMUTS ((int)(sizeof muts / sizeof muts[0]))
 
 /* The text's config, through the parser (the canonical text is libconfig syntax). */

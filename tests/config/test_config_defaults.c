@@ -46,7 +46,8 @@ static void expect_fixed(const pf_config *c, const char *what) {
   PF_TEST_EXPECT(!strcmp(c->influence.backend, "arnoldi"), "%s: backend", what);
   PF_TEST_EXPECT(c->influence.test_points == 1000 && c->influence.arnoldi_iters == 200 &&
                      c->influence.arnoldi_tol == 0.1 && c->influence.damping == 1e-3 &&
-                     c->influence.eig_tol == 1e-4 && c->influence.rank == 50,
+                     c->influence.eig_tol == 1e-4 && c->influence.rank == 50 &&
+                     c->influence.block_size == 16 && c->influence.block_iters == 8,
                  "%s: influence", what);
   PF_TEST_EXPECT(c->run.ranks_per_task == 1 && c->run.store_pool_scores == 0 &&
                      c->run.blas_threads == 1 && c->run.block == 128,
@@ -193,6 +194,9 @@ int main(void) {
                                          "influence.damping",
                                          "influence.eig_tol",
                                          "influence.rank",
+                                         "influence.block_size",
+                                         "influence.block_iters",
+                                         "block_krylov",
                                          "run.ranks_per_task",
                                          "run.store_pool_scores",
                                          "run.blas_threads",

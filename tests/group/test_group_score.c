@@ -201,10 +201,12 @@ int main(int argc, char **argv) {
   double *sc = calloc(NPOOL, sizeof(double)), *ssc = calloc(NPOOL, sizeof(double));
 
   /* every method and backend, bit for bit against the one-rank path */
-  static const char *variants[][2] = {{"random", "arnoldi"},    {"rar", "arnoldi"},
-                                      {"out_grad", "arnoldi"},  {"loss_grad", "arnoldi"},
-                                      {"grad_dot", "arnoldi"},  {"pinnfluence", "arnoldi"},
-                                      {"pinnfluence", "exact"}, {"pinnfluence", "gauss_newton"}};
+  static const char *variants[][2] = {
+      {"random", "arnoldi"},          {"rar", "arnoldi"},
+      {"out_grad", "arnoldi"},        {"loss_grad", "arnoldi"},
+      {"grad_dot", "arnoldi"},        {"pinnfluence", "arnoldi"},
+      {"pinnfluence", "exact"},       {"pinnfluence", "gauss_newton"},
+      {"pinnfluence", "block_krylov"}};
   static const int blocks[] = {128, 48};
   if (rank_ == 0) fprintf(stderr, "test_group_score on %d rank(s)\n", size);
   const pf_pde *burgers = pf_pde_find("burgers");
@@ -273,6 +275,10 @@ int main(int argc, char **argv) {
     spec = make_spec("pinnfluence", "exact", 128);
     spec.influence.eig_tol = 1e30;
     expect_failure(comm, "exact without eigenvalues", &spec, theta, 0, PF_ERR_NUMERIC, X, sc);
+    spec = make_spec("pinnfluence", "block_krylov", 128);
+    spec.influence.eig_tol = 1e30;
+    expect_failure(comm, "block_krylov without eigenvalues", &spec, theta, 0, PF_ERR_NUMERIC, X,
+                   sc);
     spec = make_spec("rar", "arnoldi", 128);
     expect_failure(comm, "NULL theta on rank 0", &spec, theta, 1, PF_ERR_ARG, X, sc);
     spec = make_spec("static", "arnoldi", 128);

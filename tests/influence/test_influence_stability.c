@@ -118,6 +118,7 @@ int main(int argc, char **argv) {
   s.n_rank = 2, s.rank[0] = (int)P, s.rank[1] = 1;
   s.n_damping = 2, s.damping[0] = 1e-3, s.damping[1] = 1e-1;
   s.gauss_newton = 0;
+  s.n_block = 0; /* block_krylov: test_influence_block_krylov */
   const int nr = pf_stability_nrows(&s);
   PF_TEST_EXPECT(nr == 5, "rows %d, want 5", nr);
   pf_stability_row rows[5];

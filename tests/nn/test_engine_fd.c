@@ -28,7 +28,7 @@ static double diff2(size_t n, const double *a, const double *b) {
 }
 
 /* Largest relative error measured per quantity over all problems (for the report). */
-enum { W_A, W_U1, W_U2, W_GRAD, W_HVP, W_JVP, W_J, W_LOSS, W_AGREE, W_N };
+enum { W_A, W_U1, W_U2, W_GRAD, W_HVP, W_JVP, W_J, W_LOSS, W_AGREE, W_HVP_MULTI, W_N };
 static const char *worst_name[W_N] = {"transform jets A, B vs FD",
                                       "u first derivatives vs FD",
                                       "u second derivatives vs FD (mixed incl.)",
@@ -37,7 +37,8 @@ static const char *worst_name[W_N] = {"transform jets A, B vs FD",
                                       "Jv vs FD of weighted residuals",
                                       "J rows vs FD (max err / max entry)",
                                       "loss vs mean of sum_j w_j r_j^2",
-                                      "general vs specialised path"};
+                                      "general vs specialised path",
+                                      "hvp_multi columns vs hvp"};
 enum { B_SPEC, B_FORCED, B_MMS, B_POLY, B_N };
 static const char *bucket_name[B_N] = {
     "specialised path (paper-style problems, raw network)",
@@ -291,6 +292,27 @@ static void check_hvp(fixture *f, const char *label) {
     for (size_t k = 0; k < P; k++) gm[k] += out[b2 * P + k];
   PF_TEST_EXPECT(!memcmp(gm, hv, P * sizeof(double)), "%s: HVP blocks do not add up to Hv", label);
   free(out);
+  /* nv directions at once: column j is pf_engine_hvp along V_j (to 1e-12 relative, and in fact bit
+   * for bit: the per-direction operations are the same) */
+  {
+    enum { NV = 11 };
+    double *V = malloc(NV * P * sizeof(double)), *HV = malloc(NV * P * sizeof(double));
+    memcpy(V, v, P * sizeof(double));
+    memcpy(V + P, w, P * sizeof(double));
+    for (int j = 2; j < NV; j++) random_vector(P, 11 + (uint64_t)j, V + (size_t)j * P);
+    PF_TEST_OK(pf_engine_hvp_multi(f->eng, f->theta, f->pts, NV, V, HV));
+    for (int j = 0; j < NV; j++) {
+      PF_TEST_OK(pf_engine_hvp(f->eng, f->theta, f->pts, V + (size_t)j * P, gm));
+      const double e = diff2(P, HV + (size_t)j * P, gm) / norm2(P, gm);
+      note(f->bucket, W_HVP_MULTI, e);
+      PF_TEST_EXPECT(e <= 1e-12, "%s: hvp_multi column %d vs hvp: relative error %.3g", label, j,
+                     e);
+      PF_TEST_EXPECT(!memcmp(HV + (size_t)j * P, gm, P * sizeof(double)),
+                     "%s: hvp_multi column %d is not pf_engine_hvp's bit for bit", label, j);
+    }
+    PF_TEST_OK(pf_engine_hvp_multi(f->eng, f->theta, f->pts, 0, NULL, NULL));
+    free(V), free(HV);
+  }
   free(v), free(w), free(hv), free(hw), free(gp), free(gm), free(th);
 }
 
