@@ -124,9 +124,9 @@ static void check_problem(MPI_Comm comm, const char *label, const pf_pde *pde, i
   const size_t d = (size_t)pde->ops.d;
   double *X = calloc(NPOOL * d, sizeof(double)), *sX = calloc(NPOOL * d, sizeof(double));
   double *sc = calloc(NPOOL, sizeof(double)), *ssc = calloc(NPOOL, sizeof(double));
-  const char *backends[] = {"arnoldi", "exact", "gauss_newton"};
+  const char *backends[] = {"arnoldi", "exact", "gauss_newton", "block_krylov"};
   const int blocks[] = {32, 128};
-  for (int b = 0; b < 3; b++)
+  for (int b = 0; b < 4; b++)
     for (int k = 0; k < 2; k++) {
       pf_task_spec spec = make_spec(pde, nh, backends[b], blocks[k]);
       double *theta = make_theta(&spec);

@@ -241,6 +241,26 @@ static void check_backends(fixture *f) {
   pf_influence_factor_destroy(&Fa);
   pf_influence_factor_destroy(&Fb);
 
+  /* block_krylov: its batched products include the terms; a full block Krylov space gives the
+   * exact backend's top eigenvalues */
+  pf_influence_params ik = ip;
+  ik.backend = "block_krylov";
+  ik.block_size = 4;
+  ik.block_iters = (int)(P / 4 + 2);
+  ik.arnoldi_tol = 1e-12;
+  PF_TEST_OK(pf_influence_factor_create_terms(f->T.eng, f->T.net, f->T.theta, f->Z, f->terms, &ik,
+                                              1, 1, &Fa));
+  if (Fa) {
+    double e = 0;
+    const int k = Fa->rank < 5 ? Fa->rank : 5;
+    for (int j = 0; j < k; j++) e = fmax(e, fabs(Fa->lambda[j] - lam[j]) / lam[j]);
+    printf("  %s block_krylov (dim %d): top %d eigenvalues vs exact: max rel err %.2e\n", f->label,
+           Fa->krylov_dim, k, e);
+    PF_TEST_EXPECT(k >= 1 && e <= 1e-8, "%s: block_krylov top eigenvalues differ by %.3g", f->label,
+                   e);
+  }
+  pf_influence_factor_destroy(&Fa);
+
   /* scores with the exact factor against brute force; NULL terms; the method with sc.terms */
   pf_points *pool = it_points(f->pde, 5, 2, nc);
   double *gz = malloc(nz * P * sizeof(double)), *gc = malloc(nc * P * sizeof(double));
