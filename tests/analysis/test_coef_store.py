@@ -197,3 +197,57 @@ def test_program_store_is_format_5(store_path):
     with h5py.File(store_path, "r") as f:
         assert f["/coefficients"].shape[:2] == f["/metrics"].shape[:2]
         assert f["/checkpoint/coef"].shape[1] == 2
+
+
+def test_program_report_trained_coefficients(exe, store_copy):
+    """`pinnfluence report` on the tiny sweep with burgers' nu marked trained and per-cycle values
+    written as the format documents them: the coefficient columns are the mean and population std
+    over seeds of the final value and of |c - c_true| / |c_true|, computed here with numpy;
+    `status` prints the same as before."""
+    from helpers import program_env
+
+    def run(*args):
+        res = subprocess.run([exe, *args, store_copy], capture_output=True, text=True,
+                             env=program_env(), timeout=120)
+        assert res.returncode == 0, res.stderr
+        return res.stdout
+    status_before = run("status")
+    plain = run("report", "--format", "csv")
+    assert "coef" not in plain.splitlines()[0]
+    want = {}
+    with h5py.File(store_copy, "r+") as f:
+        pde = [bytes(r.astype(np.uint8)).rstrip(b"\0").decode() for r in f["/tasks/pde"]]
+        method = [bytes(r.astype(np.uint8)).rstrip(b"\0").decode() for r in f["/tasks/method"]]
+        cycles = f["/tasks/cycles"][()]
+        truth = f["/tasks/coef_true"][()]
+        rng = np.random.default_rng(5)
+        for i in range(len(pde)):
+            if pde[i] != "burgers":
+                continue
+            f["/tasks/trainable"][i, 0] = 1
+            values = truth[i, 0] * (1 + rng.uniform(-0.5, 0.5, size=cycles[i]))
+            f["/coefficients"][i, :cycles[i], 0] = values
+            want.setdefault(method[i], []).append(values[-1])
+    rows = run("report", "--format", "csv").splitlines()
+    head = rows[0].split(",")
+    assert head[8:] == ["coef", "coef_true", "coef_seeds", "coef_mean", "coef_std",
+                        "coef_relerr_mean", "coef_relerr_std"]
+    seen = 0
+    for line in rows[1:]:
+        r = dict(zip(head, line.split(",")))
+        if r["pde"] != "burgers":
+            assert r["coef"] == "" and r["coef_mean"] == ""
+            continue
+        v = np.array(want[r["method"]])
+        err = np.abs(v - NU) / NU
+        assert r["coef"] == "nu" and int(r["coef_seeds"]) == len(v) == 3
+        np.testing.assert_allclose(float(r["coef_true"]), NU, rtol=1e-6)
+        np.testing.assert_allclose([float(r["coef_mean"]), float(r["coef_std"]),
+                                    float(r["coef_relerr_mean"]), float(r["coef_relerr_std"])],
+                                   [v.mean(), v.std(), err.mean(), err.std()], rtol=2e-6)
+        seen += 1
+    assert seen == 3
+    md = run("report")
+    assert "trained coefficients, final value and relative error |c - c_true| / |c_true|" in md
+    assert "| burgers nu (true 0.003183) | rel. error |" in md
+    assert run("status") == status_before
