@@ -102,6 +102,8 @@ extern "C" {
 
 #define PF_CONFIG_MAX_HIDDEN    16    /* most hidden layers (equals PF_PDE_MAX_HIDDEN) */
 #define PF_CONFIG_NAME_MAX      32    /* size of the string fields, NUL included */
+#define PF_CONFIG_PATH_MAX      256   /* size of a file-name field (data.file), NUL included */
+#define PF_CONFIG_MAX_TRAINABLE 4     /* trainable coefficients (equals PF_PDE_MAX_COEF) */
 #define PF_CONFIG_CANONICAL_MAX 16384 /* enough for the canonical text of any task config */
 #define PF_CONFIG_HASH_HEX      17    /* 16 hex digits and the NUL */
 #define PF_CONFIG_ERR_MAX       1024  /* a good size for the error-message buffers */
@@ -120,6 +122,26 @@ typedef struct {
     double beta;  /* drift_diffusion: drift */
     double alpha; /* heat2d: diffusivity */
   } coefficients;
+  char constraints[PF_CONFIG_NAME_MAX]; /* "hard" (the problem's transforms) or "soft" */
+  struct {
+    int points;    /* Hammersley points per face of each soft condition set */
+    double weight; /* weight of every soft condition set */
+  } boundary;
+  struct {
+    int reference;                      /* observations drawn from the reference; 0: none */
+    double noise;                       /* relative noise level of those (times rms per output) */
+    int seed;                           /* the observations' stream (not the task seed) */
+    double weight;                      /* weight of the data misfit */
+    char outputs[PF_CONFIG_NAME_MAX];   /* observed outputs, comma-separated; "": every output */
+    char file[PF_CONFIG_PATH_MAX];      /* observations from this CSV file; "": none */
+    char file_hash[PF_CONFIG_NAME_MAX]; /* XXH64 of the file's bytes, 16 hex digits (set by the
+                                           parser when the file is read) */
+  } data;
+  struct {
+    int n;                                                  /* trainable coefficients; 0: none */
+    char name[PF_CONFIG_MAX_TRAINABLE][PF_CONFIG_NAME_MAX]; /* the problem's coefficient names */
+    double value[PF_CONFIG_MAX_TRAINABLE];                  /* initial guesses */
+  } trainable;
   struct {
     int nhidden;                      /* number of hidden layers */
     int hidden[PF_CONFIG_MAX_HIDDEN]; /* (nhidden) widths; entries past nhidden are 0 */

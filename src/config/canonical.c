@@ -48,6 +48,38 @@ static const char *defined_problem(const pf_key *k, const char *name) {
   return p ? p->text : NULL;
 }
 
+/* A quiet key (issue 11's keys) at its default: left out, so the text of every configuration
+ * written before them is unchanged. */
+static int quiet_default(const pf_key *k, const pf_cfg_value *v) {
+  if (!k->quiet) return 0;
+  pf_cfg_value d;
+  pf_key_default(k, &d);
+  switch (k->type) {
+  case PF_KEY_INT:
+  case PF_KEY_BOOL:
+    return v->i == d.i;
+  case PF_KEY_FLOAT:
+    return !memcmp(&v->f, &d.f, sizeof d.f);
+  case PF_KEY_STRING:
+    return !strcmp(v->s, d.s);
+  case PF_KEY_INTLIST:
+    return 0;
+  }
+  return 0;
+}
+
+void pf_sbuf_trainable(pf_sbuf *sb, int n, const char (*name)[PF_CONFIG_NAME_MAX],
+                       const double *value) {
+  if (n <= 0) return;
+  char num[40];
+  pf_sbuf_printf(sb, "trainable = {");
+  for (int j = 0; j < n; j++) {
+    pf_format_double(value[j], num, sizeof num);
+    pf_sbuf_printf(sb, " %s = %s;", name[j], num);
+  }
+  pf_sbuf_printf(sb, " };\n");
+}
+
 static void emit_config(pf_sbuf *sb, const pf_config *cfg) {
   const char *cur = NULL;
   for (int i = 0; i < pf_nkeys; i++) {
@@ -56,6 +88,7 @@ static void emit_config(pf_sbuf *sb, const pf_config *cfg) {
     pf_cfg_value v;
     pf_key_get(k, cfg, &v);
     if (k->def_kind == PF_DEF_COEF && !coefficient_shown(k, cfg, &v)) continue;
+    if (quiet_default(k, &v)) continue;
     group_switch(sb, &cur, k);
     if (defined_problem(k, v.s)) {
       pf_sbuf_printf(sb, "%s", defined_problem(k, v.s));
@@ -66,6 +99,7 @@ static void emit_config(pf_sbuf *sb, const pf_config *cfg) {
     pf_sbuf_printf(sb, ";\n");
   }
   if (cur) pf_sbuf_printf(sb, "};\n");
+  pf_sbuf_trainable(sb, cfg->trainable.n, cfg->trainable.name, cfg->trainable.value);
 }
 
 int pf_config_canonical(const pf_config *cfg, char *buf, size_t len) {
@@ -116,6 +150,7 @@ int pf_sweep_canonical(const pf_sweep *sw, char **text) {
     const pf_sweep_key *sk = &sw->keys[i];
     const char *ind = k->group ? "  " : "";
     if (k->def_kind == PF_DEF_COEF && sk->nvals == 0) continue; /* the problem's default */
+    if (k->quiet && sk->nvals == 0) continue;                   /* issue 11's keys, unset */
     group_switch(&sb, &cur, k);
     if (sk->nvals == 1 && defined_problem(k, sk->vals[0].s)) {
       pf_sbuf_printf(&sb, "%s", defined_problem(k, sk->vals[0].s));
@@ -146,6 +181,7 @@ int pf_sweep_canonical(const pf_sweep *sw, char **text) {
     pf_sbuf_printf(&sb, ";\n");
   }
   if (cur) pf_sbuf_printf(&sb, "};\n");
+  pf_sbuf_trainable(&sb, sw->ntrainable, sw->tname, sw->tvalue);
   if (sb.nomem || sb.overflow) {
     free(sb.buf);
     PF_RAISE(PF_ERR_MEM, "pf_sweep_canonical: cannot allocate the text");
