@@ -443,7 +443,7 @@ static const char *const problem_members[] = {
 /* Storage for the strings and "where" texts of one problem spec. */
 typedef struct {
   pf_pde_spec spec;
-  char where[64][PF_CFG_WHERE_MAX + 128];
+  char where[192][PF_CFG_WHERE_MAX + 128];
   int nwhere;
 } problem_build;
 
@@ -451,7 +451,7 @@ static const char *where_key(pstate *ps, problem_build *pb, const config_setting
                              const char *key) {
   char w[PF_CFG_WHERE_MAX];
   where_of(ps, s, w, sizeof w);
-  if (pb->nwhere == 64) return "problem";
+  if (pb->nwhere == 192) return "problem";
   char *out = pb->where[pb->nwhere++];
   snprintf(out, PF_CFG_WHERE_MAX + 128, "%s: problem.%.96s", w, key);
   return out;
@@ -520,6 +520,61 @@ static int pelems(pstate *ps, const config_setting_t *s, const char *key, int on
     return pfail(ps, s, key, "%s", lim);
   }
   for (int i = 0; i < *n; i++) el[i] = config_setting_get_elem(s, (unsigned)i);
+  return PF_OK;
+}
+
+/* constraints[o] = { soft = ( { face = "x=lo"; value = "0"; derivative = "t"; }, ... ); }: output
+ * o is unconstrained (A = 0, B = 1) and these are its conditions (checked by pf_pde_define). */
+static int parse_soft(pstate *ps, problem_build *pb, const config_setting_t *g, int o) {
+  pf_pde_spec *sp = &pb->spec;
+  char key[128];
+  snprintf(key, sizeof key, "constraints[%d].soft", o);
+  const config_setting_t *soft = config_setting_get_member(g, "soft");
+  if (config_setting_length(g) != 1)
+    return pfail(ps, g, key, "%s",
+                 "a soft constraint has the one key soft (not A or B as well); allowed: { soft "
+                 "= ( { face = \"x=lo\"; value = \"...\"; }, ... ); }");
+  const config_setting_t *el[PF_PDE_MAX_COND];
+  int n;
+  TRY(pelems(ps, soft, key, 0, PF_PDE_MAX_COND, el, &n));
+  sp->soft[o] = 1;
+  sp->soft_where[o] = where_key(ps, pb, soft, key);
+  sp->A[o] = (pf_pde_formula){"0", sp->soft_where[o]};
+  sp->B[o] = (pf_pde_formula){"1", sp->soft_where[o]};
+  for (int c = 0; c < n; c++) {
+    char ck[160];
+    snprintf(ck, sizeof ck, "%s[%d]", key, c);
+    if (!config_setting_is_group(el[c]))
+      return pfail(ps, el[c], ck, "%s",
+                   "expected a condition { face = \"x=lo\"; value = \"...\"; } (derivative = "
+                   "\"x\" optional)");
+    if (sp->ncond == PF_PDE_MAX_COND)
+      return pfail(ps, el[c], ck, "more than %s soft conditions in the problem", "32");
+    const int j = sp->ncond++;
+    sp->cond[j].out = o;
+    const int nm = config_setting_length(el[c]);
+    for (int i = 0; i < nm; i++) {
+      const config_setting_t *e = config_setting_get_elem(el[c], (unsigned)i);
+      const char *name = config_setting_name(e);
+      char ek[200];
+      snprintf(ek, sizeof ek, "%s.%s", ck, name);
+      if (!strcmp(name, "face")) {
+        TRY(pstring(ps, e, ek, &sp->cond[j].face));
+        sp->cond[j].face_where = where_key(ps, pb, e, ek);
+      } else if (!strcmp(name, "value")) {
+        TRY(pstring(ps, e, ek, &sp->cond[j].value.text));
+        sp->cond[j].value.where = where_key(ps, pb, e, ek);
+      } else if (!strcmp(name, "derivative")) {
+        TRY(pstring(ps, e, ek, &sp->cond[j].derivative));
+        sp->cond[j].derivative_where = where_key(ps, pb, e, ek);
+      } else {
+        return pfail(ps, e, ek, "%s", "unknown key; allowed: face, value, derivative");
+      }
+    }
+    if (!sp->cond[j].face) return pfail(ps, el[c], ck, "%s", "missing face = \"x=lo\"");
+    if (!sp->cond[j].value.text)
+      return pfail(ps, el[c], ck, "%s", "missing value = \"...\" (the target, a formula)");
+  }
   return PF_OK;
 }
 
@@ -660,8 +715,13 @@ static int parse_problem(pstate *ps, const config_setting_t *g) {
     }
     if (!rc && n != sp->m)
       rc = pfail(ps, constraints, "constraints", "%s",
-                 "one { A = \"...\"; B = \"...\"; } per output, in the order of outputs");
+                 "one { A = \"...\"; B = \"...\"; } or { soft = (...); } per output, in the "
+                 "order of outputs");
     for (int o = 0; !rc && o < n; o++) {
+      if (config_setting_is_group(el[o]) && config_setting_get_member(el[o], "soft")) {
+        rc = parse_soft(ps, pb, el[o], o);
+        continue;
+      }
       for (int ab = 0; !rc && ab < 2; ab++) {
         const char *nmab = ab ? "B" : "A";
         const config_setting_t *f =
