@@ -28,4 +28,11 @@ typedef struct {
 /* The problems defined in the configuration: the one named name, or NULL (user.c). */
 const pf_pde *pf_pde_find_defined(const char *name);
 
+/* n Hammersley points in the box lo .. hi of d coordinates (1 .. PF_MAX_DIM), X (n, d): what
+ * pf_pde_hammersley does for a problem's box (hammersley.c); soft.c uses it on the faces. */
+void pf_pde_hammersley_box(int d, const double *lo, const double *hi, size_t n, double *X);
+
+/* The problem a soft instance (pf_pde_soft) was made from, or NULL if p is not one (soft.c). */
+const pf_pde *pf_pde_soft_origin(const pf_pde *p);
+
 #endif

@@ -59,6 +59,9 @@ typedef struct instance {
 static instance *instances = NULL;
 
 const pf_pde *pf_pde_base(const pf_pde *p) {
+  /* a soft instance (soft.c): the registry entry of the problem it was made from */
+  const pf_pde *hard = pf_pde_soft_origin(p);
+  if (hard) p = hard;
   for (const instance *q = instances; q; q = q->next)
     if (&q->pde == p) return q->base;
   return p;
@@ -66,6 +69,14 @@ const pf_pde *pf_pde_base(const pf_pde *p) {
 
 int pf_pde_instance(const pf_pde *p, const double *coef, const pf_pde **inst) {
   *inst = NULL;
+  /* a soft problem with other coefficients: the soft instance of the hard one with them */
+  const pf_pde *hard = pf_pde_soft_origin(p);
+  if (hard) {
+    const pf_pde *h = NULL;
+    PF_CALL(pf_pde_instance(hard, coef, &h));
+    PF_CALL(pf_pde_soft(h, inst));
+    return PF_OK;
+  }
   p = pf_pde_base(p);
   const double *def = pf_pde_coefficients(p);
   int same = 1;
