@@ -44,6 +44,23 @@ typedef struct {
   struct pf_fault *fault; /* testing: a signal at a chosen cycle and iteration; NULL: off */
   int store_pool;         /* hand the last cycle's pool and scores to hooks->pool_done */
   int checkpoint_every;   /* hooks->checkpoint after every this many cycles; 0: never */
+  /* Soft conditions, data and trainable coefficients (README "Soft constraints, data and inverse
+   * problems"). pde is the problem as the task trains it (pf_pde_soft of the configured one for
+   * constraints = "soft"), with the true coefficient values (reference and data). */
+  size_t soft_points; /* boundary.points: Hammersley points per face of each soft condition set */
+  double soft_weight; /* boundary.weight */
+  struct {
+    size_t reference; /* observations drawn from the reference; 0: none */
+    double noise;     /* their noise level (times the rms of each observed output) */
+    uint64_t seed;    /* their stream */
+    double weight;    /* weight of the data misfit; the set is named "data" */
+    int nout;         /* observed outputs of reference data; 0: every output */
+    int out[PF_MAX_OUT];
+    char file[256]; /* or observations from this CSV file ("" : none) */
+  } data;
+  int ntrained;                         /* trainable coefficients; 0: none */
+  int trained[PF_PDE_MAX_COEF];         /* their indices in pde's coefficients */
+  double trained_init[PF_PDE_MAX_COEF]; /* their initial guesses */
 } pf_task_spec;
 
 /* Columns of a metrics row (also the columns of /metrics in the store). */
@@ -108,9 +125,9 @@ typedef struct {
   int d;     /* input coordinates */
   double *X; /* (ntrain, d) final training points */
   int cycles_done;
-  double last[PF_MET_NCOLS]; /* metrics of the last completed cycle */
-  double seconds;            /* wall time of the task */
-  int ntrained;              /* coefficients trained (0: none) */
+  double last[PF_MET_NCOLS];    /* metrics of the last completed cycle */
+  double seconds;               /* wall time of the task */
+  int ntrained;                 /* coefficients trained (0: none) */
   double coef[PF_PDE_MAX_COEF]; /* final values of all the problem's coefficients */
 } pf_task_result;
 

@@ -27,11 +27,11 @@ typedef struct defined {
   int qbase;               /* variable id of quantity (o, c): qbase + o * nj + c */
   pf_expr_prog *prog_r[3]; /* r; r and dr; r, dr and d2r */
   int nroots_r[3];
-  int *root_off[3];               /* (nroots) offset / n of each root's destination ... */
-  int *root_arr[3];               /* ... in r (0), dr (1) or d2r (2) */
-  pf_expr_prog *prog_t;           /* A and B full jets */
-  pf_expr_prog *prog_exact;       /* reference, m roots, or NULL */
-  pf_expr_prog *prog_rc;          /* d r_j / d coef_c, k * ncoef roots (residual_coef) */
+  int *root_off[3];                         /* (nroots) offset / n of each root's destination ... */
+  int *root_arr[3];                         /* ... in r (0), dr (1) or d2r (2) */
+  pf_expr_prog *prog_t;                     /* A and B full jets */
+  pf_expr_prog *prog_exact;                 /* reference, m roots, or NULL */
+  pf_expr_prog *prog_rc;                    /* d r_j / d coef_c, k * ncoef roots (residual_coef) */
   pf_expr_prog *prog_cond[PF_PDE_MAX_COND]; /* each soft condition's target */
   const pf_pde *grid_base;        /* built-in problem whose grid is the reference, or NULL */
   int grid_coef[PF_PDE_MAX_COEF]; /* its coefficient j is this problem's grid_coef[j] */
@@ -558,8 +558,8 @@ static int residual_tapes(defined *u, pf_expr_pool *pool, const int *rnode) {
 /* The soft conditions of spec s into u->pde.cond and one tape per target: face "<input>=lo|hi",
  * an optional first derivative along one input, the target a formula of the inputs and
  * coefficients (a coefficient in a target cannot be trained: the targets are computed once). */
-static int soft_conditions(const pf_pde_spec *s, defined *u, pf_expr_pool *pool,
-                           resolver_state *rs, char *err, size_t errlen) {
+static int soft_conditions(const pf_pde_spec *s, defined *u, pf_expr_pool *pool, resolver_state *rs,
+                           char *err, size_t errlen) {
   pf_pde *p = &u->pde;
   for (int c = 0; c < s->ncond; c++) {
     const char *face = s->cond[c].face;

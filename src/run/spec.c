@@ -19,6 +19,8 @@ int pf_task_problem(const pf_config *cfg, const pf_pde **pde) {
     if (isnan(coef[j]) && base->text) coef[j] = pf_pde_coefficients(base)[j];
   }
   PF_CALL(pf_pde_instance(base, coef, pde));
+  /* constraints = "soft": every hard transform removed (u = N), as trained and as predicted */
+  if (!strcmp(cfg->constraints, "soft")) PF_CALL(pf_pde_soft(*pde, pde));
   return PF_OK;
 }
 
@@ -108,6 +110,30 @@ int pf_task_spec_from_config(const pf_config *cfg, pf_task_spec *s) {
   s->influence.eig_tol = cfg->influence.eig_tol;
   s->influence.rank = cfg->influence.rank;
   PF_CALL(pf_influence_params_check(&s->influence));
+  /* soft conditions, data, trainable coefficients */
+  s->soft_points = (size_t)cfg->boundary.points;
+  s->soft_weight = cfg->boundary.weight;
+  s->data.reference = (size_t)cfg->data.reference;
+  s->data.noise = cfg->data.noise;
+  s->data.seed = (uint64_t)cfg->data.seed;
+  s->data.weight = cfg->data.weight;
+  for (const char *q = cfg->data.outputs; *q && s->data.nout < PF_MAX_OUT;) {
+    const size_t l = strcspn(q, ",");
+    for (int o = 0; o < s->pde->ops.m; o++)
+      if (strlen(s->pde->outputs[o]) == l && !strncmp(s->pde->outputs[o], q, l))
+        s->data.out[s->data.nout++] = o;
+    q += l + (q[l] == ',');
+  }
+  snprintf(s->data.file, sizeof s->data.file, "%s", cfg->data.file);
+  s->ntrained = cfg->trainable.n;
+  for (int j = 0; j < s->ntrained; j++) {
+    const int c = pf_pde_coef_index(s->pde, cfg->trainable.name[j]);
+    PF_CHECK(c >= 0 && s->pde->residual_coef && !s->pde->coef_in_transform[c], PF_ERR_CONFIG,
+             "trainable.%s: not a trainable coefficient of %s", cfg->trainable.name[j],
+             s->pde->name);
+    s->trained[j] = c;
+    s->trained_init[j] = cfg->trainable.value[j];
+  }
   return PF_OK;
 }
 
