@@ -185,6 +185,12 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
                 pf_task_result *res);
 void pf_task_result_free(pf_task_result *res);
 
+/* For tests: the task's training objective (the residual loss over the initial training points
+ * plus the soft-condition and data terms) at x = [theta (nparams), trained coefficients
+ * (spec->ntrained)], and its gradient grad (same layout; may be NULL), exactly as the optimisers
+ * see it. Local. */
+int pf_task_objective_eval(const pf_task_spec *spec, const double *x, double *loss, double *grad);
+
 #ifdef __cplusplus
 }
 #endif

@@ -566,3 +566,18 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
   if (rc) return pf_trace(rc, __FILE__, __LINE__, __func__);
   return PF_OK;
 }
+
+int pf_task_objective_eval(const pf_task_spec *spec, const double *x, double *loss, double *grad) {
+  PF_CHECK(spec && x && loss, PF_ERR_ARG, "pf_task_objective_eval: null argument");
+  pf_task_result res;
+  memset(&res, 0, sizeof res);
+  task_mem m = {0};
+  int rc = task_setup(spec, &res, &m);
+  if (!rc) {
+    task_state st = {.spec = spec, .eng = m.eng, .train = m.train, .m = &m};
+    rc = objective(&st, x, loss, grad);
+  }
+  task_free(&m);
+  pf_task_result_free(&res);
+  return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
+}
