@@ -17,6 +17,22 @@
  *   coefficients.alpha         float     per pde: heat2d 0.05
  *                                        (a coefficient the task's problem does not have is an
  *                                        error; ranges in src/pde and --help-config)
+ *   constraints                string    "hard"                  hard, soft
+ *   boundary.points            int       64                      1 .. 1000000 (per face)
+ *   boundary.weight            float     1.0                     0 < value <= 1e12
+ *   data.reference             int       0                       0 .. 10000000 (0: none)
+ *   data.noise                 float     0                       0 <= value <= 100
+ *   data.seed                  int       0                       0 .. 2147483647
+ *   data.weight                float     1.0                     0 < value <= 1e12
+ *   data.outputs               names     [] (every output)       the problem's outputs (not a list)
+ *   data.file                  string    ""                      a readable CSV file (not a list)
+ *   data.file_hash             string    ""                      its XXH64 (written by pinnfluence)
+ *   trainable.<coefficient>    float     (none)                  any coefficient of a problem
+ *                                                                written in the configuration that
+ *                                                                is not in A, B or a soft value
+ *                              (these keys enter the canonical text only when not at their
+ *                              defaults, so every older configuration keeps its text and hash;
+ *                              trainable is written last, after the table's keys)
  *   network.hidden             int list  per pde (PAPER.md 2):   1..16 layers, each 1 .. 4096
  *                                        diffusion, burgers, heat2d [32,32,32]; allen_cahn,
  *                                        drift_diffusion [64,64,64]; wave [100 x 5]

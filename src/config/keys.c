@@ -757,6 +757,33 @@ void pf_config_print_help(FILE *out) {
       "exactly (symbolically). B must vanish\non every face of the box but t = hi (checked at "
       "sample points). The whole problem is part of each\ntask's canonical configuration, so a "
       "results file describes it completely.\n");
+  fprintf(
+      out,
+      "\nSoft conditions in a problem: an output's constraint may be a list of conditions instead "
+      "of A and B\n(that output is unconstrained, u = N; the conditions become penalty terms):\n"
+      "    constraints = ({ soft = ( { face = \"x=lo\"; value = \"0\"; },\n"
+      "                              { face = \"t=lo\"; value = \"-sin(pi*x)\"; },\n"
+      "                              { face = \"t=lo\"; derivative = \"t\"; value = \"0\"; } ); "
+      "});\n"
+      "  face: \"<input>=lo\" or \"<input>=hi\"; value: a formula of the inputs and coefficients;\n"
+      "  derivative (optional): one input name, the condition is on that first derivative.\n"
+      "\nSoft constraints, data and inverse problems (README \"Soft constraints, data and inverse "
+      "problems\"):\n"
+      "  constraints = \"soft\";          # every hard transform removed, its conditions "
+      "penalised\n"
+      "  boundary = { points = 64; weight = 1.0; };  # points per face, weight of each condition "
+      "set\n"
+      "  data = { reference = 200; noise = 0.01; seed = 0; weight = 1.0; outputs = [\"u\"]; };\n"
+      "      observations from the reference (the holdout set of data.seed), y = u + noise *\n"
+      "      rms(u) * N(0, 1), the same for every task of a study; or\n"
+      "  data = { file = \"obs.csv\"; weight = 1.0; };  # CSV: a header (inputs and observed "
+      "outputs), rows\n"
+      "  trainable = { nu = \"5*0.01/pi\"; };  # coefficient = initial guess, learned with the "
+      "network\n"
+      "      (problems written in the configuration; not a coefficient of A, B or a soft value)\n"
+      "  The problem's own coefficient value stays the truth (reference and data). These keys "
+      "enter a\n  task's canonical text only when they differ from their defaults; data.file_hash "
+      "(XXH64 of\n  the file) is written there by pinnfluence.\n");
 }
 
 /* ------------------------------------------------------------------ string builder */
