@@ -51,6 +51,16 @@ typedef struct pf_group_scorer pf_group_scorer;
  * spec is copied; the pde and method it points at must outlive the scorer. */
 int pf_group_scorer_create(MPI_Comm comm, const pf_task_spec *spec, pf_group_scorer **gs);
 
+/* Local. The fixed target sets of the task's composite loss (terms.h: soft conditions, data), for
+ * the Hessian of pinnfluence's factor (influence.h: H of sum_{z in Z} l(z) + |Z| sum_t w_t L_t).
+ * Only group rank 0 uses them: it adds the terms' Hessian-vector products after the block sum of
+ * Z's (arnoldi), their Hessian rows after the gather (exact), their Jacobian rows after Z's
+ * (gauss_newton); on the other ranks the call does nothing. The sets are copied (pf_terms_create
+ * on the scorer's network and spec->pde's transform, the scorer's block size); nsets = 0 removes
+ * them. Call before the rounds; rank 0's scores then equal pf_influence_score_terms with the same
+ * sets bit for bit. The scorer frees them. */
+int pf_group_scorer_set_terms(pf_group_scorer *gs, int nsets, const pf_target_set *sets);
+
 /* Collective on the scorer's communicator. On group rank 0 it also ends pf_group_serve on the
  * other ranks: every rank either serves until then or calls destroy itself. Accepts NULL and
  * *gs == NULL (on every rank alike), and nulls the pointer. */

@@ -23,6 +23,19 @@
  * blocks of Jacobian rows, one GEMM with R, one GEMM of the two embedding blocks and an abs-sum
  * over Z (grad_dot is the same path with R = I).
  *
+ * Composite losses (terms.h: soft boundary and initial conditions, data misfits): H is the Hessian
+ * of the whole training objective with Z in place of the collocation points,
+ *   H = d^2/dtheta^2 [ sum_{z in Z} l(z) + |Z| sum_t w_t L_t ]
+ * (the objective (1/|Z|) sum_z l(z) + sum_t w_t L_t times |Z|, the scale of the sum the backends
+ * have always used), over the network parameters only (trainable coefficients are held at their
+ * current values). The `_terms` variants below take the terms (NULL or empty: exactly the
+ * functions without them, bit for bit): arnoldi's Hessian-vector product is
+ * |Z| (pf_engine_hvp(Z) v + pf_terms_hvp(v, scale 1)); exact's row j is |Z| pf_engine_hvp(Z) e_j
+ * plus pf_terms_hvp(e_j, scale |Z|); gauss_newton's J holds the K |Z| rows of Z followed by
+ * pf_terms_jacobian_rows(scale |Z|), so G = 2 J^T J is the Gauss-Newton matrix of that objective.
+ * Test gradients g(z) and candidate gradients g(c) stay the per-point residual gradients, and
+ * grad_dot does not involve the terms.
+ *
  * Everything here is local to one rank (no MPI). Random numbers come from the streams
  * (seed, 0, PF_RNG_ZSET, cycle) (the Z set) and (seed, 0, PF_RNG_ARNOLDI, cycle) (the Arnoldi
  * start vector). */
@@ -32,6 +45,7 @@
 #include "pinnfluence/core.h"
 #include "pinnfluence/nn.h"
 #include "pinnfluence/pde.h"
+#include "pinnfluence/terms.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -89,12 +103,26 @@ int pf_influence_factor_create(pf_engine *eng, const pf_mlp *net, const double *
                                const pf_points *Z, const pf_influence_params *ip, uint64_t seed,
                                int cycle, pf_influence_factor **F);
 int pf_influence_factor_destroy(pf_influence_factor **F);
+/* The same for the Hessian of a composite objective (terms, see above; NULL: none). */
+int pf_influence_factor_create_terms(pf_engine *eng, const pf_mlp *net, const double *theta,
+                                     const pf_points *Z, pf_terms *terms,
+                                     const pf_influence_params *ip, uint64_t seed, int cycle,
+                                     pf_influence_factor **F);
 
 /* The dense Hessian of sum_{z in Z} l(z) at theta from P exact Hessian-vector products (one
  * per unit vector; the engine's HVP is that of the mean, scaled by |Z|), symmetrised as
  * (H + H^T)/2. H: (P, P), row-major (= column-major, it is symmetric). */
 int pf_hessian_dense(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
                      double *H);
+/* The same with the terms (NULL: none): the rows of pf_hessian_dense_rows, then
+ * pf_hessian_terms_rows on all of them, then symmetrised: the exact backend's Hessian. */
+int pf_hessian_dense_terms(pf_engine *eng, const pf_mlp *net, const double *theta,
+                           const pf_points *Z, pf_terms *terms, double *H);
+/* Add the terms' part to rows j0 .. j0+nj-1 of a dense Hessian over an nz-point Z:
+ * H[(j - j0) * P + i] += (pf_terms_hvp(e_j, scale nz))_i, H (nj, P) row-major. terms NULL or
+ * empty: nothing. */
+int pf_hessian_terms_rows(pf_terms *terms, const double *theta, size_t nparams, size_t nz,
+                          size_t j0, size_t nj, double *H);
 
 /* Building blocks of the backends, for rounds split among ranks (src/sample/group_score.c). Each
  * performs exactly the floating-point operations of the backend it is part of, so a factor built
@@ -193,6 +221,12 @@ int pf_influence_score(pf_engine *eng, const pf_mlp *net, const pf_pde *pde,
                        const pf_influence_params *ip, pf_influence_method method, uint64_t seed,
                        int cycle, const double *theta, const pf_points *pool, double *scores,
                        pf_influence_stats *stats);
+/* The same with the terms of a composite objective in the Hessian (pinnfluence; grad_dot does
+ * not use them); terms NULL or empty: pf_influence_score bit for bit. */
+int pf_influence_score_terms(pf_engine *eng, const pf_mlp *net, const pf_pde *pde, pf_terms *terms,
+                             const pf_influence_params *ip, pf_influence_method method,
+                             uint64_t seed, int cycle, const double *theta, const pf_points *pool,
+                             double *scores, pf_influence_stats *stats);
 
 /* ------------------------------------------------------------------ benchmark */
 /* Times one resampling round (Z = 1000, pool = 10,000, 10 points drawn) for each problem at its

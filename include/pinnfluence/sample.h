@@ -20,6 +20,7 @@
 
 #include "pinnfluence/nn.h"
 #include "pinnfluence/pde.h"
+#include "pinnfluence/terms.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +42,8 @@ typedef struct {
   double *work;  /* scratch of work_len doubles, owned by the caller */
   size_t work_len;
   const pf_influence_params *influence; /* grad_dot, pinnfluence; NULL: the defaults */
+  pf_terms *terms; /* fixed target sets of the composite loss, NULL: none (pinnfluence's Hessian,
+                      influence.h; the other methods do not use them) */
 } pf_score_ctx;
 
 /* scores (pool->n) of the candidates in pool at parameters theta. */

@@ -11,7 +11,8 @@
  *   geev, real parts, unit-norm eigenvectors), eigenvalues <= eig_tol dropped, the top `rank`
  *   kept, signs by entry sum, V = Q Y, R = V Lambda^{-1/2}.
  * H is the Hessian of the SUM of the per-point losses l = sum_j w_j r_j^2 (one component: r^2)
- * over Z: the engine's HVP (of the mean) times |Z|. */
+ * over Z: the engine's HVP (of the mean) times |Z|; with the terms of a composite objective
+ * (influence.h) their HVP is added to the mean's before the scaling. */
 #include "influence_impl.h"
 #include "pinnfluence/rng.h"
 
@@ -137,17 +138,21 @@ typedef struct {
   pf_engine *eng;
   const double *theta;
   const pf_points *Z;
+  pf_terms *terms;
 } engine_hvp_ctx;
 
+/* The Hessian of the mean over Z plus that of the terms (scale 1; nothing without terms). */
 static int engine_hvp(void *user, const double *v, double *hv) {
   const engine_hvp_ctx *c = user;
-  return pf_engine_hvp(c->eng, c->theta, c->Z, v, hv);
+  PF_CALL(pf_engine_hvp(c->eng, c->theta, c->Z, v, hv));
+  PF_CALL(pf_terms_hvp(c->terms, c->theta, v, 1.0, hv));
+  return PF_OK;
 }
 
 int pf_arnoldi_factor(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
-                      const pf_influence_params *ip, uint64_t seed, int cycle,
+                      pf_terms *terms, const pf_influence_params *ip, uint64_t seed, int cycle,
                       pf_influence_factor *F) {
-  engine_hvp_ctx c = {eng, theta, Z};
+  engine_hvp_ctx c = {eng, theta, Z, terms};
   PF_CALL(arnoldi_run(engine_hvp, &c, net->nparams, Z->n, ip, seed, cycle, F));
   return PF_OK;
 }

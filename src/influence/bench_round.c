@@ -111,7 +111,7 @@ static int bench_pde_in(const pf_pde *pde, int json, FILE *out, round_mem *m) {
     PF_CHECK(rar != NULL, PF_ERR_INTERNAL, "rar is not registered");
     const size_t wl = rar->work_size ? rar->work_size(&pde->ops, ROUND_POOL, P, ROUND_BLOCK) : 0;
     PF_CALL(PF_CALLOC(wl, &m->work));
-    pf_score_ctx sc = {eng, net, pde, ROUND_SEED, ROUND_CYCLE, m->work, wl, NULL};
+    pf_score_ctx sc = {eng, net, pde, ROUND_SEED, ROUND_CYCLE, m->work, wl, NULL, NULL};
     const double t0 = pf_wtime();
     PF_CALL(rar->score(&sc, theta, pool, scores));
     r.score = pf_wtime() - t0;

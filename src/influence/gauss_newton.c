@@ -9,7 +9,10 @@
  * LAPACK's dsyevd.
  * The selection rules are captum's (damping, eig_tol, rank, signs by entry sum) applied to the
  * Gram's numerically non-zero eigenvalues (mu > max(n, P) eps max(mu)); G's null space (P - n
- * eigenvalues 0) is never used, which changes nothing while n >= rank and J has full rank. */
+ * eigenvalues 0) is never used, which changes nothing while n >= rank and J has full rank.
+ * With the terms of a composite objective (influence.h) J has their rows (pf_terms_jacobian_rows
+ * with scale |Z|) after those of Z: G is the Gauss-Newton matrix of sum_z l(z) + |Z| sum_t w_t L_t.
+ */
 #include "influence_impl.h"
 
 #include <cblas.h>
@@ -80,14 +83,17 @@ done:
 }
 
 int pf_hessian_gn_factor(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
-                         const pf_influence_params *ip, uint64_t seed, int cycle,
+                         pf_terms *terms, const pf_influence_params *ip, uint64_t seed, int cycle,
                          pf_influence_factor *F) {
   const size_t P = net->nparams, nz = Z->n, k = (size_t)pf_engine_ops(eng)->k;
-  double *J = NULL; /* (k nz, P) row-major residual Jacobian over Z, k rows per point */
+  const size_t nt = pf_terms_rows(terms);
+  double *J = NULL; /* (k nz + nt, P) row-major: the residual Jacobian over Z, k rows per point,
+                       then the terms' rows (scale |Z|) */
   int rc = PF_OK;
-  PF_CALL(PF_CALLOC(k * nz * P, &J));
-  if (!(rc = pf_engine_jacobian_rows(eng, theta, Z, 0, nz, J, NULL)))
-    rc = gn_from_jacobian(J, k * nz, P, ip, F);
+  PF_CALL(PF_CALLOC((k * nz + nt) * P, &J));
+  if (!(rc = pf_engine_jacobian_rows(eng, theta, Z, 0, nz, J, NULL)) &&
+      !(rc = pf_terms_jacobian_rows(terms, theta, (double)nz, J + k * nz * P, NULL)))
+    rc = gn_from_jacobian(J, k * nz + nt, P, ip, F);
   PF_FREE(&J);
   return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
 }

@@ -5,7 +5,8 @@
  * are captum's (damping added to the eigenvalues, as captum adds it to the diagonal of the
  * Krylov block; eigenvalues <= eig_tol dropped; the top `rank` kept; signs by entry sum), so this
  * is what the arnoldi backend approximates. Costs P HVPs over Z and O(P^3) for the eigensolve:
- * for small networks and for validating arnoldi. */
+ * for small networks and for validating arnoldi. With the terms of a composite objective
+ * (influence.h), row j gets pf_terms_hvp(e_j, scale |Z|) added after the scaling of Z's row. */
 #include "influence_impl.h"
 
 #include <cblas.h>
@@ -44,10 +45,39 @@ void pf_hessian_symmetrise(size_t P, double *H) {
     }
 }
 
+int pf_hessian_terms_rows(pf_terms *terms, const double *theta, size_t nparams, size_t nz,
+                          size_t j0, size_t nj, double *H) {
+  const size_t P = nparams;
+  if (!pf_terms_count(terms)) return PF_OK;
+  PF_CHECK(j0 + nj <= P, PF_ERR_ARG, "Hessian rows %zu..%zu outside the %zu parameters", j0,
+           j0 + nj, P);
+  double *e = NULL;
+  PF_CALL(PF_CALLOC(P, &e));
+  for (size_t j = j0; j < j0 + nj; j++) {
+    e[j] = 1.0;
+    /* the terms' part of the objective sum_z l(z) + |Z| sum_t w_t L_t */
+    int rc = pf_terms_hvp(terms, theta, e, (double)nz, H + (j - j0) * P);
+    e[j] = 0.0;
+    if (rc) {
+      PF_FREE(&e);
+      return pf_trace(rc, __FILE__, __LINE__, __func__);
+    }
+  }
+  PF_FREE(&e);
+  return PF_OK;
+}
+
+int pf_hessian_dense_terms(pf_engine *eng, const pf_mlp *net, const double *theta,
+                           const pf_points *Z, pf_terms *terms, double *H) {
+  PF_CALL(pf_hessian_dense_rows(eng, net, theta, Z, 0, net->nparams, H));
+  PF_CALL(pf_hessian_terms_rows(terms, theta, net->nparams, Z->n, 0, net->nparams, H));
+  pf_hessian_symmetrise(net->nparams, H);
+  return PF_OK;
+}
+
 int pf_hessian_dense(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
                      double *H) {
-  PF_CALL(pf_hessian_dense_rows(eng, net, theta, Z, 0, net->nparams, H));
-  pf_hessian_symmetrise(net->nparams, H);
+  PF_CALL(pf_hessian_dense_terms(eng, net, theta, Z, NULL, H));
   return PF_OK;
 }
 
@@ -119,14 +149,15 @@ done:
 }
 
 int pf_hessian_exact_factor(pf_engine *eng, const pf_mlp *net, const double *theta,
-                            const pf_points *Z, const pf_influence_params *ip, uint64_t seed,
-                            int cycle, pf_influence_factor *F) {
+                            const pf_points *Z, pf_terms *terms, const pf_influence_params *ip,
+                            uint64_t seed, int cycle, pf_influence_factor *F) {
   const size_t P = net->nparams;
   PF_CALL(check_size(P));
   double *H = NULL;
   int rc = PF_OK;
   PF_CALL(PF_CALLOC(P * P, &H));
-  if (!(rc = pf_hessian_dense(eng, net, theta, Z, H))) rc = exact_from_hessian(H, P, ip, F);
+  if (!(rc = pf_hessian_dense_terms(eng, net, theta, Z, terms, H)))
+    rc = exact_from_hessian(H, P, ip, F);
   PF_FREE(&H);
   return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
 }

@@ -122,13 +122,21 @@ int pf_influence_finite(size_t n, const double *a) {
 int pf_influence_factor_create(pf_engine *eng, const pf_mlp *net, const double *theta,
                                const pf_points *Z, const pf_influence_params *ip, uint64_t seed,
                                int cycle, pf_influence_factor **F) {
+  PF_CALL(pf_influence_factor_create_terms(eng, net, theta, Z, NULL, ip, seed, cycle, F));
+  return PF_OK;
+}
+
+int pf_influence_factor_create_terms(pf_engine *eng, const pf_mlp *net, const double *theta,
+                                     const pf_points *Z, pf_terms *terms,
+                                     const pf_influence_params *ip, uint64_t seed, int cycle,
+                                     pf_influence_factor **F) {
   *F = NULL;
   PF_CALL(pf_influence_params_check(ip));
   PF_CHECK(Z->n >= 1, PF_ERR_ARG, "influence: empty Z set");
   const pf_influence_backend *b = pf_influence_backend_find(ip->backend);
   pf_influence_factor *f = NULL;
   PF_CALL(pf_influence_factor_alloc(net->nparams, ip->rank, &f));
-  int rc = b->factor(eng, net, theta, Z, ip, seed, cycle, f);
+  int rc = b->factor(eng, net, theta, Z, terms, ip, seed, cycle, f);
   if (rc) {
     pf_influence_factor_destroy(&f);
     return pf_trace(rc, __FILE__, __LINE__, __func__);

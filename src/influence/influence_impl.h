@@ -15,10 +15,12 @@
 #define PF_LAPACK_WHAT(info) ((info) <= LAPACK_WORK_MEMORY_ERROR ? ": out of memory" : "")
 
 /* A backend fills F->R, F->lambda, F->rank, F->candidates and its diagnostics; F->nparams is
- * set and F->R / F->lambda are allocated with room for ip->rank columns before the call. */
+ * set and F->R / F->lambda are allocated with room for ip->rank columns before the call. terms:
+ * the fixed terms of a composite objective in the Hessian (influence.h), NULL: none. */
 typedef int (*pf_influence_backend_fn)(pf_engine *eng, const pf_mlp *net, const double *theta,
-                                       const pf_points *Z, const pf_influence_params *ip,
-                                       uint64_t seed, int cycle, pf_influence_factor *F);
+                                       const pf_points *Z, pf_terms *terms,
+                                       const pf_influence_params *ip, uint64_t seed, int cycle,
+                                       pf_influence_factor *F);
 
 typedef struct {
   const char *name;
@@ -27,13 +29,13 @@ typedef struct {
 } pf_influence_backend;
 
 int pf_arnoldi_factor(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
-                      const pf_influence_params *ip, uint64_t seed, int cycle,
+                      pf_terms *terms, const pf_influence_params *ip, uint64_t seed, int cycle,
                       pf_influence_factor *F);
 int pf_hessian_exact_factor(pf_engine *eng, const pf_mlp *net, const double *theta,
-                            const pf_points *Z, const pf_influence_params *ip, uint64_t seed,
-                            int cycle, pf_influence_factor *F);
+                            const pf_points *Z, pf_terms *terms, const pf_influence_params *ip,
+                            uint64_t seed, int cycle, pf_influence_factor *F);
 int pf_hessian_gn_factor(pf_engine *eng, const pf_mlp *net, const double *theta, const pf_points *Z,
-                         const pf_influence_params *ip, uint64_t seed, int cycle,
+                         pf_terms *terms, const pf_influence_params *ip, uint64_t seed, int cycle,
                          pf_influence_factor *F);
 
 /* A factor with nparams set and R, lambda allocated (zeroed) with room for `rank` columns. */

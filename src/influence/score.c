@@ -98,6 +98,15 @@ int pf_influence_score(pf_engine *eng, const pf_mlp *net, const pf_pde *pde,
                        const pf_influence_params *ip, pf_influence_method method, uint64_t seed,
                        int cycle, const double *theta, const pf_points *pool, double *scores,
                        pf_influence_stats *stats) {
+  PF_CALL(pf_influence_score_terms(eng, net, pde, NULL, ip, method, seed, cycle, theta, pool,
+                                   scores, stats));
+  return PF_OK;
+}
+
+int pf_influence_score_terms(pf_engine *eng, const pf_mlp *net, const pf_pde *pde, pf_terms *terms,
+                             const pf_influence_params *ip, pf_influence_method method,
+                             uint64_t seed, int cycle, const double *theta, const pf_points *pool,
+                             double *scores, pf_influence_stats *stats) {
   PF_CALL(pf_influence_params_check(ip));
   PF_CHECK(method == PF_INFLUENCE_GRAD_DOT || method == PF_INFLUENCE_PINNFLUENCE, PF_ERR_ARG,
            "unknown influence method %d", (int)method);
@@ -118,7 +127,8 @@ int pf_influence_score(pf_engine *eng, const pf_mlp *net, const pf_pde *pde,
   const double *R = NULL;
   size_t k = P;
   if (method == PF_INFLUENCE_PINNFLUENCE) {
-    if ((rc = pf_influence_factor_create(eng, net, theta, Z, ip, seed, cycle, &F))) goto done;
+    if ((rc = pf_influence_factor_create_terms(eng, net, theta, Z, terms, ip, seed, cycle, &F)))
+      goto done;
     R = F->R, k = (size_t)F->rank;
     st.rank = F->rank, st.candidates = F->candidates, st.hvps = F->hvps;
     st.krylov_dim = F->krylov_dim;

@@ -11,7 +11,10 @@
  *   exact         each rank computes a contiguous range of the P Hessian rows (one HVP over all
  *                 of Z each), gathered to rank 0 (pf_influence_factor_from_hessian);
  *   gauss_newton  each rank computes the Jacobian rows of its Z slice (K per point), gathered to
- *                 rank 0 (pf_influence_factor_from_jacobian). */
+ *                 rank 0 (pf_influence_factor_from_jacobian).
+ * The fixed terms of a composite loss (pf_group_scorer_set_terms) live on rank 0 only, which adds
+ * their part where the serial backend does: their HVP (scale 1) after the block sum of Z's, their
+ * Hessian rows (pf_hessian_terms_rows) after the gather, their Jacobian rows after Z's. */
 #include "group_impl.h"
 
 #include <math.h>
@@ -49,6 +52,8 @@ static int root_hvp(void *user, const double *v, double *hv) {
     const double *t = g->part + b * P;
     for (size_t k = 0; k < P; k++) hv[k] += t[k];
   }
+  /* the terms of a composite loss, as the serial backend adds them to pf_engine_hvp's */
+  rc = pf_terms_hvp(g->terms, g->theta, v, 1.0, hv);
 done:
   return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
 }
@@ -75,7 +80,8 @@ static int group_factor(pf_group_scorer *g, int cycle, const pf_points *Z, size_
   const size_t P = g->P, nz = g->nz;
   pf_influence_factor *F = NULL; /* rank 0 */
   double *H = NULL;              /* exact: rank 0 all rows (P, P), others their rows (jn, P) */
-  double *J = NULL;              /* gauss_newton: rank 0 (K nz, P), others (K zn, P) */
+  double *J = NULL;              /* gauss_newton: rank 0 (K nz + nt, P), others (K zn, P) */
+  const size_t nt = g->rank == 0 ? pf_terms_rows(g->terms) : 0; /* the terms' Jacobian rows */
   int rc = PF_OK;
   if (g->backend == PF_GROUP_ARNOLDI) {
     g->Zhvp = Z;
@@ -96,9 +102,10 @@ static int group_factor(pf_group_scorer *g, int cycle, const pf_points *Z, size_
                             g->comm));
     else
       GROUP_MPI(MPI_Gatherv(H, (int)g->jn, g->rowP, NULL, NULL, NULL, g->rowP, 0, g->comm));
-    if (g->rank == 0) rc = pf_influence_factor_from_hessian(H, P, &g->ip, &F);
+    if (g->rank == 0) rc = pf_hessian_terms_rows(g->terms, g->theta, P, nz, 0, P, H);
+    if (g->rank == 0 && !rc) rc = pf_influence_factor_from_hessian(H, P, &g->ip, &F);
   } else {
-    rc = PF_CALLOC((g->rank == 0 ? nz : g->zn) * g->K * P, &J);
+    rc = PF_CALLOC((g->rank == 0 ? nz * g->K + nt : g->zn * g->K) * P, &J);
     if (!rc && g->zn) rc = pf_engine_jacobian_rows(g->eng, g->theta, Z, 0, g->zn, J, NULL);
     if ((rc = pf_group_agree(g, rc))) goto done;
     /* K rows per point: counts and displacements in points of rowJ */
@@ -107,7 +114,10 @@ static int group_factor(pf_group_scorer *g, int cycle, const pf_points *Z, size_
                             g->comm));
     else
       GROUP_MPI(MPI_Gatherv(J, (int)g->zn, g->rowJ, NULL, NULL, NULL, g->rowJ, 0, g->comm));
-    if (g->rank == 0) rc = pf_influence_factor_from_jacobian(J, g->K * nz, P, &g->ip, &F);
+    if (g->rank == 0)
+      rc = pf_terms_jacobian_rows(g->terms, g->theta, (double)nz, J + g->K * nz * P, NULL);
+    if (g->rank == 0 && !rc)
+      rc = pf_influence_factor_from_jacobian(J, g->K * nz + nt, P, &g->ip, &F);
   }
   PF_FREE(&H), PF_FREE(&J);
 
@@ -124,6 +134,15 @@ done:
   pf_influence_factor_destroy(&F);
   PF_FREE(&H), PF_FREE(&J);
   return rc;
+}
+
+int pf_group_scorer_set_terms(pf_group_scorer *gs, int nsets, const pf_target_set *sets) {
+  PF_CHECK(gs, PF_ERR_ARG, "group scorer: NULL handle");
+  if (gs->rank != 0) return PF_OK;
+  pf_terms_destroy(&gs->terms);
+  if (nsets == 0) return PF_OK;
+  PF_CALL(pf_terms_create(gs->net, &gs->spec.pde->ops, gs->spec.block, nsets, sets, &gs->terms));
+  return PF_OK;
 }
 
 int pf_group_influence_round(pf_group_scorer *g, int cycle, pf_influence_stats *st) {

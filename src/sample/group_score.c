@@ -204,6 +204,7 @@ static int setup(pf_group_scorer *g, const pf_task_spec *spec) {
 
 /* Free everything but the communicator. */
 static void release_local(pf_group_scorer *g) {
+  pf_terms_destroy(&g->terms); /* pf_group_scorer_set_terms (group_influence.c) */
   pf_engine_destroy(&g->eng);
   pf_mlp_destroy(&g->net);
   PF_FREE(&g->pcnt), PF_FREE(&g->pdsp), PF_FREE(&g->zcnt), PF_FREE(&g->zdsp);

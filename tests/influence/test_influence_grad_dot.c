@@ -71,7 +71,7 @@ int main(int argc, char **argv) {
     if (!sm) continue;
     double *Sr = malloc(nc * sizeof(double)), *Sd = malloc(nc * sizeof(double));
     double *Sn = malloc(nc * sizeof(double));
-    pf_score_ctx sc = {T.eng, T.net, pde, 2, 3, NULL, 0, &ip};
+    pf_score_ctx sc = {T.eng, T.net, pde, 2, 3, NULL, 0, &ip, NULL};
     PF_TEST_OK(sm->score(&sc, T.theta, pool, Sr));
     PF_TEST_OK(pf_influence_score(T.eng, T.net, pde, &ip, (pf_influence_method)m, 2, 3, T.theta,
                                   pool, Sd, NULL));

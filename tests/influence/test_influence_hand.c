@@ -82,7 +82,7 @@ int main(int argc, char **argv) {
   ip.test_points = nz;
   ip.damping = d;
   double S[6];
-  pf_score_ctx sc = {eng, net, &hand, 11, 2, NULL, 0, &ip};
+  pf_score_ctx sc = {eng, net, &hand, 11, 2, NULL, 0, &ip, NULL};
   PF_TEST_OK(pf_score_method_find("grad_dot")->score(&sc, theta, pool, S));
   for (size_t c = 0; c < nc; c++)
     PF_TEST_CLOSE(S[c], want_gd[c], 1e-14, 1e-300, "grad_dot = 4 |b - x_c| sum |b - x_i|");

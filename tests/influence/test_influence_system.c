@@ -70,7 +70,7 @@ static void method_scores(it_net *T, const char *name, const pf_influence_params
   const size_t wl =
       m->work_size ? m->work_size(&T->pde->ops, pts->n, T->P, pf_engine_block_size(T->eng)) : 0;
   double *work = wl ? malloc(wl * sizeof(double)) : NULL;
-  pf_score_ctx sc = {T->eng, T->net, T->pde, 2, 3, work, wl, ip};
+  pf_score_ctx sc = {T->eng, T->net, T->pde, 2, 3, work, wl, ip, NULL};
   PF_TEST_OK(m->score(&sc, T->theta, pts, S));
   free(work);
 }
