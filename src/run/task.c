@@ -223,28 +223,11 @@ static int read_file_text(const char *path, char **text, char *err, size_t errle
   return PF_OK;
 }
 
-/* The task's problem (its own copy when it trains coefficients), its soft-condition and data
- * target sets and their terms, and the coefficient-gradient buffers. */
-static int task_problem(const pf_task_spec *spec, task_mem *m, size_t cap) {
+int pf_task_targets(const pf_task_spec *spec, pf_target_list *list) {
   const pf_pde *p = spec->pde;
-  m->pde = p;
-  if (spec->ntrained) {
-    PF_CHECK(p->residual_coef, PF_ERR_ARG, "%s: its coefficients cannot be trained", p->name);
-    m->tp = *p;
-    memcpy(m->tctx.coef, pf_pde_coefficients(p), (size_t)p->ncoef * sizeof(double));
-    if (p->text) m->tctx.data = ((const pf_pde_ctx *)p->ops.ctx)->data;
-    for (int j = 0; j < spec->ntrained; j++) m->tctx.coef[spec->trained[j]] = spec->trained_init[j];
-    m->tp.ops.ctx = &m->tctx;
-    m->pde = &m->tp;
-    const size_t nj = (size_t)pf_jet_count(p->ops.d);
-    PF_CALL(PF_CALLOC(cap * (size_t)p->ops.k, &m->cr));
-    PF_CALL(PF_CALLOC(cap * nj * (size_t)p->ops.m, &m->cu));
-    PF_CALL(PF_CALLOC(cap * (size_t)p->ops.nread, &m->cq));
-    PF_CALL(PF_CALLOC(cap * (size_t)p->ops.k * (size_t)p->ncoef, &m->cdrc));
-  }
   /* soft conditions: those written for the problem, and a soft problem's removed constraints */
   if (p->ncond > 0 || p->soft)
-    PF_CALL(pf_pde_soft_sets(p, spec->soft_points, spec->soft_weight, &m->targets));
+    PF_CALL(pf_pde_soft_sets(p, spec->soft_points, spec->soft_weight, list));
   /* data: from the reference (the truth's coefficients: spec->pde) or a file */
   if (spec->data.reference > 0 || spec->data.file[0]) {
     pf_observations obs = {0};
@@ -266,15 +249,41 @@ static int task_problem(const pf_task_spec *spec, task_mem *m, size_t cap) {
     for (int a = 0; a < obs.nobs; a++) read[a] = (pf_read){obs.out[a], 0};
     double *X = NULL, *Y = NULL;
     if (!rc)
-      rc = pf_target_list_add(&m->targets, "data", spec->data.weight, obs.nobs, read, obs.n,
-                              p->ops.d, &X, &Y);
+      rc = pf_target_list_add(list, "data", spec->data.weight, obs.nobs, read, obs.n, p->ops.d, &X,
+                              &Y);
     if (!rc) {
       memcpy(X, obs.X, obs.n * (size_t)p->ops.d * sizeof *X);
       memcpy(Y, obs.Y, obs.n * (size_t)obs.nobs * sizeof *Y);
     }
     pf_observations_free(&obs);
-    PF_CALL(rc);
+    if (rc) {
+      pf_target_list_free(list);
+      return pf_trace(rc, __FILE__, __LINE__, __func__);
+    }
   }
+  return PF_OK;
+}
+
+/* The task's problem (its own copy when it trains coefficients), its soft-condition and data
+ * target sets and their terms, and the coefficient-gradient buffers. */
+static int task_problem(const pf_task_spec *spec, task_mem *m, size_t cap) {
+  const pf_pde *p = spec->pde;
+  m->pde = p;
+  if (spec->ntrained) {
+    PF_CHECK(p->residual_coef, PF_ERR_ARG, "%s: its coefficients cannot be trained", p->name);
+    m->tp = *p;
+    memcpy(m->tctx.coef, pf_pde_coefficients(p), (size_t)p->ncoef * sizeof(double));
+    if (p->text) m->tctx.data = ((const pf_pde_ctx *)p->ops.ctx)->data;
+    for (int j = 0; j < spec->ntrained; j++) m->tctx.coef[spec->trained[j]] = spec->trained_init[j];
+    m->tp.ops.ctx = &m->tctx;
+    m->pde = &m->tp;
+    const size_t nj = (size_t)pf_jet_count(p->ops.d);
+    PF_CALL(PF_CALLOC(cap * (size_t)p->ops.k, &m->cr));
+    PF_CALL(PF_CALLOC(cap * nj * (size_t)p->ops.m, &m->cu));
+    PF_CALL(PF_CALLOC(cap * (size_t)p->ops.nread, &m->cq));
+    PF_CALL(PF_CALLOC(cap * (size_t)p->ops.k * (size_t)p->ncoef, &m->cdrc));
+  }
+  PF_CALL(pf_task_targets(spec, &m->targets));
   if (m->targets.nsets > 0)
     PF_CALL(pf_terms_create(m->net, &m->pde->ops, spec->block, m->targets.nsets, m->targets.set,
                             &m->terms));
@@ -354,6 +363,7 @@ static int task_resample(const pf_task_spec *spec, const pf_task_hooks *hooks, i
     pf_influence_params ip = spec->influence;
     ip.backend = spec->influence_backend;
     pf_score_ctx sc = {.influence = &ip,
+                       .terms = m->terms,
                        .eng = m->eng,
                        .net = m->net,
                        .pde = pde,
