@@ -58,9 +58,13 @@ typedef struct {
     int out[PF_MAX_OUT];
     char file[256]; /* or observations from this CSV file ("" : none) */
   } data;
-  int ntrained;                         /* trainable coefficients; 0: none */
-  int trained[PF_PDE_MAX_COEF];         /* their indices in pde's coefficients */
-  double trained_init[PF_PDE_MAX_COEF]; /* their initial guesses */
+  /* Trainable coefficients (`trainable = { nu = "..."; }`; inverse problems). The coefficients'
+   * given values pf_pde_coefficients(pde) stay the truth (reference, data, stored as
+   * /tasks/coef_true); the trained ones start at coef_init. The optimisation vector is
+   * x = [theta (nparams), the trained coefficients in this order (ntrained)]. */
+  int ntrained;                      /* trained coefficients, 0..pde->ncoef; 0: none */
+  int trained[PF_PDE_MAX_COEF];      /* their indices into pde->coef, ascending (ntrained) */
+  double coef_init[PF_PDE_MAX_COEF]; /* initial guesses, indexed like pde->coef */
 } pf_task_spec;
 
 /* Columns of a metrics row (also the columns of /metrics in the store). */

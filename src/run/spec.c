@@ -126,14 +126,21 @@ int pf_task_spec_from_config(const pf_config *cfg, pf_task_spec *s) {
   }
   snprintf(s->data.file, sizeof s->data.file, "%s", cfg->data.file);
   s->ntrained = cfg->trainable.n;
+  memcpy(s->coef_init, pf_pde_coefficients(s->pde), (size_t)s->pde->ncoef * sizeof(double));
   for (int j = 0; j < s->ntrained; j++) {
     const int c = pf_pde_coef_index(s->pde, cfg->trainable.name[j]);
     PF_CHECK(c >= 0 && s->pde->residual_coef && !s->pde->coef_in_transform[c], PF_ERR_CONFIG,
              "trainable.%s: not a trainable coefficient of %s", cfg->trainable.name[j],
              s->pde->name);
     s->trained[j] = c;
-    s->trained_init[j] = cfg->trainable.value[j];
+    s->coef_init[c] = cfg->trainable.value[j];
   }
+  /* ascending indices: x = [theta, c] in the problem's coefficient order */
+  for (int a = 1; a < s->ntrained; a++)
+    for (int b = a; b > 0 && s->trained[b - 1] > s->trained[b]; b--) {
+      const int t = s->trained[b];
+      s->trained[b] = s->trained[b - 1], s->trained[b - 1] = t;
+    }
   return PF_OK;
 }
 

@@ -274,7 +274,8 @@ static int task_problem(const pf_task_spec *spec, task_mem *m, size_t cap) {
     m->tp = *p;
     memcpy(m->tctx.coef, pf_pde_coefficients(p), (size_t)p->ncoef * sizeof(double));
     if (p->text) m->tctx.data = ((const pf_pde_ctx *)p->ops.ctx)->data;
-    for (int j = 0; j < spec->ntrained; j++) m->tctx.coef[spec->trained[j]] = spec->trained_init[j];
+    for (int j = 0; j < spec->ntrained; j++)
+      m->tctx.coef[spec->trained[j]] = spec->coef_init[spec->trained[j]];
     m->tp.ops.ctx = &m->tctx;
     m->pde = &m->tp;
     const size_t nj = (size_t)pf_jet_count(p->ops.d);
@@ -310,7 +311,7 @@ static int task_setup(const pf_task_spec *spec, pf_task_result *res, task_mem *m
   PF_CALL(PF_CALLOC(P + nt, &res->theta));
   pf_rng_stream init = pf_rng_stream_make(spec->seed, 0, PF_RNG_INIT, 0);
   PF_CALL(pf_mlp_init_glorot(m->net, &init, res->theta));
-  for (size_t j = 0; j < nt; j++) res->theta[P + j] = spec->trained_init[j];
+  for (size_t j = 0; j < nt; j++) res->theta[P + j] = spec->coef_init[spec->trained[j]];
 
   /* holdout set and reference */
   PF_CALL(pf_pde_holdout(pde, spec->seed, spec->holdout_points, &m->nh, &m->hX, &m->href));

@@ -119,7 +119,8 @@ static int setup(pf_group_scorer *g, const pf_task_spec *spec) {
     g->tp = *p;
     memcpy(g->tctx.coef, pf_pde_coefficients(p), (size_t)p->ncoef * sizeof(double));
     if (p->text) g->tctx.data = ((const pf_pde_ctx *)p->ops.ctx)->data;
-    for (int j = 0; j < spec->ntrained; j++) g->tctx.coef[spec->trained[j]] = spec->trained_init[j];
+    for (int j = 0; j < spec->ntrained; j++)
+      g->tctx.coef[spec->trained[j]] = spec->coef_init[spec->trained[j]];
     g->tp.ops.ctx = &g->tctx;
     g->spec.pde = &g->tp;
   }
