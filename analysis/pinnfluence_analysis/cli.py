@@ -1,7 +1,9 @@
 """Command line: python3 -m pinnfluence_analysis {table,stats,plots} FILE.h5 [options].
 
-  table  FILE [--metric l2_relative_error|test_loss] [--format markdown|latex]
-  stats  FILE [--metric ...] [--reference METHOD | --all-pairs]
+  table  FILE [--metric l2_relative_error|l2|test_loss|coef_err] [--format markdown|latex]
+  stats  FILE [--metric ...] [--reference METHOD | --all-pairs] [--problem NAME]...
+  coefficients FILE [--csv]   (the trained coefficients of every task: trajectory, final value,
+                               relative error)
   plots  FILE [--out DIR] [--seed S] [--task ID]... [--predict-with EXE]
   stability FILE.jsonl [--out DIR]   (the output of pinnfluence bench --influence-stability --json)
   validate FILE.h5 [--out DIR] [--effect test_loss|l2_relative_error]   (pinnfluence validate)
@@ -18,7 +20,9 @@ import numpy as np
 from . import stats, table
 from .store import Store, StoreFormatError, exclusion_note
 
-METRICS = ("l2_relative_error", "test_loss")
+# "l2" is l2_relative_error; "coef_err" the final relative error of the trained coefficients
+# (only the tasks that train some)
+METRICS = ("l2_relative_error", "l2", "test_loss", "coef_err")
 
 
 def parser():
@@ -38,6 +42,14 @@ def parser():
                    help="compare every method with this one (default: pinnfluence, or the first "
                         "method present in paper order)")
     g.add_argument("--all-pairs", action="store_true", help="compare every pair of methods")
+    s.add_argument("--problem", action="append", metavar="NAME", default=None,
+                   help="only this problem (its pde name or the report's problem name); "
+                        "repeatable")
+
+    c = sub.add_parser("coefficients",
+                       help="trained coefficients per task: trajectory, final value, error")
+    c.add_argument("file", help="results file (.h5)")
+    c.add_argument("--csv", action="store_true", help="CSV instead of a Markdown table")
 
     f = sub.add_parser("plots", help="figures as PNG and PDF")
     f.add_argument("file", help="results file (.h5)")
@@ -74,10 +86,44 @@ def run_table(store, args):
 
 
 def run_stats(store, args):
-    reference, note = stats.choose_reference(store.tasks, args.reference)
-    comps = stats.comparisons(store.tasks, args.metric, reference, args.all_pairs)
+    tasks = store.tasks
+    if args.problem:
+        tasks = [t for t in tasks if t.pde in args.problem or t.problem in args.problem]
+        if not tasks:
+            raise ValueError(f"no task of problem {', '.join(args.problem)} in {store.path}")
+    if args.metric == "coef_err" and not any(t.trained for t in tasks if t.done):
+        raise ValueError(f"--metric coef_err: no finished task of {store.path} trains a "
+                         f"coefficient")
+    reference, note = stats.choose_reference(tasks, args.reference)
+    comps = stats.comparisons(tasks, args.metric, reference, args.all_pairs)
     return stats.markdown(comps, args.metric, [exclusion_note(store),
                                                "" if args.all_pairs else note])
+
+
+def run_coefficients(store, args):
+    """One row per trained coefficient of every finished task: the truth, the value after each
+    cycle, the final value and its relative error."""
+    rows = []
+    for t in store.done():
+        errors, final = t.coef_errors(), t.final_coef()
+        for name in t.trained:
+            truth = float(t.coef_true[t.coef_names.index(name)])
+            rows.append((t.index, t.problem, t.method, t.mode, t.seed, name, truth,
+                         t.coef_values(name), final[name], errors[name]))
+    if args.csv:
+        out = ["task,problem,method,mode,seed,coef,coef_true,final,relative_error,trajectory"]
+        out += [f"{r[0]},{r[1]},{r[2]},{r[3]},{r[4]},{r[5]},{r[6]!r},{r[8]!r},{r[9]!r},"
+                + " ".join(repr(float(v)) for v in r[7]) for r in rows]
+        return "\n".join(out) + "\n"
+    if not rows:
+        return "No finished task trains a coefficient.\n"
+    out = ["| task | problem | method | mode | seed | coefficient | true | after each cycle | "
+           "final | relative error |", "|---|---|---|---|---|---|---|---|---|---|"]
+    out += [f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} | {r[5]} | {r[6]:.6g} | "
+            + ", ".join(f"{v:.4g}" for v in r[7]) + f" | {r[8]:.6g} | {r[9]:.3g} |"
+            for r in rows]
+    note = exclusion_note(store)
+    return "\n".join(out + ([""] + [note] if note else [])) + "\n"
 
 
 def program_predictor(exe, path):
@@ -180,7 +226,8 @@ def main(argv=None):
             sys.stdout.write(run_validate(args))
             return 0
         with Store(args.file) as store:
-            run = {"table": run_table, "stats": run_stats, "plots": run_plots}[args.command]
+            run = {"table": run_table, "stats": run_stats, "plots": run_plots,
+                   "coefficients": run_coefficients}[args.command]
             sys.stdout.write(run(store, args))
     except (OSError, StoreFormatError, ValueError, subprocess.CalledProcessError) as e:
         print(f"pinnfluence-analysis: {e}", file=sys.stderr)

@@ -8,8 +8,12 @@ the per-task offset and count columns.
 Format 3 (any problem): each task names its d inputs, m outputs and k residual components
 (/tasks/dim, /tasks/inputs, /tasks/outputs, /tasks/components); the points datasets have D
 columns (the largest d of the sweep) and a task's points are their first d columns. Format 2 (the
-paper's problems only) is read as d = 2, inputs x, t, output u, component r. Other versions are
-refused with a message saying which ones are read.
+paper's problems only) is read as d = 2, inputs x, t, output u, component r. Format 5 adds the
+problem's named coefficients (/tasks/coef_names, the given values /tasks/coef_true, which ones the
+task trains /tasks/trainable) and the values after each cycle of a task that trains some
+(/coefficients, NaN otherwise): Task.coef_trajectory, Task.final_coef, Task.coef_errors and the
+final metric "coef_err". Older files read as tasks without trained coefficients. Other versions
+are refused with a message saying which ones are read.
 
 Strings are fixed-width NUL-padded 8-bit arrays; unwritten numbers read as NaN (the file can be
 read while a sweep is still running). Large per-task arrays (parameters, points, pools) are read
@@ -31,8 +35,10 @@ FORMAT_NAME = "pinnfluence-results"
 # 2: /timing split from /metrics, /pool/params (points (n, 2): x, t; one output u)
 # 3: any problem: points (n, D) with /tasks/dim, /tasks/inputs, /tasks/outputs, /tasks/components
 # 4: status 4 (interrupted) and per-cycle checkpoints (/checkpoint); the results are read as in 3
-FORMAT_VERSION = 4
-SUPPORTED_VERSIONS = (2, 3, 4)
+# 5: trained coefficients: /coefficients (T, C, NC), /tasks/coef_names, /tasks/trainable (T, NC),
+#    /tasks/coef_true (T, NC), /checkpoint/coef
+FORMAT_VERSION = 5
+SUPPORTED_VERSIONS = (2, 3, 4, 5)
 
 # What a format 2 file holds: the paper's problems in (x, t) with one output u and one residual
 PAPER_INPUTS, PAPER_OUTPUTS, PAPER_COMPONENTS = ("x", "t"), ("u",), ("r",)
@@ -43,6 +49,10 @@ DONE = 2
 METRIC_COLUMNS = ("cycle", "iteration", "l2_relative_error", "test_loss", "train_loss",
                   "train_size")
 TIMING_COLUMNS = ("seconds_score", "seconds_train")
+# Final metrics computed from more than /metrics (Task.final): "l2" is l2_relative_error;
+# "coef_err" the final relative error of the trained coefficients (their mean if several)
+METRIC_ALIASES = {"l2": "l2_relative_error"}
+COEF_ERR = "coef_err"
 
 
 def decode(a):
@@ -92,6 +102,13 @@ class Task:
     metrics: np.ndarray = field(repr=False)  # (cycles, 6), columns METRIC_COLUMNS
     timing: np.ndarray = field(repr=False)   # (cycles, 2), columns TIMING_COLUMNS
     seconds: float = float("nan")
+    # format 5: the problem's named coefficients, which ones the task trains, their given (true)
+    # values, and their values after each cycle (cycles, len(coef_names)); NaN rows where not
+    # written and for a task that trains none (older formats: no coefficients)
+    coef_names: tuple = ()
+    trainable: tuple = ()
+    coef_true: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    coef_trajectory: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
     _store: "Store" = field(default=None, repr=False, compare=False)
     _slices: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -108,8 +125,39 @@ class Task:
         return self.metrics[:, METRIC_COLUMNS.index(name)]
 
     def final(self, name="l2_relative_error"):
-        """The value of metric `name` after the last cycle (NaN if not written)."""
+        """The value of metric `name` after the last cycle (NaN if not written). Besides the
+        columns of /metrics: "l2" (l2_relative_error) and "coef_err", the final relative error
+        |c - c_true| / |c_true| of the trained coefficient (the mean over them if the task trains
+        several; NaN if it trains none)."""
+        name = METRIC_ALIASES.get(name, name)
+        if name == COEF_ERR:
+            errors = list(self.coef_errors().values())
+            return float(np.mean(errors)) if errors else float("nan")
         return float(self.metric(name)[-1]) if self.cycles > 0 else float("nan")
+
+    @property
+    def trained(self):
+        """The names of the coefficients the task trains (an inverse problem), e.g. ('nu',)."""
+        return tuple(n for n, t in zip(self.coef_names, self.trainable) if t)
+
+    def coef_values(self, name):
+        """The trajectory of coefficient `name`: its value after each cycle, shape (cycles,)
+        (NaN where not written; all NaN for a coefficient the task does not train)."""
+        if name not in self.coef_names:
+            raise KeyError(f"task {self.index} has no coefficient {name!r} "
+                           f"(coefficients: {', '.join(self.coef_names) or 'none'})")
+        return self.coef_trajectory[:, self.coef_names.index(name)]
+
+    def final_coef(self):
+        """{name: value after the last cycle} of the trained coefficients."""
+        if self.cycles < 1:
+            return {n: float("nan") for n in self.trained}
+        return {n: float(self.coef_values(n)[-1]) for n in self.trained}
+
+    def coef_errors(self):
+        """{name: |c - c_true| / |c_true|} of the trained coefficients after the last cycle."""
+        truth = dict(zip(self.coef_names, self.coef_true))
+        return {n: abs(v - truth[n]) / abs(truth[n]) for n, v in self.final_coef().items()}
 
     @cached_property
     def params(self):
@@ -221,8 +269,8 @@ class Store:
             newer = version > FORMAT_VERSION
             raise StoreFormatError(
                 f"{self.path}: format_version {version}; this reader supports "
-                f"{', '.join(map(str, SUPPORTED_VERSIONS))} (formats 3 and 4: any problem; format 2: "
-                f"the paper's problems in (x, t)). "
+                f"{', '.join(map(str, SUPPORTED_VERSIONS))} (formats 3 to 5: any problem, 5 with "
+                f"trained coefficients; format 2: the paper's problems in (x, t)). "
                 + ("The file was written by a newer pinnfluence: update the analysis package."
                    if newer else "The file was written by an older pinnfluence: rerun the "
                    "sweep with the current program, or read it with the analysis package of "
@@ -241,6 +289,7 @@ class Store:
             cycles = int(t["cycles"][i])
             layers = tuple(int(v) for v in t["layers"][i] if v > 0)
             dim, inputs, outputs, components = self._problem_shape(t, i, width)
+            coef = self._coefficients(t, i, cycles)
             tasks.append(Task(
                 index=i, pde=decode(t["pde"][i]), method=decode(t["method"][i]),
                 mode=decode(t["mode"][i]), seed=int(t["seed"][i]), status=int(t["status"][i]),
@@ -249,8 +298,29 @@ class Store:
                 dim=dim, inputs=inputs, outputs=outputs, components=components,
                 metrics=metrics[i, :cycles], timing=timing[i, :cycles],
                 seconds=float(seconds[i]), _store=self,
-                _slices=_task_slices(t, i)))
+                _slices=_task_slices(t, i), **coef))
         return tasks
+
+    def _coefficients(self, t, i, cycles):
+        """Task i's coefficient fields (format 5; none before)."""
+        if self.format_version < 5:
+            return {}
+        for name in ("coef_names", "trainable", "coef_true"):
+            if name not in t:
+                raise StoreFormatError(f"{self.path}: format_version 5 without /tasks/{name}")
+        if "coefficients" not in self._file:
+            raise StoreFormatError(f"{self.path}: format_version 5 without /coefficients")
+        coef_names = names(t["coef_names"][i])
+        nc = len(coef_names)
+        width = t["trainable"].shape[1]
+        if nc > width:
+            raise StoreFormatError(f"{self.path}: task {i} names {nc} coefficients in "
+                                   f"/tasks/coef_names but /tasks/trainable has {width} columns")
+        trainable = tuple(bool(v) for v in t["trainable"][i][:nc])
+        trajectory = self._file["/coefficients"][i, :cycles, :nc]
+        return dict(coef_names=coef_names, trainable=trainable,
+                    coef_true=np.asarray(t["coef_true"][i][:nc], float),
+                    coef_trajectory=np.asarray(trajectory, float))
 
     def _points_width(self):
         """D, the columns of the points datasets (2 in format 2)."""

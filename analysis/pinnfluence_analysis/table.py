@@ -15,7 +15,10 @@ import numpy as np
 
 from .order import MODES, METHODS, PDES, ordered
 
-METRIC_LABELS = {"l2_relative_error": "final L2 relative error", "test_loss": "final test loss"}
+METRIC_LABELS = {"l2_relative_error": "final L2 relative error", "l2": "final L2 relative error",
+                 "test_loss": "final test loss",
+                 "coef_err": "final relative error |c - c_true| / |c_true| of the trained "
+                             "coefficients"}
 
 
 @dataclass
@@ -41,10 +44,10 @@ class Cell:
 def group_final(tasks, metric="l2_relative_error"):
     """{(mode, method, problem): Cell} over the finished tasks, values ordered by seed; the
     problem is the pde with its coefficients other than the paper's (Task.problem), so a
-    coefficient grid is never pooled."""
+    coefficient grid is never pooled. For "coef_err" only the tasks that train coefficients."""
     groups = {}
     for task in tasks:
-        if task.done:
+        if task.done and (metric != "coef_err" or task.trained):
             groups.setdefault((task.mode, task.method, task.problem), []).append(task)
     cells = {}
     for key, members in groups.items():

@@ -8,7 +8,7 @@
  *
  * Layout (ntasks = T; all strings are fixed-width, NUL-padded char arrays stored as 8-bit
  * integers, which `h5dump -r` prints as text; attributes name the columns and units):
- *   /                      attributes: format = "pinnfluence-results", format_version = 4,
+ *   /                      attributes: format = "pinnfluence-results", format_version = 5,
  *                          program_version, git_commit, compiler, build_type, blas_config,
  *                          blas_core, mpi_version, hdf5_version, hosts, ranks, created (UTC ISO
  *                          8601), command_line
@@ -49,7 +49,19 @@
  *                          parameters the last pool was scored with, at the offsets of /params
  *   /pool/points, /pool/scores, /pool/z   the last cycle's candidate pool (rows of D), its scores,
  *                          and the influence set Z (rows of D); rows /tasks/pool_* and
- *                          /tasks/z_* (none unless run.store_pool_scores is set) */
+ *                          /tasks/z_* (none unless run.store_pool_scores is set)
+ *   /tasks/coef_names      (T, 64) char: the problem's named coefficients, comma-separated ("nu";
+ *                          empty for a problem without coefficients); their count is the task's
+ * NC_i /tasks/trainable       (T, NC) int8, NC = the largest NC_i of the sweep (0 if none has any):
+ *                          1 where the task trains the coefficient, 0 otherwise (and past NC_i)
+ *   /tasks/coef_true       (T, NC) double: the problem's given values of its coefficients (the
+ *                          truth an inverse problem is measured against); NaN past NC_i
+ *   /coefficients          (T, C, NC) double: all NC_i coefficient values after each cycle of a
+ *                          task that trains some (the trained ones as learned so far); NaN where
+ *                          not written and for tasks that train none
+ *   /checkpoint/...        the resume state: /checkpoint/params, /checkpoint/points (two slots),
+ *                          /checkpoint/state (T, 2, 3), /checkpoint/slot (T), /checkpoint/coef
+ *                          (T, 2, NC) the coefficient values of each slot (NaN: none trained) */
 #ifndef PINNFLUENCE_STORE_H
 #define PINNFLUENCE_STORE_H
 
@@ -70,6 +82,7 @@ extern "C" {
 #define PF_STORE_REASON_LEN     256
 #define PF_STORE_MAX_DIM        4  /* input coordinates (PF_MAX_DIM) */
 #define PF_STORE_NAMES_LEN      64 /* comma-separated input, output or component names */
+#define PF_STORE_MAX_COEF       4  /* named coefficients of a problem (PF_PDE_MAX_COEF) */
 
 typedef enum {
   PF_TASK_PENDING = 0,
@@ -98,6 +111,12 @@ typedef struct {
   const char *inputs;     /* their names, comma-separated ("x,t", "x,y,t") */
   const char *outputs;    /* the output names, comma-separated ("u") */
   const char *components; /* the residual components' names, comma-separated ("r") */
+  /* The problem's named coefficients (format 5). A description without them (ncoef = 0, all
+   * zero) is a problem without coefficients. */
+  int ncoef;                           /* 0 .. PF_STORE_MAX_COEF */
+  const char *coef_names;              /* ncoef names, comma-separated ("nu"); NULL or "": none */
+  int trainable[PF_STORE_MAX_COEF];    /* 1: coefficient j is trained, else 0 (j < ncoef) */
+  double coef_true[PF_STORE_MAX_COEF]; /* the problem's given (true) values, finite (j < ncoef) */
 } pf_store_task;
 
 typedef struct pf_store pf_store;
@@ -110,21 +129,24 @@ int pf_store_create(MPI_Comm comm, const char *path, int overwrite, const char *
                     const pf_store_task *tasks, const char *command_line, pf_store **st);
 /* Collective on comm. Open an existing store for reading (writable = 0) or for resuming
  * (writable = 1). Fails with PF_ERR_IO and a clear message if the file is not a pinnfluence store
- * or has another format version (an older one, 1 or 2: the message names the file, its version,
+ * or has another format version (an older one, 1 to 4: the message names the file, its version,
  * the build that wrote it, the git commit whose build reads it, and that a run of its
- * configuration with this build gives a version-3 file), and if the file does not follow the
+ * configuration with this build gives a version-5 file), and if the file does not follow the
  * layout above: every dataset a plain contiguous one reached through hard links (no external
  * storage, no soft or external links) with the layout's type and shape, its storage inside the
  * file, D in 1..PF_STORE_MAX_DIM and the largest /tasks/dim, every dim in 1..D with as many input
  * names, output and component names lists of 1..4 names, layer sizes within the configuration's
  * limits from dim to the number of outputs, counts consistent with the layers, offsets equal to
- * the running sums of the counts, statuses and cycles in range (src/io/store_check.c); nothing is
+ * the running sums of the counts, statuses and cycles in range, coefficient names, trainable flags
+ * (0 or 1, only within a task's coefficients) and true values (finite within, NaN past them) that
+ * agree, NC the largest count (src/io/store_check.c); nothing is
  * written before these checks pass. Reading works while another process writes the file (neither
  * side locks it) and on a file left behind by a killed writer. */
 int pf_store_open(MPI_Comm comm, const char *path, int writable, pf_store **st);
 /* Collective on the store's communicator (rank 0 compares). Compare the task descriptions stored
  * in an opened store with the ones the program resolved from its configuration (every field but
- * the canonical text, the problem's dim and names included), so that a resume writes exactly the
+ * the canonical text, the problem's dim and names, its coefficients' names, trainable flags and
+ * true values included), so that a resume writes exactly the
  * sizes the program computed: call it before the first write of a resume. PF_ERR_IO naming the
  * dataset and the task if one differs. */
 int pf_store_check_tasks(pf_store *st, int ntasks, const pf_store_task *tasks);
@@ -147,6 +169,9 @@ int pf_store_write_final_points(pf_store *st, int task, size_t n, const double *
 int pf_store_write_blas_core(pf_store *st, int task, const char *core);
 /* The points drawn in cycle c (n = drawn_per_cycle). */
 int pf_store_write_drawn(pf_store *st, int task, int c, size_t n, const double *X);
+/* The values of all the task's coefficients after cycle c (0-based): coef (ncoef, which must be
+ * the task's ncoef); a row of /coefficients. For tasks that train coefficients. */
+int pf_store_write_coef(pf_store *st, int task, int c, int ncoef, const double *coef);
 /* The last pool (pool_points: X, scores) and Z (z_points: Z (z_points, d); may be NULL if 0). */
 int pf_store_write_pool(pf_store *st, int task, const double *theta, const double *X,
                         const double *scores, const double *Z);
@@ -157,13 +182,16 @@ typedef struct {
   int cycles_done; /* 1 .. cycles */
   size_t ntrain;   /* training-set size after that cycle (<= final_points) */
   long iterations; /* cumulative optimiser iterations */
+  int has_coef;    /* read: 1 if the checkpoint holds coefficient values (the task trains some) */
 } pf_store_checkpoint;
-/* Write a checkpoint: the parameters theta (nparams) and the training set X (ntrain, d) into the
- * slot that does not hold the last complete checkpoint, the state row, fsync, and only then the
- * slot index (/checkpoint/slot): a kill or a node failure at any instant leaves the previous or
- * the new checkpoint readable, never a mixture. */
+/* Write a checkpoint: the parameters theta (nparams), the training set X (ntrain, d) and the
+ * coefficient values coef (the task's ncoef; NULL when the task trains none: the slot's values
+ * become NaN) into the slot that does not hold the last complete checkpoint, the state row, fsync,
+ * and only then the slot index (/checkpoint/slot): a kill or a node failure at any instant leaves
+ * the previous or the new checkpoint readable, never a mixture. A task that trains coefficients
+ * must pass them (PF_ERR_ARG otherwise), so its resume restores them. */
 int pf_store_write_checkpoint(pf_store *st, int task, const pf_store_checkpoint *ck,
-                              const double *theta, const double *X);
+                              const double *theta, const double *X, const double *coef);
 
 /* ---- merging shards (pinnfluence merge) ---- */
 /* The provenance attributes of the store's root as "key=value" lines (malloc'ed, caller frees). */
@@ -176,11 +204,13 @@ int pf_store_write_root_text(pf_store *st, const char *name, const char *text);
 int pf_store_copy_task(pf_store *dst, pf_store *src, int task);
 
 /* ---- reads (any rank) ---- */
-/* The last complete checkpoint of a task: ck->found = 0 if it has none; else theta (nparams) and
- * X (at least ck->ntrain rows of d; final_points rows always suffice). A slot index or state out
- * of range, or non-finite parameters: PF_ERR_IO (a damaged file). */
+/* The last complete checkpoint of a task: ck->found = 0 if it has none; else theta (nparams), X
+ * (at least ck->ntrain rows of d; final_points rows always suffice) and, for a task that trains
+ * coefficients, coef (the task's ncoef values; ck->has_coef = 1; coef may be NULL for a task
+ * without coefficients). A slot index or state out of range, non-finite parameters, or a task
+ * that trains coefficients without finite values in the slot: PF_ERR_IO (a damaged file). */
 int pf_store_read_checkpoint(pf_store *st, int task, pf_store_checkpoint *ck, double *theta,
-                             double *X);
+                             double *X, double *coef);
 int pf_store_ntasks(const pf_store *st);
 /* The sweep's canonical text (malloc'ed, caller frees) for resume checks. */
 int pf_store_read_sweep_canonical(pf_store *st, char **text);
@@ -192,6 +222,9 @@ int pf_store_read_status(pf_store *st, int task, pf_task_status *status, char *r
 int pf_store_read_task(pf_store *st, int task, pf_store_task *desc);
 int pf_store_read_metrics(pf_store *st, int task, double *rows /* (cycles, 8) */);
 int pf_store_read_params(pf_store *st, int task, double *theta /* (nparams) */);
+/* The coefficient values after every cycle: coef (cycles, ncoef) of the task, NaN where none were
+ * written. */
+int pf_store_read_coef(pf_store *st, int task, double *coef);
 int pf_store_read_final_points(pf_store *st, int task, double *X /* (final_points, d) */);
 /* The kernel the task ran with ("" if it has not run), NUL-terminated; characters other than
  * [A-Za-z0-9_] read as '?'. */

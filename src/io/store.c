@@ -353,6 +353,22 @@ static int pf_store_check_inputs(const char *path, int ntasks, const pf_store_ta
              "to %d: they must agree",
              path, i, count[0], t->inputs, count[1], t->outputs, t->dim, t->sizes[0],
              t->sizes[t->nlayers]);
+    /* the coefficients: ncoef names, flags 0 or 1, finite true values */
+    char cbuf[PF_STORE_NAMES_LEN] = {0};
+    const size_t cn = t->coef_names ? strlen(t->coef_names) : 0;
+    if (cn <= PF_STORE_NAMES_LEN && cn) memcpy(cbuf, t->coef_names, cn);
+    const int nc = cn <= PF_STORE_NAMES_LEN ? pf_store_coef_count(cbuf, sizeof cbuf) : -1;
+    PF_CHECK(t->ncoef >= 0 && t->ncoef <= PF_STORE_MAX_COEF && nc == t->ncoef, PF_ERR_ARG,
+             "%s: task %d: %d coefficients named \"%s\": ncoef must be 0..%d and coef_names as "
+             "many comma-separated names of letters, digits and _ in at most %d characters",
+             path, i, t->ncoef, t->coef_names ? t->coef_names : "", PF_STORE_MAX_COEF,
+             PF_STORE_NAMES_LEN);
+    for (int j = 0; j < t->ncoef; j++)
+      PF_CHECK((t->trainable[j] == 0 || t->trainable[j] == 1) && isfinite(t->coef_true[j]),
+               PF_ERR_ARG,
+               "%s: task %d: coefficient %d: trainable = %d must be 0 or 1 and coef_true = %g "
+               "finite",
+               path, i, j, t->trainable[j], t->coef_true[j]);
   }
   return PF_OK;
 }
@@ -370,7 +386,7 @@ static int pf_add_checked(uint64_t *a, uint64_t b, const char *path) {
 static int pf_store_describe(pf_store *st, const pf_store_task *tasks, uint64_t totals[5]) {
   PF_CALL(pf_store_alloc_caches(st));
   size_t W = 1;
-  int C = 1, D = 1;
+  int C = 1, D = 1, NC = 0;
   memset(totals, 0, 5 * sizeof *totals);
   for (int i = 0; i < st->ntasks; i++) {
     const pf_store_task *t = &tasks[i];
@@ -392,6 +408,12 @@ static int pf_store_describe(pf_store *st, const pf_store_task *tasks, uint64_t 
              labels[k]);
     st->dim[i] = t->dim;
     if (t->dim > D) D = t->dim;
+    if (t->coef_names) strcpy(st->coef_names + (size_t)i * (PF_STORE_NAMES_LEN + 1), t->coef_names);
+    for (int j = 0; j < t->ncoef; j++) {
+      st->trainable[(size_t)i * PF_STORE_MAX_COEF + (size_t)j] = (int8_t)t->trainable[j];
+      st->coef_true[(size_t)i * PF_STORE_MAX_COEF + (size_t)j] = t->coef_true[j];
+    }
+    if (t->ncoef > NC) NC = t->ncoef;
     st->canonical[i] = pf_strdup(t->canonical);
     PF_CHECK(st->canonical[i] != NULL, PF_ERR_MEM, "cannot copy a task's canonical text");
     uint64_t drawn_rows = (uint64_t)t->drawn_per_cycle * (uint64_t)t->cycles;
@@ -411,6 +433,7 @@ static int pf_store_describe(pf_store *st, const pf_store_task *tasks, uint64_t 
   st->config_width = W;
   st->max_cycles = C;
   st->max_dim = D;
+  st->max_coef = NC;
   return PF_OK;
 }
 
@@ -445,7 +468,20 @@ static void pf_store_dims(const pf_store *st, pf_store_ds ds, const uint64_t tot
   case PF_DS_TASK_INPUTS:
   case PF_DS_TASK_OUTPUTS:
   case PF_DS_TASK_COMPONENTS:
+  case PF_DS_TASK_COEF_NAMES:
     dims[1] = PF_STORE_NAMES_LEN;
+    break;
+  case PF_DS_TASK_TRAINABLE:
+  case PF_DS_TASK_COEF_TRUE:
+    dims[1] = (hsize_t)st->max_coef;
+    break;
+  case PF_DS_COEFS:
+    dims[1] = (hsize_t)st->max_cycles;
+    dims[2] = (hsize_t)st->max_coef;
+    break;
+  case PF_DS_CKPT_COEF:
+    dims[1] = 2;
+    dims[2] = (hsize_t)st->max_coef;
     break;
   case PF_DS_METRICS:
     dims[1] = (hsize_t)st->max_cycles;
@@ -500,8 +536,9 @@ static void pf_store_dims(const pf_store *st, pf_store_ds ds, const uint64_t tot
  * or the collective creation below would build inconsistent metadata. */
 static int pf_store_check_same(pf_store *st, const uint64_t totals[5], size_t lconfig,
                                size_t lcanon, uint64_t sweep_hash) {
-  enum { N = 12 };
+  enum { N = 13 };
   uint64_t v[N] = {(uint64_t)st->ntasks,
+                   (uint64_t)st->max_coef,
                    (uint64_t)st->max_dim,
                    lconfig,
                    lcanon,
@@ -748,6 +785,43 @@ static int pf_store_rw_labels(pf_store *st, pf_store_ds ds, int k, int write) {
   return rc;
 }
 
+/* The coefficient descriptions (/tasks/coef_names, /tasks/trainable, /tasks/coef_true) from the
+ * caches into the file (write = 1) or back: the caches are PF_STORE_MAX_COEF wide, the file NC. */
+static int pf_store_rw_coef_desc(pf_store *st, int write) {
+  const size_t T = (size_t)st->ntasks, L = PF_STORE_NAMES_LEN, NC = (size_t)st->max_coef;
+  char *names = NULL;
+  int8_t *tr = NULL;
+  double *v = NULL;
+  int rc = PF_CALLOC(T * L, &names);
+  if (!rc) rc = PF_CALLOC(T * (NC ? NC : 1), &tr);
+  if (!rc) rc = PF_CALLOC(T * (NC ? NC : 1), &v);
+  if (!rc && write)
+    for (size_t i = 0; i < T; i++) {
+      memcpy(names + i * L, st->coef_names + i * (L + 1), L);
+      for (size_t j = 0; j < NC; j++) {
+        tr[i * NC + j] = st->trainable[i * PF_STORE_MAX_COEF + j];
+        v[i * NC + j] = st->coef_true[i * PF_STORE_MAX_COEF + j];
+      }
+    }
+  hsize_t start[2] = {0, 0}, count[2] = {T, L};
+  if (!rc) rc = pf_store_rw(st, PF_DS_TASK_COEF_NAMES, write, start, count, names);
+  count[1] = NC;
+  if (!rc) rc = pf_store_rw(st, PF_DS_TASK_TRAINABLE, write, start, count, tr);
+  if (!rc) rc = pf_store_rw(st, PF_DS_TASK_COEF_TRUE, write, start, count, v);
+  if (!rc && !write)
+    for (size_t i = 0; i < T; i++) {
+      memcpy(st->coef_names + i * (L + 1), names + i * L, L);
+      for (size_t j = 0; j < NC; j++) {
+        st->trainable[i * PF_STORE_MAX_COEF + j] = tr[i * NC + j];
+        st->coef_true[i * PF_STORE_MAX_COEF + j] = v[i * NC + j];
+      }
+    }
+  PF_FREE(&names);
+  PF_FREE(&tr);
+  PF_FREE(&v);
+  return rc;
+}
+
 /* Rank 0 writes the sweep texts and every task description (independent raw-data writes; the
  * statuses stay at their fill value, pending). Tasks' texts go in blocks of about 16 MB. */
 static int pf_store_write_descriptions(pf_store *st, const char *sweep_config,
@@ -784,6 +858,7 @@ static int pf_store_write_descriptions(pf_store *st, const char *sweep_config,
   PF_CALL(pf_store_rw(st, PF_DS_TASK_DIM, 1, start, count, st->dim));
   for (int k = 0; k < PF_STORE_LABELS; k++)
     PF_CALL(pf_store_rw_labels(st, (pf_store_ds)(PF_DS_TASK_INPUTS + k), k, 1));
+  PF_CALL(pf_store_rw_coef_desc(st, 1));
   uint64_t *col = NULL;
   PF_CALL(PF_CALLOC(T, &col));
   for (int k = 0; k < PF_IDX_COUNT && !rc; k++) {
@@ -912,9 +987,10 @@ static void pf_store_attr_for_message(const char *path, hid_t f, const char *nam
 
 /* The builds that read each older format version: format 1 up to the commit before 7751caf,
  * format 2 from 7751caf up to e4bf1b7 (the last commit before the general problem description),
- * format 3 up to c45ed72 (the last commit before interrupted tasks and checkpoints). */
-static const char *const pf_store_old_readers[PF_STORE_FORMAT_VERSION] = {NULL, "7751caf^",
-                                                                          "e4bf1b7", "c45ed72"};
+ * format 3 up to c45ed72 (the last commit before interrupted tasks and checkpoints), format 4 up
+ * to 758068c (the last commit before trained coefficients). */
+static const char *const pf_store_old_readers[PF_STORE_FORMAT_VERSION] = {
+    NULL, "7751caf^", "e4bf1b7", "c45ed72", "758068c"};
 
 /* PF_ERR_IO for a store of another format version, saying which build reads it and what to do. */
 static int pf_store_version_error(const char *path, hid_t f, int version) {
@@ -925,8 +1001,10 @@ static int pf_store_version_error(const char *path, hid_t f, int version) {
     return pf_error(
         PF_ERR_IO, __FILE__, __LINE__, __func__,
         "%s: store format version %d, written by pinnfluence %s (git commit %s); this pinnfluence "
-        "(%s, git commit %s) reads format version %d only (version 4 marks interrupted tasks and "
-        "keeps per-cycle checkpoints; version 3 brought points as (n, d) rows with the problem's "
+        "(%s, git commit %s) reads format version %d only (version 5 stores the coefficients an "
+        "inverse problem trains, per cycle and in checkpoints; version 4 marks interrupted tasks "
+        "and keeps per-cycle checkpoints; version 3 brought points as (n, d) rows with the "
+        "problem's "
         "input, output and residual names). To read the file, use a build of "
         "git commit %s (`git checkout %s`, then build), the last one that reads format %d; to "
         "get a format-%d file, run its configuration again with this build into a new file "
@@ -1017,6 +1095,7 @@ static int pf_store_open_datasets(pf_store *st) {
   st->config_width = (size_t)dims[PF_DS_TASK_CONFIG][1];
   st->max_cycles = (int)dims[PF_DS_METRICS][1];
   st->max_dim = (int)dims[PF_DS_POINTS_FINAL][1];
+  st->max_coef = (int)dims[PF_DS_TASK_TRAINABLE][1];
   return PF_OK;
 }
 
@@ -1031,6 +1110,7 @@ static int pf_store_read_descriptions(pf_store *st) {
   PF_CALL(pf_store_rw(st, PF_DS_TASK_DIM, 0, start, count, st->dim));
   for (int k = 0; k < PF_STORE_LABELS; k++)
     PF_CALL(pf_store_rw_labels(st, (pf_store_ds)(PF_DS_TASK_INPUTS + k), k, 0));
+  PF_CALL(pf_store_rw_coef_desc(st, 0));
   int rc = PF_OK;
   uint64_t *col = NULL;
   char *buf = NULL;
@@ -1064,6 +1144,9 @@ static int pf_store_bcast_descriptions(pf_store *st) {
   PF_CALL(pf_store_bcast(st->comm, st->names, T * PF_STORE_NAMES * (PF_STORE_NAME_LEN + 1)));
   PF_CALL(pf_store_bcast(st->comm, st->dim, T * sizeof *st->dim));
   PF_CALL(pf_store_bcast(st->comm, st->labels, T * PF_STORE_LABELS * (PF_STORE_NAMES_LEN + 1)));
+  PF_CALL(pf_store_bcast(st->comm, st->coef_names, T * (PF_STORE_NAMES_LEN + 1)));
+  PF_CALL(pf_store_bcast(st->comm, st->trainable, T * PF_STORE_MAX_COEF * sizeof *st->trainable));
+  PF_CALL(pf_store_bcast(st->comm, st->coef_true, T * PF_STORE_MAX_COEF * sizeof *st->coef_true));
   return PF_OK;
 }
 
@@ -1181,6 +1264,12 @@ static void pf_store_task_region(const pf_store *st, pf_store_ds ds, int task, i
   case PF_DS_CKPT_STATE:
     count[0][1] = 2, count[0][2] = PF_STORE_CKPT_COLUMNS;
     break;
+  case PF_DS_COEFS:
+    count[0][1] = C, count[0][2] = (hsize_t)st->max_coef;
+    break;
+  case PF_DS_CKPT_COEF:
+    count[0][1] = 2, count[0][2] = (hsize_t)st->max_coef;
+    break;
   case PF_DS_PARAMS:
     start[0][0] = row[PF_IDX_PARAM_OFFSET], count[0][0] = row[PF_IDX_PARAM_COUNT];
     break;
@@ -1226,6 +1315,7 @@ int pf_store_copy_task(pf_store *dst, pf_store *src, int task) {
   PF_CHECK(dst->writable, PF_ERR_ARG, "%s: store opened read-only", dst->path);
   PF_CHECK(task >= 0 && task < dst->ntasks && dst->ntasks == src->ntasks &&
                dst->max_dim == src->max_dim && dst->max_cycles == src->max_cycles &&
+               dst->max_coef == src->max_coef &&
                !memcmp(dst->idx + (size_t)task * PF_IDX_COUNT,
                        src->idx + (size_t)task * PF_IDX_COUNT, PF_IDX_COUNT * sizeof *dst->idx),
            PF_ERR_ARG, "%s and %s: task %d has another layout", dst->path, src->path, task);

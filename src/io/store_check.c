@@ -13,12 +13,15 @@
  *     of 1 to 4096, output the number of outputs), param_count equal to the count the layers give,
  *     every offset equal to the running sum of the counts before it and every total equal to its
  *     dataset's length, cycles in 1..C, statuses in range, names made of [a-z0-9_] and
- *     NUL-padded.
+ *     NUL-padded; coefficients: 0 to NC names in /tasks/coef_names (NC, the columns of the
+ *     coefficient datasets, at most 4 and the largest count), /tasks/trainable 0 or 1 and 1 only
+ *     within the task's count, /tasks/coef_true finite within it and NaN past it.
  * Every failure is PF_ERR_IO with a message naming the file, the dataset, the task and what was
  * wrong. */
 #include "store_impl.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -219,6 +222,10 @@ int pf_store_check_shapes(const char *file, const hsize_t dims[PF_DS_COUNT][3]) 
   PF_CHECK(D >= 1 && D <= PF_STORE_MAX_DIM, PF_ERR_IO,
            "%s: dataset /points/final has %llu columns, expected 1..%d (input coordinates); %s",
            file, (unsigned long long)D, PF_STORE_MAX_DIM, PF_STORE_REFUSE);
+  const hsize_t NC = dims[PF_DS_TASK_TRAINABLE][1];
+  PF_CHECK(NC <= PF_STORE_MAX_COEF, PF_ERR_IO,
+           "%s: dataset /tasks/trainable has %llu columns, expected 0..%d (coefficients); %s", file,
+           (unsigned long long)NC, PF_STORE_MAX_COEF, PF_STORE_REFUSE);
   struct {
     pf_store_ds ds;
     int dim;
@@ -245,7 +252,14 @@ int pf_store_check_shapes(const char *file, const hsize_t dims[PF_DS_COUNT][3]) 
                 {PF_DS_CKPT_STATE, 0, T},
                 {PF_DS_CKPT_STATE, 1, 2},
                 {PF_DS_CKPT_STATE, 2, PF_STORE_CKPT_COLUMNS},
-                {PF_DS_CKPT_SLOT, 0, T}};
+                {PF_DS_CKPT_SLOT, 0, T},
+                {PF_DS_TASK_COEF_NAMES, 1, PF_STORE_NAMES_LEN},
+                {PF_DS_TASK_COEF_TRUE, 1, NC},
+                {PF_DS_COEFS, 1, C},
+                {PF_DS_COEFS, 2, NC},
+                {PF_DS_CKPT_COEF, 0, T},
+                {PF_DS_CKPT_COEF, 1, 2},
+                {PF_DS_CKPT_COEF, 2, NC}};
   for (size_t i = 0; i < sizeof widths / sizeof *widths; i++)
     PF_CHECK(dims[widths[i].ds][widths[i].dim] == widths[i].want, PF_ERR_IO,
              "%s: dataset %s has %llu entries in dimension %d, expected %llu; %s", file,
@@ -298,6 +312,37 @@ int pf_store_label_count(const char *label, size_t len) {
   return count;
 }
 
+int pf_store_coef_count(const char *label, size_t len) {
+  size_t n = 0;
+  while (n < len && !label[n]) n++;
+  return n == len ? 0 : pf_store_label_count(label, len);
+}
+
+/* The coefficients of task i: names, trainable flags and true values that agree (cached). */
+static int pf_store_check_coef(pf_store *st, int i, int *ncoef) {
+  const char *file = st->path;
+  const int nc = pf_store_coef_count(st->coef_names + (size_t)i * (PF_STORE_NAMES_LEN + 1),
+                                     PF_STORE_NAMES_LEN);
+  PF_CHECK(nc >= 0 && nc <= st->max_coef, PF_ERR_IO,
+           "%s: dataset /tasks/coef_names, task %d: not a list of 0 to %d names (the columns of "
+           "/tasks/trainable; letters, digits and _, comma-separated, NUL-padded); %s",
+           file, i, st->max_coef, PF_STORE_REFUSE);
+  for (int j = 0; j < st->max_coef; j++) {
+    const int8_t tr = st->trainable[(size_t)i * PF_STORE_MAX_COEF + (size_t)j];
+    const double v = st->coef_true[(size_t)i * PF_STORE_MAX_COEF + (size_t)j];
+    PF_CHECK(tr == 0 || (tr == 1 && j < nc), PF_ERR_IO,
+             "%s: dataset /tasks/trainable, task %d, column %d: %d, expected 0%s (the task has "
+             "%d coefficients); %s",
+             file, i, j, (int)tr, j < nc ? " or 1" : "", nc, PF_STORE_REFUSE);
+    PF_CHECK(j < nc ? isfinite(v) : isnan(v), PF_ERR_IO,
+             "%s: dataset /tasks/coef_true, task %d, column %d: %g, expected %s (the task has %d "
+             "coefficients); %s",
+             file, i, j, v, j < nc ? "a finite value" : "NaN", nc, PF_STORE_REFUSE);
+  }
+  *ncoef = nc;
+  return PF_OK;
+}
+
 int pf_store_check_descriptions(pf_store *st) {
   static const char *const name_ds[PF_STORE_NAMES] = {"/tasks/pde", "/tasks/method", "/tasks/mode"};
   static const pf_store_ds total_ds[5] = {PF_DS_PARAMS, PF_DS_POINTS_FINAL, PF_DS_POINTS_DRAWN,
@@ -311,7 +356,11 @@ int pf_store_check_descriptions(pf_store *st) {
   const uint64_t lim = (uint64_t)1 << 62;
   uint64_t totals[5] = {0};
   int32_t max_dim = 0;
+  int max_coef = 0;
   for (int i = 0; i < st->ntasks; i++) {
+    int nc = 0;
+    PF_CALL(pf_store_check_coef(st, i, &nc));
+    if (nc > max_coef) max_coef = nc;
     for (int k = 0; k < PF_STORE_NAMES; k++) {
       const char *name =
           st->names + ((size_t)i * PF_STORE_NAMES + (size_t)k) * (PF_STORE_NAME_LEN + 1);
@@ -401,6 +450,10 @@ int pf_store_check_descriptions(pf_store *st) {
   PF_CHECK(max_dim == st->max_dim, PF_ERR_IO,
            "%s: the point datasets have %d columns, the largest /tasks/dim is %d; %s", file,
            st->max_dim, (int)max_dim, PF_STORE_REFUSE);
+  PF_CHECK(max_coef == st->max_coef, PF_ERR_IO,
+           "%s: the coefficient datasets have %d columns, the largest count in /tasks/coef_names "
+           "is %d; %s",
+           file, st->max_coef, max_coef, PF_STORE_REFUSE);
   const uint64_t pool_params = totals[3] > 0 ? totals[0] : 0;
   PF_CHECK(dims[PF_DS_POOL_PARAMS][0] == pool_params, PF_ERR_IO,
            "%s: dataset /pool/params has %llu entries, expected %llu; %s", file,
@@ -489,6 +542,22 @@ static int pf_store_check_tasks_local(pf_store *st, int ntasks, const pf_store_t
              "%s: dataset %s, task %d: %llu, the configuration gives %llu; the file is damaged, "
              "refusing it",
              file, what, i, got, want);
+    const char *tnames = t->coef_names ? t->coef_names : "";
+    PF_CHECK(!strcmp(d.coef_names, tnames) && d.ncoef == t->ncoef, PF_ERR_IO,
+             "%s: dataset /tasks/coef_names, task %d: \"%s\", the configuration gives \"%s\"; the "
+             "file was written for another problem description, refusing it",
+             file, i, d.coef_names, tnames);
+    for (int j = 0; j < t->ncoef && j < PF_STORE_MAX_COEF; j++) {
+      PF_CHECK(d.trainable[j] == (t->trainable[j] != 0), PF_ERR_IO,
+               "%s: dataset /tasks/trainable, task %d, coefficient %d: %d, the configuration "
+               "gives %d; refusing it",
+               file, i, j, d.trainable[j], t->trainable[j] != 0);
+      /* bitwise: the stored value is the configuration's double as it was */
+      PF_CHECK(!memcmp(&d.coef_true[j], &t->coef_true[j], sizeof(double)), PF_ERR_IO,
+               "%s: dataset /tasks/coef_true, task %d, coefficient %d: %.17g, the configuration "
+               "gives %.17g; refusing it",
+               file, i, j, d.coef_true[j], t->coef_true[j]);
+    }
   }
   return PF_OK;
 }

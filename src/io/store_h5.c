@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,27 @@ const pf_store_dsinfo pf_store_datasets[PF_DS_COUNT] = {
                                "names of the problem's residual components, comma-separated, "
                                "NUL-padded",
                                NULL, NULL},
+    [PF_DS_TASK_COEF_NAMES] = {"/tasks/coef_names", PF_KIND_CHAR, 2,
+                               "names of the problem's coefficients, comma-separated, NUL-padded "
+                               "(empty: none); their count NC_i sizes the task's coefficient rows",
+                               NULL, NULL},
+    [PF_DS_TASK_TRAINABLE] = {"/tasks/trainable", PF_KIND_CHAR, 2,
+                              "1 where the task trains the coefficient (columns as "
+                              "/tasks/coef_names), 0 otherwise and past its count",
+                              NULL, NULL},
+    [PF_DS_TASK_COEF_TRUE] = {"/tasks/coef_true", PF_KIND_F64, 2,
+                              "the problem's given coefficient values (the truth of an inverse "
+                              "problem; columns as /tasks/coef_names), NaN past its count",
+                              NULL, NULL},
+    [PF_DS_COEFS] = {"/coefficients", PF_KIND_F64, 3,
+                     "per task and cycle: the values of all its coefficients after the cycle "
+                     "(trained ones as learned; columns as /tasks/coef_names); NaN where not "
+                     "written and for tasks that train none",
+                     NULL, NULL},
+    [PF_DS_CKPT_COEF] = {"/checkpoint/coef", PF_KIND_F64, 3,
+                         "per task and slot: the coefficient values of the checkpoint (columns "
+                         "as /tasks/coef_names); NaN for tasks that train none",
+                         NULL, NULL},
     [PF_DS_TASK_BLAS_CORE] = {"/tasks/blas_core", PF_KIND_CHAR, 2,
                               "OpenBLAS kernel set the task ran with (openblas_get_corename; "
                               "empty: not run yet), NUL-padded",
@@ -295,6 +317,10 @@ int pf_store_free(pf_store **st) {
   PF_FREE(&s->names);
   PF_FREE(&s->labels);
   PF_FREE(&s->nlayers);
+  PF_FREE(&s->coef_names);
+  PF_FREE(&s->ncoef);
+  PF_FREE(&s->trainable);
+  PF_FREE(&s->coef_true);
   if (s->sync_fd >= 0) close(s->sync_fd);
   /* after the handles were closed: the lock outlives every write */
   int lrc = s->lock ? pf_store_lock_release(s) : PF_OK;
@@ -347,6 +373,11 @@ int pf_store_alloc_caches(pf_store *st) {
   PF_CALL(PF_CALLOC(T * PF_STORE_NAMES * (PF_STORE_NAME_LEN + 1), &st->names));
   PF_CALL(PF_CALLOC(T * PF_STORE_LABELS * (PF_STORE_NAMES_LEN + 1), &st->labels));
   PF_CALL(PF_CALLOC(T, &st->nlayers));
+  PF_CALL(PF_CALLOC(T * (PF_STORE_NAMES_LEN + 1), &st->coef_names));
+  PF_CALL(PF_CALLOC(T, &st->ncoef));
+  PF_CALL(PF_CALLOC(T * PF_STORE_MAX_COEF, &st->trainable));
+  PF_CALL(PF_CALLOC(T * PF_STORE_MAX_COEF, &st->coef_true));
+  for (size_t i = 0; i < T * PF_STORE_MAX_COEF; i++) st->coef_true[i] = NAN;
   st->canonical = calloc(T, sizeof *st->canonical);
   PF_CHECK(st->canonical != NULL, PF_ERR_MEM, "cannot allocate %zu pointers", T);
   return PF_OK;
@@ -358,5 +389,8 @@ void pf_store_derive_nlayers(pf_store *st) {
     int n = 0;
     while (n < PF_STORE_MAX_LAYERS && l[n] > 0) n++;
     st->nlayers[i] = n > 0 ? n - 1 : 0;
+    const int nc = pf_store_coef_count(st->coef_names + (size_t)i * (PF_STORE_NAMES_LEN + 1),
+                                       PF_STORE_NAMES_LEN);
+    st->ncoef[i] = nc > 0 ? nc : 0;
   }
 }

@@ -28,6 +28,9 @@ typedef enum {
   PF_DS_TASK_INPUTS,     /* (T, PF_STORE_NAMES_LEN) char: "x,t", "x,y,t" */
   PF_DS_TASK_OUTPUTS,    /* (T, PF_STORE_NAMES_LEN) char: "u" */
   PF_DS_TASK_COMPONENTS, /* (T, PF_STORE_NAMES_LEN) char: "r" */
+  PF_DS_TASK_COEF_NAMES, /* (T, PF_STORE_NAMES_LEN) char: "nu"; "" without coefficients */
+  PF_DS_TASK_TRAINABLE,  /* (T, NC) int8: 1 where the task trains the coefficient */
+  PF_DS_TASK_COEF_TRUE,  /* (T, NC) double: the problem's given values, NaN past its count */
   PF_DS_TASK_BLAS_CORE,  /* (T, PF_STORE_NAME_LEN) char: OpenBLAS kernel the task ran with */
   PF_DS_PARAM_OFFSET,    /* the ten (T) uint64 index datasets, in the order of pf_store_idx */
   PF_DS_PARAM_COUNT,
@@ -40,6 +43,7 @@ typedef enum {
   PF_DS_Z_OFFSET,
   PF_DS_Z_COUNT,
   PF_DS_METRICS,
+  PF_DS_COEFS,  /* (T, C, NC) double: coefficient values after each cycle */
   PF_DS_TIMING, /* (T, C, 2) wall seconds of the cycles: not part of the reproducible results */
   PF_DS_PARAMS,
   PF_DS_POINTS_FINAL,
@@ -52,6 +56,7 @@ typedef enum {
   PF_DS_CKPT_POINTS, /* (2 sum F, D) double: slot s at row s sum F + its /points/final row */
   PF_DS_CKPT_STATE,  /* (T, 2, 3) double: per slot cycles_done, ntrain, iterations */
   PF_DS_CKPT_SLOT,   /* (T) int32: 0 no checkpoint, 1 + the slot of the last complete one */
+  PF_DS_CKPT_COEF,   /* (T, 2, NC) double: per slot the coefficient values (NaN: none trained) */
   PF_DS_COUNT
 } pf_store_ds;
 
@@ -87,8 +92,9 @@ extern const pf_store_dsinfo pf_store_datasets[PF_DS_COUNT];
 #define PF_STORE_FORMAT "pinnfluence-results"
 /* 2: /timing split from /metrics, /pool/params; 3: points (rows, D), /tasks/dim, /tasks/inputs,
  * /tasks/outputs, /tasks/components (the general problem description); 4: status 4 (interrupted),
- * /tasks/blas_core, /checkpoint (per-cycle checkpoints in two slots) */
-#define PF_STORE_FORMAT_VERSION 4
+ * /tasks/blas_core, /checkpoint (per-cycle checkpoints in two slots); 5: /coefficients,
+ * /tasks/coef_names, /tasks/trainable, /tasks/coef_true, /checkpoint/coef (trained coefficients) */
+#define PF_STORE_FORMAT_VERSION 5
 #define PF_STORE_NAMES          3 /* pde, method, mode */
 #define PF_STORE_LABELS         3 /* inputs, outputs, components (PF_STORE_NAMES_LEN each) */
 #define PF_STORE_MAX_OUTPUTS    4 /* outputs and residual components (PF_MAX_OUT, PF_MAX_RES) */
@@ -105,19 +111,24 @@ struct pf_store {
   size_t config_width; /* W of /tasks/config */
   int max_cycles;      /* C of /metrics */
   int max_dim;         /* D: columns of the point datasets (the largest task dim) */
+  int max_coef;        /* NC: columns of the coefficient datasets (the largest ncoef, 0..4) */
   /* Task descriptions: written once at creation and never changed, so cached in memory. */
-  uint64_t *hash;   /* (T) */
-  int64_t *seed;    /* (T) */
-  int32_t *cycles;  /* (T) */
-  int32_t *layers;  /* (T, PF_STORE_MAX_LAYERS) */
-  int32_t *dim;     /* (T) input coordinates */
-  uint64_t *idx;    /* (T, PF_IDX_COUNT) */
-  char *names;      /* (T, PF_STORE_NAMES, PF_STORE_NAME_LEN + 1), NUL-terminated */
-  char *labels;     /* (T, PF_STORE_LABELS, PF_STORE_NAMES_LEN + 1), NUL-terminated */
-  int *nlayers;     /* (T) derived from layers */
-  char **canonical; /* (T) read on first use, NUL-terminated */
-  char *lock;       /* rank 0 of a writable store: the lock file it holds (store_lock.c) */
-  int sync_fd;      /* writable store: a descriptor of the file for fsync (checkpoints), or -1 */
+  uint64_t *hash;    /* (T) */
+  int64_t *seed;     /* (T) */
+  int32_t *cycles;   /* (T) */
+  int32_t *layers;   /* (T, PF_STORE_MAX_LAYERS) */
+  int32_t *dim;      /* (T) input coordinates */
+  uint64_t *idx;     /* (T, PF_IDX_COUNT) */
+  char *names;       /* (T, PF_STORE_NAMES, PF_STORE_NAME_LEN + 1), NUL-terminated */
+  char *labels;      /* (T, PF_STORE_LABELS, PF_STORE_NAMES_LEN + 1), NUL-terminated */
+  char *coef_names;  /* (T, PF_STORE_NAMES_LEN + 1), NUL-terminated */
+  int *ncoef;        /* (T) derived from coef_names */
+  int8_t *trainable; /* (T, PF_STORE_MAX_COEF) (the file's NC columns, 0 past them) */
+  double *coef_true; /* (T, PF_STORE_MAX_COEF) (the file's NC columns, NaN past them) */
+  int *nlayers;      /* (T) derived from layers */
+  char **canonical;  /* (T) read on first use, NUL-terminated */
+  char *lock;        /* rank 0 of a writable store: the lock file it holds (store_lock.c) */
+  int sync_fd;       /* writable store: a descriptor of the file for fsync (checkpoints), or -1 */
 };
 
 /* Report an HDF5 failure as PF_ERR_IO: the formatted message (which should name the file and the
@@ -194,8 +205,11 @@ int pf_store_lock_release(pf_store *st);
  * File systems without fallocate: nothing reserved, PF_OK. */
 int pf_store_reserve(const char *path, int overwrite, uint64_t bytes);
 
-/* Allocate the description caches for st->ntasks tasks and derive nlayers from layers. */
+/* Allocate the description caches for st->ntasks tasks and derive nlayers from layers (and ncoef
+ * from coef_names). */
 int pf_store_alloc_caches(pf_store *st);
 void pf_store_derive_nlayers(pf_store *st);
+/* The number of names in coef_names-like bytes: 0 for all NUL, else pf_store_label_count. */
+int pf_store_coef_count(const char *label, size_t len);
 
 #endif

@@ -112,8 +112,15 @@ static int pf_store_read_slot(pf_store *st, int task, int32_t *slot) {
   return PF_OK;
 }
 
+/* Does the task train any coefficient? */
+static int pf_store_trains(const pf_store *st, int task) {
+  for (int j = 0; j < st->ncoef[task]; j++)
+    if (st->trainable[(size_t)task * PF_STORE_MAX_COEF + (size_t)j]) return 1;
+  return 0;
+}
+
 int pf_store_write_checkpoint(pf_store *st, int task, const pf_store_checkpoint *ck,
-                              const double *theta, const double *X) {
+                              const double *theta, const double *X, const double *coef) {
   PF_CALL(pf_store_check_write(st, task));
   const uint64_t P = pf_idx(st, task, PF_IDX_PARAM_COUNT), F = pf_idx(st, task, PF_IDX_FINAL_COUNT);
   PF_CHECK(ck->cycles_done >= 1 && ck->cycles_done <= st->cycles[task] && ck->ntrain <= F,
@@ -133,6 +140,14 @@ int pf_store_write_checkpoint(pf_store *st, int task, const pf_store_checkpoint 
                                        (double)ck->iterations};
   hsize_t rs[3] = {(hsize_t)task, (hsize_t)s, 0}, rc3[3] = {1, 1, PF_STORE_CKPT_COLUMNS};
   PF_CALL(pf_store_rw(st, PF_DS_CKPT_STATE, 1, rs, rc3, row));
+  /* the coefficients of the slot: NaN when the task trains none (a slot's old values never
+   * survive into a new checkpoint) */
+  PF_CHECK(coef || !pf_store_trains(st, task), PF_ERR_ARG,
+           "%s: task %d trains coefficients: its checkpoint needs their values", st->path, task);
+  double cv[PF_STORE_MAX_COEF];
+  for (int j = 0; j < PF_STORE_MAX_COEF; j++) cv[j] = coef && j < st->ncoef[task] ? coef[j] : NAN;
+  hsize_t cs[3] = {(hsize_t)task, (hsize_t)s, 0}, cc[3] = {1, 1, (hsize_t)st->max_coef};
+  PF_CALL(pf_store_rw(st, PF_DS_CKPT_COEF, 1, cs, cc, cv));
   /* the slot is complete on disk before the index names it */
   PF_CALL(pf_store_sync(st));
   pf_store_fault_checkpoint(task, ck->cycles_done);
@@ -143,7 +158,7 @@ int pf_store_write_checkpoint(pf_store *st, int task, const pf_store_checkpoint 
 }
 
 int pf_store_read_checkpoint(pf_store *st, int task, pf_store_checkpoint *ck, double *theta,
-                             double *X) {
+                             double *X, double *coef) {
   PF_CALL(pf_store_check_task(st, task));
   memset(ck, 0, sizeof *ck);
   int32_t slot = 0;
@@ -175,6 +190,21 @@ int pf_store_read_checkpoint(pf_store *st, int task, pf_store_checkpoint *ck, do
              "%s: /checkpoint/params of task %d, slot %d: parameter %zu is not finite; the file "
              "is damaged",
              st->path, task, s, i);
+  if (pf_store_trains(st, task)) {
+    double cv[PF_STORE_MAX_COEF];
+    hsize_t cs[3] = {(hsize_t)task, (hsize_t)s, 0}, cc[3] = {1, 1, (hsize_t)st->max_coef};
+    PF_CALL(pf_store_rw(st, PF_DS_CKPT_COEF, 0, cs, cc, cv));
+    PF_CHECK(coef != NULL, PF_ERR_ARG, "%s: task %d trains coefficients: coef is NULL", st->path,
+             task);
+    for (int j = 0; j < st->ncoef[task]; j++) {
+      PF_CHECK(isfinite(cv[j]), PF_ERR_IO,
+               "%s: /checkpoint/coef of task %d, slot %d: coefficient %d is not finite; the file "
+               "is damaged",
+               st->path, task, s, j);
+      coef[j] = cv[j];
+    }
+    ck->has_coef = 1;
+  }
   ck->found = 1;
   return PF_OK;
 }
@@ -265,6 +295,19 @@ int pf_store_write_drawn(pf_store *st, int task, int c, size_t n, const double *
            task, n, (unsigned long long)per);
   PF_CALL(pf_store_write_points(st, PF_DS_POINTS_DRAWN, task,
                                 pf_idx(st, task, PF_IDX_DRAWN_OFFSET) + (uint64_t)c * per, n, X));
+  return PF_OK;
+}
+
+int pf_store_write_coef(pf_store *st, int task, int c, int ncoef, const double *coef) {
+  PF_CALL(pf_store_check_write(st, task));
+  PF_CHECK(c >= 0 && c < st->cycles[task], PF_ERR_ARG, "%s: task %d: cycle %d out of range 0..%d",
+           st->path, task, c, st->cycles[task] - 1);
+  PF_CHECK(ncoef == st->ncoef[task] && (coef || ncoef == 0), PF_ERR_ARG,
+           "%s: task %d: %d coefficient values, the store was created for %d", st->path, task,
+           ncoef, st->ncoef[task]);
+  if (ncoef == 0) return PF_OK;
+  hsize_t start[3] = {(hsize_t)task, (hsize_t)c, 0}, count[3] = {1, 1, (hsize_t)ncoef};
+  PF_CALL(pf_store_rw(st, PF_DS_COEFS, 1, start, count, (void *)coef));
   return PF_OK;
 }
 
@@ -383,6 +426,12 @@ int pf_store_read_task(pf_store *st, int task, pf_store_task *desc) {
   desc->inputs = labels;
   desc->outputs = labels + (PF_STORE_NAMES_LEN + 1);
   desc->components = labels + 2 * (PF_STORE_NAMES_LEN + 1);
+  desc->ncoef = st->ncoef[task];
+  desc->coef_names = st->coef_names + (size_t)task * (PF_STORE_NAMES_LEN + 1);
+  for (int j = 0; j < PF_STORE_MAX_COEF; j++) {
+    desc->trainable[j] = st->trainable[(size_t)task * PF_STORE_MAX_COEF + (size_t)j];
+    desc->coef_true[j] = st->coef_true[(size_t)task * PF_STORE_MAX_COEF + (size_t)j];
+  }
   return PF_OK;
 }
 
@@ -417,6 +466,16 @@ int pf_store_read_params(pf_store *st, int task, double *theta) {
   hsize_t count = pf_idx(st, task, PF_IDX_PARAM_COUNT);
   PF_CHECK(theta || count == 0, PF_ERR_ARG, "theta is NULL");
   PF_CALL(pf_store_rw(st, PF_DS_PARAMS, 0, &start, &count, theta));
+  return PF_OK;
+}
+
+int pf_store_read_coef(pf_store *st, int task, double *coef) {
+  PF_CALL(pf_store_check_task(st, task));
+  const size_t C = (size_t)st->cycles[task], nc = (size_t)st->ncoef[task];
+  if (C == 0 || nc == 0) return PF_OK;
+  PF_CHECK(coef != NULL, PF_ERR_ARG, "coef is NULL");
+  hsize_t start[3] = {(hsize_t)task, 0, 0}, count[3] = {1, (hsize_t)C, (hsize_t)nc};
+  PF_CALL(pf_store_rw(st, PF_DS_COEFS, 0, start, count, coef));
   return PF_OK;
 }
 

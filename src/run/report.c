@@ -1,5 +1,7 @@
 /* `pinnfluence status` and `pinnfluence report`: counts by status, and the paper-style table of
- * final L2 relative errors and test losses (mean ± std over seeds) from a results file. */
+ * final L2 relative errors and test losses (mean ± std over seeds) from a results file; for tasks
+ * that train coefficients (inverse problems), a table of the final learned values and their
+ * relative errors |c - c_true| / |c_true| (c_true: /tasks/coef_true). */
 #include "pinnfluence/config.h"
 #include "pinnfluence/pde.h"
 #include "pinnfluence/report.h"
@@ -150,12 +152,98 @@ int pf_status(const pf_ctx *ctx, const char *path, FILE *out) {
 typedef struct {
   int n;
   double l2[2], tl[2]; /* running sums of value and square */
+  /* trained coefficient j: tasks that trained it, sums of the final value and of its relative
+   * error (value and square) */
+  int nc[PF_STORE_MAX_COEF];
+  double cv[PF_STORE_MAX_COEF][2], ce[PF_STORE_MAX_COEF][2];
 } cell;
+
+/* Per problem column: its coefficients' names and true values (from its first done task). */
+typedef struct {
+  int ncoef;
+  char names[PF_STORE_MAX_COEF][PF_STORE_NAMES_LEN + 1];
+  double truth[PF_STORE_MAX_COEF];
+} coef_desc;
+
+/* Split a comma-separated name list into cd (at most PF_STORE_MAX_COEF names). */
+static void split_names(const pf_store_task *d, coef_desc *cd) {
+  cd->ncoef = d->ncoef;
+  const char *p = d->coef_names ? d->coef_names : "";
+  for (int j = 0; j < d->ncoef && j < PF_STORE_MAX_COEF; j++) {
+    size_t n = strcspn(p, ",");
+    if (n > PF_STORE_NAMES_LEN) n = PF_STORE_NAMES_LEN;
+    memcpy(cd->names[j], p, n);
+    cd->names[j][n] = '\0';
+    p += n + (p[n] == ',');
+    cd->truth[j] = d->coef_true[j];
+  }
+}
 
 static void mean_std(int n, const double s[2], double *mean, double *std) {
   *mean = n ? s[0] / n : NAN;
   double var = n ? s[1] / n - *mean * *mean : NAN;
   *std = n ? sqrt(var > 0 ? var : 0) : NAN;
+}
+
+/* The trained coefficients of one mode: per (problem, trained coefficient) two columns, the final
+ * learned value and its relative error |c - c_true| / |c_true|, mean ± std over seeds (n). */
+static void print_coef_table(FILE *out, int tex, const char *mode, cell (*cells)[MAXP],
+                             const name_t *methods, int nm, const name_t *pdes, int np,
+                             const coef_desc *cdesc) {
+  int cols[MAXP * PF_STORE_MAX_COEF][2], nc = 0; /* (problem, coefficient) with a trained task */
+  for (int p = 0; p < np; p++)
+    for (int j = 0; j < cdesc[p].ncoef; j++) {
+      int any = 0;
+      for (int m = 0; m < nm; m++) any |= cells[m][p].nc[j];
+      if (any) cols[nc][0] = p, cols[nc][1] = j, nc++;
+    }
+  if (!nc) return;
+  if (tex) {
+    fprintf(out,
+            "%% %s mode, trained coefficients: final value and relative error "
+            "$|c - c_{true}| / |c_{true}|$, mean $\\pm$ std over seeds (n)\n\\begin{tabular}{l",
+            mode);
+    for (int k = 0; k < 2 * nc; k++) fprintf(out, "c");
+    fprintf(out, "}\n\\hline\nmethod");
+    for (int k = 0; k < nc; k++) {
+      const coef_desc *cd = &cdesc[cols[k][0]];
+      fprintf(out, " & %s %s (true %.4g) & rel.\\ error", pdes[cols[k][0]].name,
+              cd->names[cols[k][1]], cd->truth[cols[k][1]]);
+    }
+    fprintf(out, " \\\\\n\\hline\n");
+  } else {
+    fprintf(out,
+            "\n**%s mode: trained coefficients, final value and relative error |c - c_true| / "
+            "|c_true|, mean ± std over seeds (n)**\n\n| method |",
+            mode);
+    for (int k = 0; k < nc; k++) {
+      const coef_desc *cd = &cdesc[cols[k][0]];
+      fprintf(out, " %s %s (true %.4g) | rel. error |", pdes[cols[k][0]].name,
+              cd->names[cols[k][1]], cd->truth[cols[k][1]]);
+    }
+    fprintf(out, "\n|---|");
+    for (int k = 0; k < 2 * nc; k++) fprintf(out, "---|");
+    fprintf(out, "\n");
+  }
+  for (int m = 0; m < nm; m++) {
+    fprintf(out, tex ? "%s" : "| %s |", methods[m].name);
+    for (int k = 0; k < nc; k++) {
+      const cell *c = &cells[m][cols[k][0]];
+      const int j = cols[k][1];
+      for (int q = 0; q < 2; q++) {
+        double mean, std;
+        mean_std(c->nc[j], q ? c->ce[j] : c->cv[j], &mean, &std);
+        if (!c->nc[j])
+          fprintf(out, tex ? " & --" : " – |");
+        else if (tex)
+          fprintf(out, " & $%.3e \\pm %.1e$ (%d)", mean, std, c->nc[j]);
+        else
+          fprintf(out, " %.3e ± %.1e (%d) |", mean, std, c->nc[j]);
+      }
+    }
+    fprintf(out, tex ? " \\\\\n" : "\n");
+  }
+  if (tex) fprintf(out, "\\hline\n\\end{tabular}\n\n");
 }
 
 int pf_report(const pf_ctx *ctx, const char *path, pf_report_format fmt, FILE *out) {
@@ -165,8 +253,11 @@ int pf_report(const pf_ctx *ctx, const char *path, pf_report_format fmt, FILE *o
   name_t pdes[MAXP], methods[MAXG], modes[2] = {{"add"}, {"replace"}};
   int np = 0, nm = 0;
   static cell cells[2][MAXG][MAXP]; /* mode, method, pde */
+  static coef_desc cdesc[MAXP];
   memset(cells, 0, sizeof cells);
-  double *rows = NULL;
+  memset(cdesc, 0, sizeof cdesc);
+  double *rows = NULL, *crows = NULL;
+  int any_trained = 0;
   int rc = PF_OK, skipped = 0;
   for (int i = 0; i < T && !rc; i++) {
     pf_store_task d;
@@ -213,13 +304,37 @@ int pf_report(const pf_ctx *ctx, const char *path, pf_report_format fmt, FILE *o
     c->n++;
     c->l2[0] += last[2], c->l2[1] += last[2] * last[2];
     c->tl[0] += last[3], c->tl[1] += last[3] * last[3];
+    /* the trained coefficients' final values (the last cycle's row of /coefficients) */
+    int trains = 0;
+    for (int j = 0; j < d.ncoef; j++) trains |= d.trainable[j];
+    if (!trains) continue;
+    if (!cdesc[p].ncoef) split_names(&d, &cdesc[p]);
+    PF_FREE(&crows);
+    rc = PF_CALLOC((size_t)d.cycles * (size_t)d.ncoef, &crows);
+    if (!rc) rc = pf_store_read_coef(st, i, crows);
+    if (rc) break;
+    const double *cl = crows + (size_t)(d.cycles - 1) * (size_t)d.ncoef;
+    for (int j = 0; j < d.ncoef && j < cdesc[p].ncoef; j++) {
+      if (!d.trainable[j]) continue;
+      const double v = cl[j], e = fabs(v - d.coef_true[j]) / fabs(d.coef_true[j]);
+      c->nc[j]++;
+      c->cv[j][0] += v, c->cv[j][1] += v * v;
+      c->ce[j][0] += e, c->ce[j][1] += e * e;
+      any_trained = 1;
+    }
   }
   PF_FREE(&rows);
+  PF_FREE(&crows);
   pf_store_close(&st);
   PF_CALL(rc);
 
   if (fmt == PF_REPORT_CSV) {
-    fprintf(out, "pde,method,mode,seeds,l2_mean,l2_std,test_loss_mean,test_loss_std\n");
+    /* with trained coefficients: one row per trained coefficient of a cell (the coefficient
+     * columns empty for cells that train none) */
+    fprintf(out, "pde,method,mode,seeds,l2_mean,l2_std,test_loss_mean,test_loss_std%s\n",
+            any_trained ? ",coef,coef_true,coef_seeds,coef_mean,coef_std,coef_relerr_mean,"
+                          "coef_relerr_std"
+                        : "");
     for (int mo = 0; mo < 2; mo++)
       for (int p = 0; p < np; p++)
         for (int m = 0; m < nm; m++) {
@@ -228,8 +343,20 @@ int pf_report(const pf_ctx *ctx, const char *path, pf_report_format fmt, FILE *o
           double a, b, e, f;
           mean_std(c->n, c->l2, &a, &b);
           mean_std(c->n, c->tl, &e, &f);
-          fprintf(out, "%s,%s,%s,%d,%.6e,%.6e,%.6e,%.6e\n", pdes[p].name, methods[m].name,
-                  modes[mo].name, c->n, a, b, e, f);
+          int rows_out = 0;
+          for (int j = 0; j < cdesc[p].ncoef; j++) {
+            if (!c->nc[j]) continue;
+            double vm, vs, em, es;
+            mean_std(c->nc[j], c->cv[j], &vm, &vs);
+            mean_std(c->nc[j], c->ce[j], &em, &es);
+            fprintf(out, "%s,%s,%s,%d,%.6e,%.6e,%.6e,%.6e,%s,%.6e,%d,%.6e,%.6e,%.6e,%.6e\n",
+                    pdes[p].name, methods[m].name, modes[mo].name, c->n, a, b, e, f,
+                    cdesc[p].names[j], cdesc[p].truth[j], c->nc[j], vm, vs, em, es);
+            rows_out++;
+          }
+          if (!rows_out)
+            fprintf(out, "%s,%s,%s,%d,%.6e,%.6e,%.6e,%.6e%s\n", pdes[p].name, methods[m].name,
+                    modes[mo].name, c->n, a, b, e, f, any_trained ? ",,,,,,," : "");
         }
     return PF_OK;
   }
@@ -274,6 +401,8 @@ int pf_report(const pf_ctx *ctx, const char *path, pf_report_format fmt, FILE *o
       }
       if (tex) fprintf(out, "\\hline\n\\end{tabular}\n\n");
     }
+    if (any_trained)
+      print_coef_table(out, tex, modes[mo].name, cells[mo], methods, nm, pdes, np, cdesc);
   }
   if (skipped)
     fprintf(

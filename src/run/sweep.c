@@ -43,24 +43,33 @@ static int on_cycle(void *user, int c, const double row[PF_MET_NCOLS], size_t n,
   return PF_OK;
 }
 
-/* A checkpoint into the store's two slots (pf_store_write_checkpoint), for a resume. */
+/* The coefficient values after cycle c of a task that trains some: a row of /coefficients,
+ * written by the rank that runs the task, like its /metrics row. */
+static int on_coef_done(void *user, int c, int ncoef, const double *coef) {
+  hook_ctx *h = user;
+  return pf_store_write_coef(h->st, h->task, c, ncoef, coef);
+}
+
+/* A checkpoint into the store's two slots (pf_store_write_checkpoint), for a resume; with the
+ * coefficient values when the task trains some (s->coef, NULL otherwise). */
 static int on_checkpoint(void *user, const pf_task_start *s) {
   hook_ctx *h = user;
   pf_store_checkpoint ck = {
       .cycles_done = s->cycles_done, .ntrain = s->ntrain, .iterations = s->iterations};
-  return pf_store_write_checkpoint(h->st, h->task, &ck, s->theta, s->X);
+  return pf_store_write_checkpoint(h->st, h->task, &ck, s->theta, s->X, s->coef);
 }
 
 /* The task's last checkpoint, if it has one: *start points at it (with the metrics row of its
- * cycle), theta and X hold its parameters and training set (freed by the caller). */
+ * cycle), theta and X hold its parameters and training set (freed by the caller), coef its
+ * coefficient values (start->coef, NULL when the task trains none). */
 static int read_checkpoint(pf_store *st, int i, const pf_store_task *desc, pf_task_start *start,
-                           double **theta, double **X, int *found) {
+                           double **theta, double **X, double coef[PF_STORE_MAX_COEF], int *found) {
   *found = 0;
   pf_store_checkpoint ck;
   double *rows = NULL; /* (cycles, PF_STORE_METRIC_COLUMNS) */
   int rc = PF_CALLOC(desc->nparams, theta);
   if (!rc) rc = PF_CALLOC((desc->final_points ? desc->final_points : 1) * (size_t)desc->dim, X);
-  if (!rc) rc = pf_store_read_checkpoint(st, i, &ck, *theta, *X);
+  if (!rc) rc = pf_store_read_checkpoint(st, i, &ck, *theta, *X, coef);
   if (!rc && ck.found) rc = PF_CALLOC((size_t)desc->cycles * PF_STORE_METRIC_COLUMNS, &rows);
   if (!rc && ck.found) rc = pf_store_read_metrics(st, i, rows);
   if (!rc && ck.found) {
@@ -76,6 +85,7 @@ static int read_checkpoint(pf_store *st, int i, const pf_store_task *desc, pf_ta
     start->X = *X;
     memcpy(start->last, rows + (size_t)(ck.cycles_done - 1) * PF_STORE_METRIC_COLUMNS,
            sizeof start->last);
+    start->coef = ck.has_coef ? coef : NULL;
     *found = 1;
   }
   PF_FREE(&rows);
@@ -157,9 +167,9 @@ static int lead_task(const pf_ctx *ctx, pf_store *st, MPI_Comm group, int G, int
                      int *interrupted, double *l2) {
   /* a task interrupted (or killed) after a checkpoint goes on from there */
   pf_task_start start;
-  double *ck_theta = NULL, *ck_X = NULL;
+  double *ck_theta = NULL, *ck_X = NULL, ck_coef[PF_STORE_MAX_COEF];
   int found = 0;
-  int crc = read_checkpoint(st, i, desc, &start, &ck_theta, &ck_X, &found);
+  int crc = read_checkpoint(st, i, desc, &start, &ck_theta, &ck_X, ck_coef, &found);
   if (!crc) crc = pf_store_write_blas_core(st, i, pf_blas_core());
   if (!crc) crc = pf_store_set_status(st, i, PF_TASK_RUNNING, "", 0.0);
   if (crc) {
@@ -173,7 +183,8 @@ static int lead_task(const pf_ctx *ctx, pf_store *st, MPI_Comm group, int G, int
                          .score = NULL,
                          .pool_done = on_pool,
                          .checkpoint = on_checkpoint,
-                         .start = found ? &start : NULL};
+                         .start = found ? &start : NULL,
+                         .coef_done = on_coef_done};
   if (G > 1 && spec->method->resamples) {
     PF_CALL(send_cmd(group, CMD_TASK, i));
     PF_CALL(pf_group_scorer_create(group, spec, &hc.gs)); /* fails on every rank alike */
@@ -241,9 +252,44 @@ static int follow(MPI_Comm group, const pf_task_spec *spec) {
   }
 }
 
+/* The store's description of the problem's coefficients (names, trained ones, given values) from
+ * the task's spec; names: storage for the names (desc->coef_names points into it). */
+static int describe_coef(const pf_task_spec *spec, pf_store_task *desc,
+                         char names[PF_STORE_NAMES_LEN + 1]) {
+  const pf_pde *p = spec->pde;
+  PF_CHECK(p->ncoef >= 0 && p->ncoef <= PF_STORE_MAX_COEF, PF_ERR_INTERNAL,
+           "problem %s has %d coefficients, the store holds at most %d", p->name, p->ncoef,
+           PF_STORE_MAX_COEF);
+  PF_CHECK(spec->ntrained >= 0 && spec->ntrained <= p->ncoef, PF_ERR_INTERNAL,
+           "%s: %d trained coefficients of %d", spec->label ? spec->label : p->name, spec->ntrained,
+           p->ncoef);
+  const double *given = pf_pde_coefficients(p);
+  size_t n = 0;
+  names[0] = '\0';
+  desc->ncoef = p->ncoef;
+  for (int j = 0; j < p->ncoef; j++) {
+    n += (size_t)snprintf(names + n, PF_STORE_NAMES_LEN + 1 - n, "%s%s", j ? "," : "",
+                          p->coef[j].name);
+    PF_CHECK(n <= PF_STORE_NAMES_LEN, PF_ERR_CONFIG,
+             "problem %s: the names of its coefficients take more than %d characters", p->name,
+             PF_STORE_NAMES_LEN);
+    desc->coef_true[j] = given[j];
+    desc->trainable[j] = 0;
+  }
+  for (int k = 0; k < spec->ntrained; k++) {
+    const int j = spec->trained[k];
+    PF_CHECK(j >= 0 && j < p->ncoef, PF_ERR_INTERNAL, "trained coefficient index %d of %d", j,
+             p->ncoef);
+    desc->trainable[j] = 1;
+  }
+  desc->coef_names = names;
+  return PF_OK;
+}
+
 /* Resolve every task: specs, store descriptions, labels, fault injection. */
 static int resolve(const pf_sweep *sweep, pf_fault *fault, pf_task_spec *spec, pf_task_layout *lay,
-                   pf_store_task *desc, char (*labels)[160]) {
+                   pf_store_task *desc, char (*labels)[160],
+                   char (*coef_names)[PF_STORE_NAMES_LEN + 1]) {
   const int T = pf_sweep_ntasks(sweep);
   for (int i = 0; i < T; i++) {
     pf_config cfg;
@@ -251,6 +297,7 @@ static int resolve(const pf_sweep *sweep, pf_fault *fault, pf_task_spec *spec, p
     PF_CALL(pf_task_spec_from_config(&cfg, &spec[i]));
     PF_CALL(pf_store_task_from_config(&cfg, &spec[i], &lay[i]));
     desc[i] = lay[i].desc;
+    PF_CALL(describe_coef(&spec[i], &desc[i], coef_names[i]));
     char lab[128];
     PF_CALL(pf_sweep_task_label(sweep, i, lab, sizeof lab));
     snprintf(labels[i], sizeof labels[i], "task %d/%d%s%s", i + 1, T, lab[0] ? " " : "", lab);
@@ -356,12 +403,13 @@ static int open_store(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_r
 
 /* What a sweep holds, with one destroy path. */
 typedef struct {
-  pf_task_spec *spec;  /* (T) */
-  pf_task_layout *lay; /* (T) */
-  pf_store_task *desc; /* (T) */
-  char (*labels)[160]; /* (T) */
-  order_t *order;      /* (T) the tasks still to do, longest first */
-  pf_fault *fault;     /* fault injection (tests), NULL normally */
+  pf_task_spec *spec;                         /* (T) */
+  pf_task_layout *lay;                        /* (T) */
+  pf_store_task *desc;                        /* (T) */
+  char (*labels)[160];                        /* (T) */
+  char (*coef_names)[PF_STORE_NAMES_LEN + 1]; /* (T) the problems' coefficient names */
+  order_t *order;                             /* (T) the tasks still to do, longest first */
+  pf_fault *fault;                            /* fault injection (tests), NULL normally */
   pf_store *st;
   int noop;       /* bench --farm */
   int dispatched; /* tasks this rank took (noop) */
@@ -375,6 +423,7 @@ static int sweep_free(sweep_mem *m) {
   PF_FREE(&m->lay);
   PF_FREE(&m->desc);
   PF_FREE(&m->labels);
+  PF_FREE(&m->coef_names);
   PF_FREE(&m->order);
   return rc;
 }
@@ -488,10 +537,12 @@ int pf_sweep_run(const pf_ctx *ctx, const pf_sweep *sweep, const pf_sweep_run_op
   if (!rc) rc = PF_CALLOC(T, &m.lay);
   if (!rc) rc = PF_CALLOC(T, &m.desc);
   if (!rc) rc = PF_CALLOC(T, &m.labels);
+  if (!rc) rc = PF_CALLOC(T, &m.coef_names);
   if (!rc) rc = PF_CALLOC(T, &m.order);
   rc = agree(ctx->comm, rc);
   if (!rc) rc = agree(ctx->comm, pf_fault_create(ctx, &m.fault));
-  if (!rc) rc = agree(ctx->comm, resolve(sweep, m.fault, m.spec, m.lay, m.desc, m.labels));
+  if (!rc)
+    rc = agree(ctx->comm, resolve(sweep, m.fault, m.spec, m.lay, m.desc, m.labels, m.coef_names));
   int G = 1;
   if (!rc) {
     pf_config cfg0;

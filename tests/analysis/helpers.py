@@ -179,8 +179,9 @@ def synthetic_task(pde, method, seed, *, dim, inputs, outputs=("u",), components
 
 def write_store(path, tasks, version=3):
     """A results file of the documented layout (format_version 3; 2: the (x, t)-only layout,
-    without /tasks/dim, inputs, outputs, components) holding `tasks` (dicts of
-    synthetic_task)."""
+    without /tasks/dim, inputs, outputs, components; 4: as 3; 5: with the coefficient datasets,
+    from each task's optional "coef" dict: names, trainable, true and, for a task that trains
+    some, trajectory (cycles, len(names))) holding `tasks` (dicts of synthetic_task)."""
     T = len(tasks)
     D = max(t["dim"] for t in tasks) if version >= 3 else 2
     max_cycles = max(t["cycles"] for t in tasks)
@@ -257,4 +258,30 @@ def write_store(path, tasks, version=3):
         f["/pool/scores"] = (np.concatenate([t["pool"][1] for t in with_pool]) if with_pool
                              else np.zeros(0))
         f["/pool/z"] = rows([t["z"] for t in tasks if t.get("z") is not None])
+        if version >= 5:
+            write_coefficients(f, tasks, max_cycles)
     return str(path)
+
+
+def write_coefficients(f, tasks, max_cycles):
+    """The format-5 coefficient datasets: /tasks/coef_names (T, 64) char, /tasks/trainable
+    (T, NC) int8, /tasks/coef_true (T, NC) float64 (NaN past a task's count), /coefficients
+    (T, C, NC) float64 (NaN where not written and for tasks that train none) and
+    /checkpoint/coef (T, 2, NC)."""
+    T = len(tasks)
+    coefs = [t.get("coef") or dict(names=(), trainable=(), true=()) for t in tasks]
+    NC = max([len(c["names"]) for c in coefs] + [0])
+    trainable = np.zeros((T, NC), np.int8)
+    truth = np.full((T, NC), np.nan)
+    values = np.full((T, max_cycles, NC), np.nan)
+    for i, (t, c) in enumerate(zip(tasks, coefs)):
+        n = len(c["names"])
+        trainable[i, :n] = c["trainable"]
+        truth[i, :n] = c["true"]
+        if any(c["trainable"]):
+            values[i, :t["cycles"], :n] = c["trajectory"]
+    f["/tasks/coef_names"] = text_rows([",".join(c["names"]) for c in coefs], 64)
+    f["/tasks/trainable"] = trainable
+    f["/tasks/coef_true"] = truth
+    f["/coefficients"] = values
+    f["/checkpoint/coef"] = np.full((T, 2, NC), np.nan)

@@ -92,13 +92,13 @@ def test_format_2_reads_as_x_t(tmp_path):
             np.testing.assert_array_equal(t.final_points, w["final"])
 
 
-@pytest.mark.parametrize("version,words", [(1, "older pinnfluence"), (5, "newer pinnfluence")])
+@pytest.mark.parametrize("version,words", [(1, "older pinnfluence"), (6, "newer pinnfluence")])
 def test_other_versions_have_a_clear_message(tmp_path, version, words):
     path = write_store(tmp_path / "v.h5", [synthetic_task("burgers", "rar", 1, **XT)])
     with h5py.File(path, "r+") as f:
         f.attrs["format_version"] = np.int32(version)
     with pytest.raises(StoreFormatError, match=f"format_version {version}; this reader supports "
-                                               f"2, 3, 4.*{words}"):
+                                               f"2, 3, 4, 5.*{words}"):
         Store(path)
     res = subprocess.run([sys.executable, "-m", "pinnfluence_analysis", "table", path],
                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=ANALYSIS))
@@ -433,7 +433,7 @@ def test_program_heat2d(exe, heat2d_path, tmp_path):
     X[:8] = [[0, 0, 0], [1, 1, 1], [0, 1, 0.5], [1, 0, 0.5], [0.5, 0.5, 0], [0.5, 0.5, 1],
              [0.25, 0.75, 0.3], [0.75, 0.25, 0.9]]
     with Store(heat2d_path) as store:
-        assert store.format_version == 4 and len(store.tasks) == 4
+        assert store.format_version == 5 and len(store.tasks) == 4
         for task in store.tasks:
             assert task.done, task.reason
             assert (task.dim, task.inputs, task.outputs) == (3, ("x", "y", "t"), ("u",))

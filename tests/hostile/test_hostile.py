@@ -411,6 +411,55 @@ def m_inputs_renamed(f, d):
     set_label(f, "tasks/inputs", PENDING, b"a,b")
 
 
+def m_trainable_2(f, d):
+    f["tasks/trainable"][2, 0] = 2
+
+
+def m_trainable_past_count(f, d):
+    """A trained coefficient past the task's count: NC one wider, the new column trained."""
+    for path, fill in (("tasks/trainable", 0), ("tasks/coef_true", np.nan)):
+        a = f[path][()]
+        recreate(f, path, data=np.concatenate([a, np.full((a.shape[0], 1), fill, a.dtype)], 1))
+    f["tasks/trainable"][2, -1] = 1
+    for path in ("coefficients", "checkpoint/coef"):
+        a = f[path][()]
+        recreate(f, path, data=np.concatenate([a, np.full(a.shape[:2] + (1,), np.nan)], 2))
+
+
+def m_coef_true_nan(f, d):
+    f["tasks/coef_true"][2, 0] = np.nan
+
+
+def m_coef_names_two(f, d):
+    """Two coefficient names where the datasets have one column."""
+    set_label(f, "tasks/coef_names", 2, b"a,b")
+
+
+def m_coef_names_escape(f, d):
+    set_label(f, "tasks/coef_names", 2, b"\x1b[31mD")
+
+
+def m_coefficients_wide(f, d):
+    """/coefficients one column wider than /tasks/trainable."""
+    a = f["coefficients"][()]
+    recreate(f, "coefficients", data=np.concatenate([a, np.full(a.shape[:2] + (1,), np.nan)], 2))
+
+
+def m_coefficients_float32(f, d):
+    recreate(f, "coefficients", data=f["coefficients"][()].astype(np.float32))
+
+
+def m_ckpt_coef_missing(f, d):
+    del f["checkpoint/coef"]
+
+
+def m_trainable_consistent(f, d):
+    """The pending task marked as training its coefficient, with finite checkpoint values: a
+    consistent file, but not the configuration's task (a resume must refuse)."""
+    f["tasks/trainable"][PENDING, 0] = 1
+    f["checkpoint/coef"][PENDING, :, 0] = 1.0
+
+
 # name: (mutation, post-processing of the closed file or None, who must refuse)
 # refuse: "all" (all four commands exit 2 or 3) or "resume" (a consistent file the readers may
 # read; only the resume must refuse, since it does not match the configuration).
@@ -481,6 +530,15 @@ VARIANTS = {
     "components_escape": (m_components_escape, None, "all"),
     "points_3cols": (m_points_3cols, None, "all"),
     "inputs_renamed": (m_inputs_renamed, None, "resume"),
+    "trainable_2": (m_trainable_2, None, "all"),
+    "trainable_past_count": (m_trainable_past_count, None, "all"),
+    "coef_true_nan": (m_coef_true_nan, None, "all"),
+    "coef_names_two": (m_coef_names_two, None, "all"),
+    "coef_names_escape": (m_coef_names_escape, None, "all"),
+    "coefficients_wide": (m_coefficients_wide, None, "all"),
+    "coefficients_float32": (m_coefficients_float32, None, "all"),
+    "checkpoint_coef_missing": (m_ckpt_coef_missing, None, "all"),
+    "trainable_consistent": (m_trainable_consistent, None, "resume"),
 }
 
 

@@ -1,11 +1,11 @@
 /* Bad inputs to the store give the right error code on every rank, and rank 0's message names the
  * file: opening a missing file, a text file, an HDF5 file that is not a store (this test links
  * HDF5 itself only to fabricate such files), a store of a newer format version and one of format
- * version 2 (the message names the version, the build that wrote it, the commit that reads it and
- * what to do); creating over an existing file without overwrite (which must leave it untouched)
- * and in a missing directory; task descriptions that are invalid (among them the problem's dim and
- * names) or differ between ranks; a resume whose configuration gives other problem names; writes
- * that do not fit the store. */
+ * versions 2 and 4 (the message names the version, the build that wrote it, the commit that reads
+ * it and what to do); creating over an existing file without overwrite (which must leave it
+ * untouched) and in a missing directory; task descriptions that are invalid (among them the
+ * problem's dim and names) or differ between ranks; a resume whose configuration gives other
+ * problem names; writes that do not fit the store. */
 #include "test_store_common.h"
 
 #include <fcntl.h>
@@ -115,31 +115,41 @@ int main(int argc, char **argv) {
     PF_TEST_EXPECT(!strchr(captured, '\x1b'), "the message passed an escape byte:\n%s", captured);
   PF_TEST_EXPECT(st == NULL, "a failed open left a handle");
 
-  /* a store of format version 2 (a real store whose version attribute says 2, as the builds
-   * before the general problem description wrote it): refused, naming the file, its version, the
-   * build that wrote it, the commit that reads it, and what to do; also for a resume */
-  PF_TEST_OK(pf_store_create(comm, old, 1, ts_sweep_config, ts_sweep_canonical, ts_sweep_hash,
-                             TS_NTASKS, tasks, "", &st));
-  PF_TEST_OK(pf_store_close(&st));
-  if (rank == 0) {
-    hid_t f = H5Fopen(old, H5F_ACC_RDWR, H5P_DEFAULT);
-    hid_t a = f >= 0 ? H5Aopen(f, "format_version", H5P_DEFAULT) : H5I_INVALID_HID;
-    const int two = 2;
-    PF_TEST_EXPECT(a >= 0 && H5Awrite(a, H5T_NATIVE_INT, &two) >= 0, "cannot rewrite %s", old);
-    if (a >= 0) H5Aclose(a);
-    if (f >= 0) H5Fclose(f);
-  }
-  MPI_Barrier(comm);
-  for (int writable = 0; writable < 2; writable++) {
-    CAPTURE(rc, pf_store_open(comm, old, writable, &st));
-    expect_error(rc, PF_ERR_IO, writable ? "resume a format-2 store" : "open a format-2 store", old,
-                 "store format version 2, written by pinnfluence");
-    if (rank == 0)
-      PF_TEST_EXPECT(strstr(captured, "reads format version 4 only") &&
-                         strstr(captured, "git checkout e4bf1b7") &&
-                         strstr(captured, "run its configuration again"),
-                     "the format-2 message does not say what to do:\n%s", captured);
-    PF_TEST_EXPECT(st == NULL, "a failed open left a handle");
+  /* stores of format versions 2 and 4 (a real store whose version attribute says 2, as the
+   * builds before the general problem description wrote it, or 4, as those before trained
+   * coefficients): refused, naming the file, its version, the build that wrote it, the commit
+   * that reads it, and what to do; also for a resume */
+  static const struct {
+    int version;
+    const char *commit;
+  } olds[] = {{2, "e4bf1b7"}, {4, "758068c"}};
+  for (size_t v = 0; v < sizeof olds / sizeof *olds; v++) {
+    PF_TEST_OK(pf_store_create(comm, old, 1, ts_sweep_config, ts_sweep_canonical, ts_sweep_hash,
+                               TS_NTASKS, tasks, "", &st));
+    PF_TEST_OK(pf_store_close(&st));
+    if (rank == 0) {
+      hid_t f = H5Fopen(old, H5F_ACC_RDWR, H5P_DEFAULT);
+      hid_t a = f >= 0 ? H5Aopen(f, "format_version", H5P_DEFAULT) : H5I_INVALID_HID;
+      PF_TEST_EXPECT(a >= 0 && H5Awrite(a, H5T_NATIVE_INT, &olds[v].version) >= 0,
+                     "cannot rewrite %s", old);
+      if (a >= 0) H5Aclose(a);
+      if (f >= 0) H5Fclose(f);
+    }
+    MPI_Barrier(comm);
+    char want[96], checkout[64];
+    snprintf(want, sizeof want, "store format version %d, written by pinnfluence", olds[v].version);
+    snprintf(checkout, sizeof checkout, "git checkout %s", olds[v].commit);
+    for (int writable = 0; writable < 2; writable++) {
+      CAPTURE(rc, pf_store_open(comm, old, writable, &st));
+      expect_error(rc, PF_ERR_IO, writable ? "resume an old store" : "open an old store", old,
+                   want);
+      if (rank == 0)
+        PF_TEST_EXPECT(
+            strstr(captured, "reads format version 5 only") && strstr(captured, checkout) &&
+                strstr(captured, "run its configuration again"),
+            "the format-%d message does not say what to do:\n%s", olds[v].version, captured);
+      PF_TEST_EXPECT(st == NULL, "a failed open left a handle");
+    }
   }
 
   /* create over an existing file: refused, and the file keeps its contents */
