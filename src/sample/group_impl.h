@@ -63,8 +63,8 @@ struct pf_group_scorer {
    * coefficients each round sets from the values broadcast after theta (theta + P) */
   pf_pde tp;
   pf_pde_ctx tctx;
-  pf_terms *terms;       /* rank 0: fixed target sets of the composite loss (owned, on net and
-                            spec.pde's transform; pf_group_scorer_set_terms), NULL: none */
+  pf_terms *terms; /* rank 0: fixed target sets of the composite loss (owned, on net and
+                      spec.pde's transform; pf_group_scorer_set_terms), NULL: none */
 };
 
 /* An MPI call inside a function with `int rc` and a `done:` label. */
