@@ -989,11 +989,50 @@ static int override_fail(pstate *ps, const char *arg, const char *fmt, const cha
   return pf_config_fail(ps->err, ps->errlen, "--set %s: %s", arg, msg);
 }
 
+/* --set trainable.<name>=value: the initial guess of one trainable coefficient (a member of the
+ * top-level trainable group, created when the file has none; parse_trainable checks it). */
+static int override_trainable(pstate *ps, const char *arg, char *hook, const char *name,
+                              const char *value, config_t *scratch) {
+  if (!*value) return override_fail(ps, arg, "trainable.%s: empty value%s", name, "");
+  const size_t tl = strlen(value) + 16;
+  char *text = malloc(tl);
+  PF_CHECK(text, PF_ERR_MEM, "cannot allocate %zu bytes", tl);
+  snprintf(text, tl, "v = %s;", value);
+  const int ok = config_read_string(scratch, text);
+  free(text);
+  if (ok != CONFIG_TRUE)
+    return override_fail(ps, arg,
+                         "trainable.%s: not a libconfig value; allowed: a number or a constant "
+                         "formula in quotes, e.g. --set 'trainable.nu=\"5*0.01/pi\"'%s",
+                         name, "");
+  const config_setting_t *v = config_setting_get_member(config_root_setting(scratch), "v");
+  PF_CHECK(v, PF_ERR_INTERNAL, "libconfig: no value in the override");
+  config_setting_t *root = config_root_setting(&ps->lc);
+  config_setting_t *g = config_setting_get_member(root, "trainable");
+  if (!g) {
+    g = config_setting_add(root, "trainable", CONFIG_TYPE_GROUP);
+    PF_CHECK(g, PF_ERR_INTERNAL, "libconfig: cannot add the group trainable");
+  } else if (!config_setting_is_group(g)) {
+    return override_fail(ps, arg, "trainable is not a group in the file%s%s", "", "");
+  }
+  if (config_setting_get_member(g, name))
+    PF_CHECK(config_setting_remove(g, name) == CONFIG_TRUE, PF_ERR_INTERNAL,
+             "libconfig: cannot remove trainable.%s", name);
+  if (!config_setting_add(g, name, CONFIG_TYPE_INT)) /* libconfig checks the name */
+    return override_fail(ps, arg, "trainable.%s: not a valid name%s", name, "");
+  PF_CHECK(config_setting_remove(g, name) == CONFIG_TRUE, PF_ERR_INTERNAL,
+           "libconfig: cannot remove trainable.%s", name);
+  PF_CALL(copy_setting(g, name, v, hook));
+  return PF_OK;
+}
+
 /* Parse "key=value" into a scratch config and graft the value at the key's place. */
 static int apply_override_parsed(pstate *ps, const char *arg, char *hook, const char *key,
                                  const char *value, config_t *scratch) {
   char msg[512];
   int ki = pf_key_find(key);
+  if (ki < 0 && !strncmp(key, "trainable.", 10) && key[10])
+    return override_trainable(ps, arg, hook, key + 10, value, scratch);
   if (ki < 0) {
     if (pf_key_is_group(key))
       return override_fail(

@@ -160,5 +160,16 @@ rc=$?
 if [ "$rc" != 2 ] || ! grep -qF 'builtin_trainable.cfg:2: trainable.nu: burgers is a built-in problem: trainable coefficients need the problem written in the configuration (configs/problems/burgers.cfg)' err || [ -e builtin_trainable.h5 ]; then
   echo "FAIL builtin_trainable: exit $rc"; cat err; fail=1
 fi
+# --set trainable.<name>=value reaches the same checks
+for kv in 'trainable.mu=1|--set trainable.mu=1: trainable.mu: burgers_t has no coefficient mu' \
+          'trainable.nu=x|--set trainable.nu=x: trainable.nu: not a libconfig value'; do
+  n=$((n + 1))
+  arg="${kv%%|*}" pat="${kv#*|}"
+  "$exe" run trainable_unknown.cfg -o set_case.h5 --set "$arg" > out 2> err
+  rc=$?
+  if [ "$rc" != 2 ] || ! grep -qF -- "$pat" err || [ -e set_case.h5 ]; then
+    echo "FAIL --set $arg: exit $rc"; cat err; fail=1
+  fi
+done
 echo "$n bad problem configurations checked"
 exit $fail
