@@ -150,3 +150,38 @@ def test_study_runs_with_the_program(exe, name, tmp_path):
             assert all(t.trained == ("nu",) for t in store.tasks)
             assert all(abs(t.coef_true[0] - 0.01 / 3.141592653589793) < 1e-15
                        for t in store.tasks)
+
+
+def test_program_resume_restores_coefficients(exe, tmp_path):
+    """burgers_inverse on a tiny schedule, interrupted by SIGTERM in cycle 3 (after the cycle-2
+    checkpoint) and resumed, gives the uninterrupted run's file bit for bit: the coefficient rows,
+    metrics, parameters and the checkpoint's coefficient slots (the resume restored the trained nu
+    from /checkpoint/coef). Skipped while the build does not know issue 11's keys."""
+    import h5py
+    import numpy as np
+    cfg = os.path.join(ROOT, "configs/studies/open_question_burgers_inverse.cfg")
+    sets = ["seed=1", "train.cycles=3", "train.adam_iters=40", "train.lbfgs_iters=10",
+            "influence.test_points=100", 'sample.method="pinnfluence"', 'sample.mode="add"']
+    args = [a for s in sets for a in ("--set", s)]
+
+    def run(out, *extra, env=None):
+        return subprocess.run([exe, "run", cfg, "-o", str(out), *extra, *args],
+                              capture_output=True, text=True, env=env or program_env(),
+                              timeout=600)
+    full, cut = tmp_path / "full.h5", tmp_path / "cut.h5"
+    res = run(full)
+    if res.returncode == 2 and re.search(r"(trainable|data): unknown key", res.stderr):
+        pytest.skip(f"this build does not know issue 11's keys yet: {res.stderr.strip()[-300:]}")
+    assert res.returncode == 0, res.stderr[-3000:]
+    res = run(cut, env=dict(program_env(), PF_FAULT_SIGNAL="0:3:5:TERM"))
+    assert "fault injection" in res.stderr, res.stderr[-3000:]
+    with h5py.File(cut, "r") as f:
+        assert f["/tasks/status"][0] == 4 and f["/checkpoint/slot"][0] > 0
+        assert np.all(np.isnan(f["/coefficients"][0, 2]))  # cycle 3 never finished
+    res = run(cut, "--resume")
+    assert res.returncode == 0, res.stderr[-3000:]
+    with h5py.File(full, "r") as a, h5py.File(cut, "r") as b:
+        for path in ("/coefficients", "/metrics", "/params", "/points/final",
+                     "/checkpoint/coef", "/tasks/trainable", "/tasks/coef_true"):
+            assert np.array_equal(a[path][()], b[path][()], equal_nan=True), path
+        assert np.all(np.isfinite(a["/coefficients"][0, :, 0]))

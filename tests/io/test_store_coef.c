@@ -47,7 +47,8 @@ static void make_tasks(void) {
                                .components = "r",
                                .ncoef = ncoef[i],
                                .coef_names = names[i]};
-    for (int j = 0; j < ncoef[i]; j++) tasks[i].coef_true[j] = 0.01 / 3.141592653589793 * (j + 1) + i;
+    for (int j = 0; j < ncoef[i]; j++)
+      tasks[i].coef_true[j] = 0.01 / 3.141592653589793 * (j + 1) + i;
   }
   tasks[0].trainable[0] = 1;
   tasks[1].trainable[1] = 1;
