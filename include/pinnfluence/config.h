@@ -17,6 +17,22 @@
  *   coefficients.alpha         float     per pde: heat2d 0.05
  *                                        (a coefficient the task's problem does not have is an
  *                                        error; ranges in src/pde and --help-config)
+ *   constraints                string    "hard"                  hard, soft
+ *   boundary.points            int       64                      1 .. 1000000 (per face)
+ *   boundary.weight            float     1.0                     0 < value <= 1e12
+ *   data.reference             int       0                       0 .. 10000000 (0: none)
+ *   data.noise                 float     0                       0 <= value <= 100
+ *   data.seed                  int       0                       0 .. 2147483647
+ *   data.weight                float     1.0                     0 < value <= 1e12
+ *   data.outputs               names     [] (every output)       the problem's outputs (not a list)
+ *   data.file                  string    ""                      a readable CSV file (not a list)
+ *   data.file_hash             string    ""                      its XXH64 (written by pinnfluence)
+ *   trainable.<coefficient>    float     (none)                  any coefficient of a problem
+ *                                                                written in the configuration that
+ *                                                                is not in A, B or a soft value
+ *                              (these keys enter the canonical text only when not at their
+ *                              defaults, so every older configuration keeps its text and hash;
+ *                              trainable is written last, after the table's keys)
  *   network.hidden             int list  per pde (PAPER.md 2):   1..16 layers, each 1 .. 4096
  *                                        diffusion, burgers, heat2d [32,32,32]; allen_cahn,
  *                                        drift_diffusion [64,64,64]; wave [100 x 5]
@@ -105,6 +121,8 @@ extern "C" {
 
 #define PF_CONFIG_MAX_HIDDEN    16    /* most hidden layers (equals PF_PDE_MAX_HIDDEN) */
 #define PF_CONFIG_NAME_MAX      32    /* size of the string fields, NUL included */
+#define PF_CONFIG_PATH_MAX      256   /* size of a file-name field (data.file), NUL included */
+#define PF_CONFIG_MAX_TRAINABLE 4     /* trainable coefficients (equals PF_PDE_MAX_COEF) */
 #define PF_CONFIG_CANONICAL_MAX 16384 /* enough for the canonical text of any task config */
 #define PF_CONFIG_HASH_HEX      17    /* 16 hex digits and the NUL */
 #define PF_CONFIG_ERR_MAX       1024  /* a good size for the error-message buffers */
@@ -123,6 +141,26 @@ typedef struct {
     double beta;  /* drift_diffusion: drift */
     double alpha; /* heat2d: diffusivity */
   } coefficients;
+  char constraints[PF_CONFIG_NAME_MAX]; /* "hard" (the problem's transforms) or "soft" */
+  struct {
+    int points;    /* Hammersley points per face of each soft condition set */
+    double weight; /* weight of every soft condition set */
+  } boundary;
+  struct {
+    int reference;                      /* observations drawn from the reference; 0: none */
+    double noise;                       /* relative noise level of those (times rms per output) */
+    int seed;                           /* the observations' stream (not the task seed) */
+    double weight;                      /* weight of the data misfit */
+    char outputs[PF_CONFIG_NAME_MAX];   /* observed outputs, comma-separated; "": every output */
+    char file[PF_CONFIG_PATH_MAX];      /* observations from this CSV file; "": none */
+    char file_hash[PF_CONFIG_NAME_MAX]; /* XXH64 of the file's bytes, 16 hex digits (set by the
+                                           parser when the file is read) */
+  } data;
+  struct {
+    int n;                                                  /* trainable coefficients; 0: none */
+    char name[PF_CONFIG_MAX_TRAINABLE][PF_CONFIG_NAME_MAX]; /* the problem's coefficient names */
+    double value[PF_CONFIG_MAX_TRAINABLE];                  /* initial guesses */
+  } trainable;
   struct {
     int nhidden;                      /* number of hidden layers */
     int hidden[PF_CONFIG_MAX_HIDDEN]; /* (nhidden) widths; entries past nhidden are 0 */

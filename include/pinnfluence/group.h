@@ -68,14 +68,14 @@ int pf_group_scorer_destroy(pf_group_scorer **gs);
 
 /* Collective on the scorer's communicator: every group rank calls it once per resampling round,
  * same cycle, in the same order (or the ranks other than 0 are in pf_group_serve). theta
- * (nparams) is read on group rank 0 only (broadcast inside; may be NULL elsewhere; not read at
- * all for `random`). On rank 0 on return: X (spec->pool, d) the whole candidate pool of the
- * cycle (equal to pf_sample_pool's) and scores (spec->pool) their scores; on other ranks X,
- * scores may be NULL and are not touched. stats (may be NULL): seconds per phase on the calling
- * rank (hessian: Z set and factor; embed: embeddings incl. sharing those of Z; score: score GEMMs
- * or the pointwise scores, and the gather to rank 0) and, for pinnfluence, the factor's rank,
- * candidates, HVPs and Krylov dimension (on every rank). The method `static` has no round:
- * PF_ERR_ARG on every rank. */
+ * (nparams, then the spec->ntrained trained coefficients' current values: the task's x) is read
+ * on group rank 0 only (broadcast inside; may be NULL elsewhere; not read at all for `random`). On
+ * rank 0 on return: X (spec->pool, d) the whole candidate pool of the cycle (equal to
+ * pf_sample_pool's) and scores (spec->pool) their scores; on other ranks X, scores may be NULL and
+ * are not touched. stats (may be NULL): seconds per phase on the calling rank (hessian: Z set and
+ * factor; embed: embeddings incl. sharing those of Z; score: score GEMMs or the pointwise scores,
+ * and the gather to rank 0) and, for pinnfluence, the factor's rank, candidates, HVPs and Krylov
+ * dimension (on every rank). The method `static` has no round: PF_ERR_ARG on every rank. */
 int pf_group_score(pf_group_scorer *gs, int cycle, const double *theta, double *X, double *scores,
                    pf_influence_stats *stats);
 

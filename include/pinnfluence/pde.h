@@ -105,6 +105,18 @@ typedef struct {
   int nhidden;      /* default network and initial points */
   int hidden[PF_PDE_MAX_HIDDEN];
   int initial_points;
+  /* soft conditions (`constraints = ({ soft = ( { face = "x=lo"; value = "0"; }, ... ); })`):
+   * an output with soft[o] set has A = "0", B = "1" and its conditions here (pf_pde.cond) */
+  int soft[PF_MAX_OUT];
+  const char *soft_where[PF_MAX_OUT]; /* "file:line: problem.constraints[o].soft" */
+  int ncond;
+  struct {
+    int out;                /* the output */
+    const char *face;       /* "<input>=lo" or "<input>=hi" */
+    const char *derivative; /* NULL: the value; else one input name (first derivative) */
+    const char *face_where, *derivative_where;
+    pf_pde_formula value; /* the target, a formula of the inputs and coefficients */
+  } cond[PF_PDE_MAX_COND];
 } pf_pde_spec;
 
 /* Compile spec (parse every formula, derive the residual partials and the constraints' input

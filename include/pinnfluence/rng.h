@@ -26,6 +26,7 @@ typedef enum {
   PF_RNG_SCORE_RANDOM = 6, /* scores of the `random` method (index = cycle) */
   PF_RNG_ARNOLDI = 7,      /* Arnoldi start vector (index = cycle) */
   PF_RNG_VALIDATE = 8,     /* validate: bootstrap resamples of the groups */
+  PF_RNG_DATA = 9,         /* observations drawn from the reference (key: data.seed) */
   PF_RNG_TEST = 1000       /* tests and benchmarks */
 } pf_rng_purpose;
 

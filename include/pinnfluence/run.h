@@ -189,6 +189,19 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
                 pf_task_result *res);
 void pf_task_result_free(pf_task_result *res);
 
+/* The fixed target sets of the task's objective (terms.h), appended to list: the soft
+ * conditions (pf_pde_soft_sets with spec->soft_points and soft_weight) when spec->pde has
+ * conditions of its own or is soft, and the data set "data" (observations from the reference or
+ * spec->data.file). Local. On an error list is freed. */
+struct pf_target_list;
+int pf_task_targets(const pf_task_spec *spec, struct pf_target_list *list);
+
+/* For tests: the task's training objective (the residual loss over the initial training points
+ * plus the soft-condition and data terms) at x = [theta (nparams), trained coefficients
+ * (spec->ntrained)], and its gradient grad (same layout; may be NULL), exactly as the optimisers
+ * see it. Local. */
+int pf_task_objective_eval(const pf_task_spec *spec, const double *x, double *loss, double *grad);
+
 #ifdef __cplusplus
 }
 #endif

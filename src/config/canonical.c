@@ -40,19 +40,45 @@ static int coefficient_shown(const pf_key *k, const pf_config *cfg, const pf_cfg
   return j >= 0 && memcmp(&v->f, &pf_pde_coefficients(p)[j], sizeof v->f) != 0;
 }
 
-/* The block_krylov backend's keys (influence.block_size, influence.block_iters) are part of a
- * task's text when they differ from their defaults, as coefficients are: configurations that do
- * not set them have the text (and the identity) they had before the backend existed. */
-static int shown_when_set(const pf_key *k) {
-  return !strncmp(k->path, "influence.block_", 16);
-}
-
 /* The whole text of a problem defined in the configuration, written in place of its pde key (the
  * text defines it again when read back: a store describes its problem completely), or NULL. */
 static const char *defined_problem(const pf_key *k, const char *name) {
   if (strcmp(k->path, "pde")) return NULL;
   const pf_pde *p = pf_pde_find(name);
   return p ? p->text : NULL;
+}
+
+/* A quiet key (the keys of issue 11 and the block_krylov backend's influence.block_size and
+ * block_iters) at its default: left out, so the text of every configuration written before them
+ * is unchanged. */
+static int quiet_default(const pf_key *k, const pf_cfg_value *v) {
+  if (!k->quiet) return 0;
+  pf_cfg_value d;
+  pf_key_default(k, &d);
+  switch (k->type) {
+  case PF_KEY_INT:
+  case PF_KEY_BOOL:
+    return v->i == d.i;
+  case PF_KEY_FLOAT:
+    return !memcmp(&v->f, &d.f, sizeof d.f);
+  case PF_KEY_STRING:
+    return !strcmp(v->s, d.s);
+  case PF_KEY_INTLIST:
+    return 0;
+  }
+  return 0;
+}
+
+void pf_sbuf_trainable(pf_sbuf *sb, int n, const char (*name)[PF_CONFIG_NAME_MAX],
+                       const double *value) {
+  if (n <= 0) return;
+  char num[40];
+  pf_sbuf_printf(sb, "trainable = {");
+  for (int j = 0; j < n; j++) {
+    pf_format_double(value[j], num, sizeof num);
+    pf_sbuf_printf(sb, " %s = %s;", name[j], num);
+  }
+  pf_sbuf_printf(sb, " };\n");
 }
 
 static void emit_config(pf_sbuf *sb, const pf_config *cfg) {
@@ -63,7 +89,7 @@ static void emit_config(pf_sbuf *sb, const pf_config *cfg) {
     pf_cfg_value v;
     pf_key_get(k, cfg, &v);
     if (k->def_kind == PF_DEF_COEF && !coefficient_shown(k, cfg, &v)) continue;
-    if (shown_when_set(k) && v.i == k->idef) continue;
+    if (quiet_default(k, &v)) continue;
     group_switch(sb, &cur, k);
     if (defined_problem(k, v.s)) {
       pf_sbuf_printf(sb, "%s", defined_problem(k, v.s));
@@ -74,6 +100,7 @@ static void emit_config(pf_sbuf *sb, const pf_config *cfg) {
     pf_sbuf_printf(sb, ";\n");
   }
   if (cur) pf_sbuf_printf(sb, "};\n");
+  pf_sbuf_trainable(sb, cfg->trainable.n, cfg->trainable.name, cfg->trainable.value);
 }
 
 int pf_config_canonical(const pf_config *cfg, char *buf, size_t len) {
@@ -124,7 +151,7 @@ int pf_sweep_canonical(const pf_sweep *sw, char **text) {
     const pf_sweep_key *sk = &sw->keys[i];
     const char *ind = k->group ? "  " : "";
     if (k->def_kind == PF_DEF_COEF && sk->nvals == 0) continue; /* the problem's default */
-    if (shown_when_set(k) && sk->nvals == 0) continue;          /* their default */
+    if (k->quiet && sk->nvals == 0) continue;                   /* keys added later, unset */
     group_switch(&sb, &cur, k);
     if (sk->nvals == 1 && defined_problem(k, sk->vals[0].s)) {
       pf_sbuf_printf(&sb, "%s", defined_problem(k, sk->vals[0].s));
@@ -155,6 +182,7 @@ int pf_sweep_canonical(const pf_sweep *sw, char **text) {
     pf_sbuf_printf(&sb, ";\n");
   }
   if (cur) pf_sbuf_printf(&sb, "};\n");
+  pf_sbuf_trainable(&sb, sw->ntrainable, sw->tname, sw->tvalue);
   if (sb.nomem || sb.overflow) {
     free(sb.buf);
     PF_RAISE(PF_ERR_MEM, "pf_sweep_canonical: cannot allocate the text");

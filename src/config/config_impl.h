@@ -29,7 +29,13 @@ typedef struct {
   long long imin, imax; /* PF_KEY_INT, and each element of PF_KEY_INTLIST */
   double fmin, fmax;    /* PF_KEY_FLOAT: fmin < value (fmin_open) or fmin <= value; <= fmax */
   int fmin_open;
-  const char *const *choices; /* PF_KEY_STRING: NULL-terminated; NULL means the pde registry */
+  const char *const *choices; /* PF_KEY_STRING: NULL-terminated; NULL means the pde registry
+                                 (unless free_text) */
+  size_t slen;                /* PF_KEY_STRING: size of the field (0: PF_CONFIG_NAME_MAX) */
+  int free_text;              /* PF_KEY_STRING: any text (a file name, a hash) */
+  int names;                  /* PF_KEY_STRING: a list of output names ["u", "v"], held as "u,v" */
+  int quiet; /* left out of a task's canonical text at its default (keys added after the
+                store's format was fixed: every older configuration keeps its hash) */
   pf_def_kind def_kind;
   long long idef; /* fixed defaults */
   double fdef;
@@ -45,7 +51,7 @@ extern const int pf_nkeys;
 typedef struct {
   long long i; /* PF_KEY_INT, PF_KEY_BOOL */
   double f;    /* PF_KEY_FLOAT */
-  char s[PF_CONFIG_NAME_MAX];
+  char s[PF_CONFIG_PATH_MAX];
   int n; /* PF_KEY_INTLIST */
   int l[PF_CONFIG_MAX_HIDDEN];
 } pf_cfg_value;
@@ -65,6 +71,11 @@ struct pf_sweep {
   int naxes;
   int *axis_key; /* (naxes) key index of each axis, increasing */
   int ntasks;
+  /* trainable = { name = value; } (parse.c): not a sweep axis, the same for every task */
+  int ntrainable;
+  char tname[PF_CONFIG_MAX_TRAINABLE][PF_CONFIG_NAME_MAX];
+  double tvalue[PF_CONFIG_MAX_TRAINABLE];
+  char twhere[PF_CONFIG_MAX_TRAINABLE][PF_CFG_WHERE_MAX];
 };
 
 /* Count the axes and tasks and check the cross-key rules on every task (sweep.c). */
@@ -76,6 +87,11 @@ int pf_key_find(const char *path);
 int pf_key_find_in(const char *group, const char *name);
 /* Nonzero if `name` is a group of the table. */
 int pf_key_is_group(const char *name);
+
+/* Size of the string field of key k. */
+static inline size_t pf_key_slen(const pf_key *k) {
+  return k->slen ? k->slen : PF_CONFIG_NAME_MAX;
+}
 
 /* Read key k of cfg into v, and write v into cfg. */
 void pf_key_get(const pf_key *k, const pf_config *cfg, pf_cfg_value *v);
@@ -94,6 +110,9 @@ int pf_key_string_allowed(const pf_key *k, const char *s);
 /* The cross-key rules; on failure the message (with key names) goes to msg and the index of the
  * key to blame to *blame. */
 int pf_config_check_cross(const pf_config *cfg, int *blame, char *msg, size_t len);
+/* The trainable coefficients against the task's problem (it has them, they can be trained); on
+ * failure the message goes to msg and the index of the entry to *which. */
+int pf_config_check_trainable(const pf_config *cfg, int *which, char *msg, size_t len);
 
 /* Description of the allowed values of k, e.g. "an integer in 1 .. 100" or "one of add, replace".
  */
@@ -145,6 +164,10 @@ void pf_sbuf_printf(pf_sbuf *sb, const char *fmt, ...) __attribute__((format(pri
 /* Append the text form of value v of key k ("%.17g" floats with a decimal point, quoted
  * strings, [a, b] int lists, true/false). */
 void pf_sbuf_value(pf_sbuf *sb, const pf_key *k, const pf_cfg_value *v);
+
+/* `trainable = { nu = 0.01; };` (the values as %.17g floats), or nothing for n = 0. */
+void pf_sbuf_trainable(pf_sbuf *sb, int n, const char (*name)[PF_CONFIG_NAME_MAX],
+                       const double *value);
 
 /* Format a double as %.17g with ".0" appended when the result has no '.', 'e', "inf" or "nan",
  * so libconfig reads it back as a float. */

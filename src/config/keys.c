@@ -21,6 +21,7 @@ static const char *const methods[] = {"static",    "random",   "rar",         "o
                                       "loss_grad", "grad_dot", "pinnfluence", NULL};
 static const char *const modes[] = {"add", "replace", NULL};
 static const char *const strategies[] = {"distribution", "top_k", NULL};
+static const char *const constraint_kinds[] = {"hard", "soft", NULL};
 static const char *const backends[] = {"arnoldi", "exact", "gauss_newton", "block_krylov", NULL};
 /* run.blas_core: "native" (the machine's own choice) or one of OpenBLAS's x86-64 kernel sets (the
  * names OPENBLAS_CORETYPE takes; Debian's DYNAMIC_ARCH build has them all) */
@@ -55,6 +56,24 @@ static const char *const blas_cores[] = {"native",      "Prescott",  "Core2",   
     .choices = ch, .sdef = def, .sweepable = 1, .doc = d                                           \
   }
 
+/* keys added with issue 11 and block_krylov's: quiet (in a task's canonical text only when not at
+ * the default) */
+#define QKEY_INT(p, g, n, field, lo, hi, def, sw, d)                                               \
+  {                                                                                                \
+    .path = p, .group = g, .name = n, .type = PF_KEY_INT, .off = offsetof(pf_config, field),       \
+    .imin = lo, .imax = hi, .idef = def, .sweepable = sw, .quiet = 1, .doc = d                     \
+  }
+#define QKEY_FLOAT(p, g, n, field, lo, open, hi, def, d)                                           \
+  {                                                                                                \
+    .path = p, .group = g, .name = n, .type = PF_KEY_FLOAT, .off = offsetof(pf_config, field),     \
+    .fmin = lo, .fmin_open = open, .fmax = hi, .fdef = def, .sweepable = 1, .quiet = 1, .doc = d   \
+  }
+#define QKEY_TEXT(p, g, n, field, len, nm, d)                                                      \
+  {                                                                                                \
+    .path = p, .group = g, .name = n, .type = PF_KEY_STRING, .off = offsetof(pf_config, field),    \
+    .slen = len, .free_text = !(nm), .names = nm, .sdef = "", .sweepable = 0, .quiet = 1, .doc = d \
+  }
+
 #define KEY_COEF(f, d)                                                                             \
   {                                                                                                \
     .path = "coefficients." #f, .group = "coefficients", .name = #f, .type = PF_KEY_FLOAT,         \
@@ -74,6 +93,36 @@ const pf_key pf_keys[] = {
     KEY_COEF(c, "wave: wave speed"),
     KEY_COEF(beta, "drift_diffusion: drift velocity"),
     KEY_COEF(alpha, "heat2d: diffusivity"),
+    /* soft constraints, data and trainable coefficients (README "Soft constraints, data and
+     * inverse problems"); trainable = { name = value; } is read by parse.c (any coefficient) */
+    {.path = "constraints",
+     .name = "constraints",
+     .type = PF_KEY_STRING,
+     .off = offsetof(pf_config, constraints),
+     .choices = constraint_kinds,
+     .sdef = "hard",
+     .sweepable = 1,
+     .quiet = 1,
+     .doc = "hard: the problem's transforms u = A + B N; soft: u = N with its boundary and "
+            "initial conditions as penalty terms"},
+    QKEY_INT("boundary.points", "boundary", "points", boundary.points, 1, 1000000, 64, 1,
+             "Hammersley points per face of each soft condition set (fixed during a task)"),
+    QKEY_FLOAT("boundary.weight", "boundary", "weight", boundary.weight, 0.0, 1, 1e12, 1.0,
+               "weight of each soft condition set"),
+    QKEY_INT("data.reference", "data", "reference", data.reference, 0, 10000000, 0, 1,
+             "observations drawn from the problem's reference (holdout) points; 0: none"),
+    QKEY_FLOAT("data.noise", "data", "noise", data.noise, 0.0, 0, 100.0, 0.0,
+               "noise of those: y = u + noise * rms(u) * N(0, 1), per output"),
+    QKEY_INT("data.seed", "data", "seed", data.seed, 0, 2147483647, 0, 1,
+             "the observations' random stream (every task of a study sees the same data)"),
+    QKEY_FLOAT("data.weight", "data", "weight", data.weight, 0.0, 1, 1e12, 1.0,
+               "weight of the data misfit"),
+    QKEY_TEXT("data.outputs", "data", "outputs", data.outputs, PF_CONFIG_NAME_MAX, 1,
+              "the observed outputs of reference data (default: every output)"),
+    QKEY_TEXT("data.file", "data", "file", data.file, PF_CONFIG_PATH_MAX, 0,
+              "observations from a CSV file: a header naming the inputs and observed outputs"),
+    QKEY_TEXT("data.file_hash", "data", "file_hash", data.file_hash, PF_CONFIG_NAME_MAX, 0,
+              "XXH64 of data.file (written by pinnfluence into the task's configuration)"),
     {.path = "network.hidden",
      .group = "network",
      .name = "hidden",
@@ -130,10 +179,10 @@ const pf_key pf_keys[] = {
               "eigenvalues at or below this are dropped"),
     KEY_INT("influence.rank", "influence", "rank", influence.rank, 1, 100000, 50, 1,
             "eigenpairs kept (embedding dimension)"),
-    KEY_INT("influence.block_size", "influence", "block_size", influence.block_size, 1, 4096, 16, 1,
-            "block_krylov: Hessian-vector products per block"),
-    KEY_INT("influence.block_iters", "influence", "block_iters", influence.block_iters, 1, 100000,
-            8, 1, "block_krylov: blocks (Krylov dimension block_size x block_iters)"),
+    QKEY_INT("influence.block_size", "influence", "block_size", influence.block_size, 1, 4096, 16,
+             1, "block_krylov: Hessian-vector products per block"),
+    QKEY_INT("influence.block_iters", "influence", "block_iters", influence.block_iters, 1, 100000,
+             8, 1, "block_krylov: blocks (Krylov dimension block_size x block_iters)"),
     KEY_INT("run.ranks_per_task", "run", "ranks_per_task", run.ranks_per_task, 1, 65536, 1, 0,
             "MPI ranks per task group (whole run; not a sweep axis)"),
     {.path = "run.store_pool_scores",
@@ -218,7 +267,7 @@ void pf_key_get(const pf_key *k, const pf_config *cfg, pf_cfg_value *v) {
     v->f = *(const double *)(base + k->off);
     break;
   case PF_KEY_STRING:
-    memcpy(v->s, base + k->off, PF_CONFIG_NAME_MAX);
+    memcpy(v->s, base + k->off, pf_key_slen(k));
     break;
   case PF_KEY_INTLIST:
     v->n = *(const int *)(base + k->off_n);
@@ -239,8 +288,8 @@ void pf_key_put(const pf_key *k, const pf_cfg_value *v, pf_config *cfg) {
     *(double *)(base + k->off) = v->f;
     break;
   case PF_KEY_STRING:
-    memset(base + k->off, 0, PF_CONFIG_NAME_MAX);
-    memcpy(base + k->off, v->s, strnlen(v->s, PF_CONFIG_NAME_MAX - 1));
+    memset(base + k->off, 0, pf_key_slen(k));
+    memcpy(base + k->off, v->s, strnlen(v->s, pf_key_slen(k) - 1));
     break;
   case PF_KEY_INTLIST:
     *(int *)(base + k->off_n) = v->n;
@@ -307,6 +356,7 @@ int pf_config_resolve_defaults(pf_config *cfg, const int *isset) {
 /* ------------------------------------------------------------------ allowed values */
 
 static int string_allowed(const pf_key *k, const char *s) {
+  if (k->free_text || k->names) return strlen(s) < pf_key_slen(k);
   if (!k->choices) return pf_pde_find(s) != NULL;
   for (const char *const *c = k->choices; *c; c++)
     if (!strcmp(*c, s)) return 1;
@@ -340,7 +390,11 @@ void pf_key_allowed(const pf_key *k, char *buf, size_t len) {
       snprintf(buf, len, "a number with %s %s value <= %s", lo, k->fmin_open ? "<" : "<=", hi);
     break;
   case PF_KEY_STRING:
-    if (!k->choices) {
+    if (k->names) {
+      snprintf(buf, len, "an array of the problem's output names, e.g. [\"u\"]");
+    } else if (k->free_text) {
+      snprintf(buf, len, "a string of at most %zu characters", pf_key_slen(k) - 1);
+    } else if (!k->choices) {
       char names[256];
       pf_pde_names(names, sizeof names);
       snprintf(buf, len, "one of %s", names);
@@ -382,7 +436,7 @@ int pf_key_check_value(const pf_key *k, const pf_cfg_value *v, char *msg, size_t
     return 0;
   case PF_KEY_STRING:
     if (!memchr(v->s, '\0', sizeof v->s) || !string_allowed(k, v->s)) {
-      snprintf(msg, len, "\"%.*s\" is not %s", PF_CONFIG_NAME_MAX, v->s, allowed);
+      snprintf(msg, len, "\"%.*s\" is not %s", 64, v->s, allowed);
       return 1;
     }
     return 0;
@@ -437,8 +491,108 @@ static int check_coefficients(const pf_config *cfg, int *blame, char *msg, size_
   return 0;
 }
 
+/* data: one source; noise and outputs belong to reference data; the outputs are the problem's;
+ * no more reference observations than holdout points. */
+static int check_data(const pf_config *cfg, int *blame, char *msg, size_t len) {
+  const pf_pde *p = pf_pde_find(cfg->pde);
+  if (!p) return 0;
+  if (cfg->data.reference > 0 && cfg->data.file[0]) {
+    *blame = pf_key_find("data.file");
+    snprintf(msg, len,
+             "both data.file and data.reference (%d) are set; allowed: one source of "
+             "observations",
+             cfg->data.reference);
+    return 1;
+  }
+  if (cfg->data.noise != 0 && cfg->data.reference == 0) {
+    *blame = pf_key_find("data.noise");
+    snprintf(msg, len,
+             "noise without data.reference; allowed: noise only for observations drawn "
+             "from the reference (a file's values are used as they are)");
+    return 1;
+  }
+  if (cfg->data.outputs[0] && cfg->data.reference == 0) {
+    *blame = pf_key_find("data.outputs");
+    snprintf(msg, len,
+             "outputs without data.reference; allowed: outputs only for reference data "
+             "(a file's header names its outputs)");
+    return 1;
+  }
+  int seen[PF_MAX_OUT] = {0};
+  for (const char *q = cfg->data.outputs; *q;) {
+    const size_t l = strcspn(q, ",");
+    int o = -1;
+    for (int j = 0; j < p->ops.m; j++)
+      if (strlen(p->outputs[j]) == l && !strncmp(p->outputs[j], q, l)) o = j;
+    if (o < 0 || seen[o]) {
+      char names[128];
+      size_t used = 0;
+      names[0] = '\0';
+      for (int j = 0; j < p->ops.m && used < sizeof names; j++)
+        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", j ? ", " : "",
+                                 p->outputs[j]);
+      *blame = pf_key_find("data.outputs");
+      snprintf(msg, len, "\"%.*s\" %s; allowed: distinct outputs of %s (%s)", (int)l, q,
+               o < 0 ? "is not an output" : "appears twice", p->name, names);
+      return 1;
+    }
+    seen[o] = 1;
+    q += l + (q[l] == ',');
+  }
+  const long long avail =
+      p->grid ? (long long)p->grid_nx * (long long)p->grid_nt : (long long)cfg->holdout.points;
+  if (cfg->data.reference > avail) {
+    *blame = pf_key_find("data.reference");
+    snprintf(msg, len,
+             "%d observations but the reference (holdout) set of %s has %lld points; allowed: at "
+             "most %lld (distinct points)",
+             cfg->data.reference, p->name, avail, avail);
+    return 1;
+  }
+  return 0;
+}
+
+int pf_config_check_trainable(const pf_config *cfg, int *which, char *msg, size_t len) {
+  const pf_pde *p = pf_pde_find(cfg->pde);
+  if (!p) return 0;
+  for (int j = 0; j < cfg->trainable.n; j++) {
+    *which = j;
+    const int c = pf_pde_coef_index(p, cfg->trainable.name[j]);
+    for (int i = 0; i < j; i++)
+      if (!strcmp(cfg->trainable.name[i], cfg->trainable.name[j])) {
+        snprintf(msg, len, "%s is trainable twice; allowed: each coefficient once",
+                 cfg->trainable.name[j]);
+        return 1;
+      }
+    if (!p->residual_coef) {
+      snprintf(msg, len,
+               "%s is a built-in problem: trainable coefficients need the problem written in the "
+               "configuration (configs/problems/%s.cfg)",
+               p->name, p->name);
+      return 1;
+    }
+    if (c < 0) {
+      size_t used = (size_t)snprintf(msg, len, "%s has no coefficient %s; allowed: ", p->name,
+                                     cfg->trainable.name[j]);
+      for (int i = 0; i < p->ncoef && used < len; i++)
+        used += (size_t)snprintf(msg + used, len - used, "%s%s", i ? ", " : "", p->coef[i].name);
+      if (!p->ncoef && used < len) snprintf(msg + used, len - used, "none (it has none)");
+      return 1;
+    }
+    if (p->coef_in_transform[c]) {
+      snprintf(msg, len,
+               "%s enters a constraint (A, B or a soft condition's value) of %s, which is "
+               "computed once per point set; allowed: coefficients of the residuals only",
+               cfg->trainable.name[j], p->name);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 int pf_config_check_cross(const pf_config *cfg, int *blame, char *msg, size_t len) {
   if (check_coefficients(cfg, blame, msg, len)) return 1;
+  if (check_data(cfg, blame, msg, len)) return 1;
   /* Points are drawn from the pool without replacement. */
   if (cfg->sample.per_cycle > cfg->sample.pool) {
     *blame = pf_key_find("sample.per_cycle");
@@ -608,6 +762,33 @@ void pf_config_print_help(FILE *out) {
       "exactly (symbolically). B must vanish\non every face of the box but t = hi (checked at "
       "sample points). The whole problem is part of each\ntask's canonical configuration, so a "
       "results file describes it completely.\n");
+  fprintf(
+      out,
+      "\nSoft conditions in a problem: an output's constraint may be a list of conditions instead "
+      "of A and B\n(that output is unconstrained, u = N; the conditions become penalty terms):\n"
+      "    constraints = ({ soft = ( { face = \"x=lo\"; value = \"0\"; },\n"
+      "                              { face = \"t=lo\"; value = \"-sin(pi*x)\"; },\n"
+      "                              { face = \"t=lo\"; derivative = \"t\"; value = \"0\"; } ); "
+      "});\n"
+      "  face: \"<input>=lo\" or \"<input>=hi\"; value: a formula of the inputs and coefficients;\n"
+      "  derivative (optional): one input name, the condition is on that first derivative.\n"
+      "\nSoft constraints, data and inverse problems (README \"Soft constraints, data and inverse "
+      "problems\"):\n"
+      "  constraints = \"soft\";          # every hard transform removed, its conditions "
+      "penalised\n"
+      "  boundary = { points = 64; weight = 1.0; };  # points per face, weight of each condition "
+      "set\n"
+      "  data = { reference = 200; noise = 0.01; seed = 0; weight = 1.0; outputs = [\"u\"]; };\n"
+      "      observations from the reference (the holdout set of data.seed), y = u + noise *\n"
+      "      rms(u) * N(0, 1), the same for every task of a study; or\n"
+      "  data = { file = \"obs.csv\"; weight = 1.0; };  # CSV: a header (inputs and observed "
+      "outputs), rows\n"
+      "  trainable = { nu = \"5*0.01/pi\"; };  # coefficient = initial guess, learned with the "
+      "network\n"
+      "      (problems written in the configuration; not a coefficient of A, B or a soft value)\n"
+      "  The problem's own coefficient value stays the truth (reference and data). These keys "
+      "enter a\n  task's canonical text only when they differ from their defaults; data.file_hash "
+      "(XXH64 of\n  the file) is written there by pinnfluence.\n");
 }
 
 /* ------------------------------------------------------------------ string builder */
@@ -657,7 +838,17 @@ void pf_sbuf_value(pf_sbuf *sb, const pf_key *k, const pf_cfg_value *v) {
     pf_sbuf_printf(sb, "%s", num);
     break;
   case PF_KEY_STRING:
-    pf_sbuf_printf(sb, "\"%.*s\"", PF_CONFIG_NAME_MAX, v->s);
+    if (k->names) { /* "u,v" is written ["u", "v"] */
+      pf_sbuf_printf(sb, "[");
+      for (const char *p = v->s; *p;) {
+        const size_t l = strcspn(p, ",");
+        pf_sbuf_printf(sb, "%s\"%.*s\"", p == v->s ? "" : ", ", (int)l, p);
+        p += l + (p[l] == ',');
+      }
+      pf_sbuf_printf(sb, "]");
+      break;
+    }
+    pf_sbuf_printf(sb, "\"%.*s\"", (int)pf_key_slen(k), v->s);
     break;
   case PF_KEY_INTLIST:
     pf_sbuf_printf(sb, "[");

@@ -7,13 +7,16 @@
 
 #include "pinnfluence/core.h"
 #include "pinnfluence/expr.h"
+#include "pinnfluence/observations.h"
 #include "pinnfluence/pde.h"
 
 #include <errno.h>
 #include <libconfig.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 /* Propagate a user error without printing a traceback line (PF_CALL would print one). */
 #define TRY(...)                                                                                   \
@@ -151,11 +154,13 @@ static void unknown_text(const char *group, const char *name, char *buf, size_t 
       if (k->group && !strcmp(k->group, group)) item = k->name;
     } else {
       item = k->group ? k->group : k->name;
-      if (last && !strcmp(last, item)) item = NULL;
+      if (k->group && strchr(k->group, '.')) item = NULL; /* validate.retrain: within validate */
+      if (item && last && !strcmp(last, item)) item = NULL;
       if (item) last = item;
     }
     if (item) pf_sbuf_printf(&sb, "%s %s", first ? "" : ",", item), first = 0;
   }
+  if (!group) pf_sbuf_printf(&sb, ", problem, trainable"); /* the groups parse.c reads itself */
   pf_sbuf_printf(&sb, ")");
 }
 
@@ -310,6 +315,35 @@ static int check_duplicates(pstate *ps, const pf_key *k, const config_setting_t 
   return PF_OK;
 }
 
+/* A list of names (data.outputs = ["u", "v"]; one string is one name), held as "u,v". */
+static int parse_names(pstate *ps, const pf_key *k, const config_setting_t *s, pf_sweep_key *sk) {
+  char msg[512];
+  const int list = config_setting_is_array(s) || config_setting_is_list(s);
+  const int n = list ? config_setting_length(s) : 1;
+  if (n < 1 || n > 4)
+    return fail_at(ps, s, k->path, "an empty list; allowed: 1 to 4 output names, e.g. [\"u\"]");
+  pf_cfg_value *v = calloc(1, sizeof *v);
+  PF_CHECK(v, PF_ERR_MEM, "cannot allocate a value");
+  sk->vals = v;
+  sk->nvals = 1;
+  size_t used = 0;
+  for (int j = 0; j < n; j++) {
+    const config_setting_t *e = list ? config_setting_get_elem(s, (unsigned)j) : s;
+    const char *str =
+        e && config_setting_type(e) == CONFIG_TYPE_STRING ? config_setting_get_string(e) : NULL;
+    if (!str || !*str || strchr(str, ',') || strlen(str) > 31) {
+      char got[128];
+      describe(e ? e : s, got, sizeof got);
+      snprintf(msg, sizeof msg, "expected output names, e.g. [\"u\", \"v\"], got %s", got);
+      return fail_at(ps, e ? e : s, k->path, msg);
+    }
+    if (used + strlen(str) + 2 > pf_key_slen(k))
+      return fail_at(ps, s, k->path, "the names are too long together; allowed: 31 characters");
+    used += (size_t)snprintf(v->s + used, sizeof v->s - used, "%s%s", j ? "," : "", str);
+  }
+  return PF_OK;
+}
+
 /* Key ki given by setting s: one value, or a list making a sweep axis. */
 static int parse_key(pstate *ps, int ki, const config_setting_t *s) {
   const pf_key *k = &pf_keys[ki];
@@ -319,6 +353,7 @@ static int parse_key(pstate *ps, int ki, const config_setting_t *s) {
   sk->vals = NULL;
   sk->nvals = 0;
   where_of(ps, s, sk->where, sizeof sk->where);
+  if (k->names) return parse_names(ps, k, s, sk);
 
   /* A list of values, except that one network.hidden is itself an array. */
   int is_sweep = k->type == PF_KEY_INTLIST
@@ -408,7 +443,7 @@ static const char *const problem_members[] = {
 /* Storage for the strings and "where" texts of one problem spec. */
 typedef struct {
   pf_pde_spec spec;
-  char where[64][PF_CFG_WHERE_MAX + 128];
+  char where[192][PF_CFG_WHERE_MAX + 128];
   int nwhere;
 } problem_build;
 
@@ -416,7 +451,7 @@ static const char *where_key(pstate *ps, problem_build *pb, const config_setting
                              const char *key) {
   char w[PF_CFG_WHERE_MAX];
   where_of(ps, s, w, sizeof w);
-  if (pb->nwhere == 64) return "problem";
+  if (pb->nwhere == 192) return "problem";
   char *out = pb->where[pb->nwhere++];
   snprintf(out, PF_CFG_WHERE_MAX + 128, "%s: problem.%.96s", w, key);
   return out;
@@ -485,6 +520,61 @@ static int pelems(pstate *ps, const config_setting_t *s, const char *key, int on
     return pfail(ps, s, key, "%s", lim);
   }
   for (int i = 0; i < *n; i++) el[i] = config_setting_get_elem(s, (unsigned)i);
+  return PF_OK;
+}
+
+/* constraints[o] = { soft = ( { face = "x=lo"; value = "0"; derivative = "t"; }, ... ); }: output
+ * o is unconstrained (A = 0, B = 1) and these are its conditions (checked by pf_pde_define). */
+static int parse_soft(pstate *ps, problem_build *pb, const config_setting_t *g, int o) {
+  pf_pde_spec *sp = &pb->spec;
+  char key[128];
+  snprintf(key, sizeof key, "constraints[%d].soft", o);
+  const config_setting_t *soft = config_setting_get_member(g, "soft");
+  if (config_setting_length(g) != 1)
+    return pfail(ps, g, key, "%s",
+                 "a soft constraint has the one key soft (not A or B as well); allowed: { soft "
+                 "= ( { face = \"x=lo\"; value = \"...\"; }, ... ); }");
+  const config_setting_t *el[PF_PDE_MAX_COND];
+  int n;
+  TRY(pelems(ps, soft, key, 0, PF_PDE_MAX_COND, el, &n));
+  sp->soft[o] = 1;
+  sp->soft_where[o] = where_key(ps, pb, soft, key);
+  sp->A[o] = (pf_pde_formula){"0", sp->soft_where[o]};
+  sp->B[o] = (pf_pde_formula){"1", sp->soft_where[o]};
+  for (int c = 0; c < n; c++) {
+    char ck[160];
+    snprintf(ck, sizeof ck, "%s[%d]", key, c);
+    if (!config_setting_is_group(el[c]))
+      return pfail(ps, el[c], ck, "%s",
+                   "expected a condition { face = \"x=lo\"; value = \"...\"; } (derivative = "
+                   "\"x\" optional)");
+    if (sp->ncond == PF_PDE_MAX_COND)
+      return pfail(ps, el[c], ck, "more than %s soft conditions in the problem", "32");
+    const int j = sp->ncond++;
+    sp->cond[j].out = o;
+    const int nm = config_setting_length(el[c]);
+    for (int i = 0; i < nm; i++) {
+      const config_setting_t *e = config_setting_get_elem(el[c], (unsigned)i);
+      const char *name = config_setting_name(e);
+      char ek[200];
+      snprintf(ek, sizeof ek, "%s.%s", ck, name);
+      if (!strcmp(name, "face")) {
+        TRY(pstring(ps, e, ek, &sp->cond[j].face));
+        sp->cond[j].face_where = where_key(ps, pb, e, ek);
+      } else if (!strcmp(name, "value")) {
+        TRY(pstring(ps, e, ek, &sp->cond[j].value.text));
+        sp->cond[j].value.where = where_key(ps, pb, e, ek);
+      } else if (!strcmp(name, "derivative")) {
+        TRY(pstring(ps, e, ek, &sp->cond[j].derivative));
+        sp->cond[j].derivative_where = where_key(ps, pb, e, ek);
+      } else {
+        return pfail(ps, e, ek, "%s", "unknown key; allowed: face, value, derivative");
+      }
+    }
+    if (!sp->cond[j].face) return pfail(ps, el[c], ck, "%s", "missing face = \"x=lo\"");
+    if (!sp->cond[j].value.text)
+      return pfail(ps, el[c], ck, "%s", "missing value = \"...\" (the target, a formula)");
+  }
   return PF_OK;
 }
 
@@ -625,8 +715,13 @@ static int parse_problem(pstate *ps, const config_setting_t *g) {
     }
     if (!rc && n != sp->m)
       rc = pfail(ps, constraints, "constraints", "%s",
-                 "one { A = \"...\"; B = \"...\"; } per output, in the order of outputs");
+                 "one { A = \"...\"; B = \"...\"; } or { soft = (...); } per output, in the "
+                 "order of outputs");
     for (int o = 0; !rc && o < n; o++) {
+      if (config_setting_is_group(el[o]) && config_setting_get_member(el[o], "soft")) {
+        rc = parse_soft(ps, pb, el[o], o);
+        continue;
+      }
       for (int ab = 0; !rc && ab < 2; ab++) {
         const char *nmab = ab ? "B" : "A";
         const config_setting_t *f =
@@ -665,6 +760,124 @@ static int parse_problem(pstate *ps, const config_setting_t *g) {
   return rc;
 }
 
+/* trainable = { name = initial guess; ... }: coefficients of the problem learned with theta (the
+ * problem's own value stays the truth: reference and data). Checked against the problem of every
+ * task in pf_sweep_finalize. */
+static int parse_trainable(pstate *ps, const config_setting_t *g) {
+  char msg[512], path[96];
+  if (!config_setting_is_group(g)) {
+    char got[128];
+    describe(g, got, sizeof got);
+    snprintf(msg, sizeof msg,
+             "expected a group { nu = \"5*0.01/pi\"; } (coefficient = initial guess), got %s", got);
+    return fail_at(ps, g, "trainable", msg);
+  }
+  const int n = config_setting_length(g);
+  if (n < 1 || n > PF_CONFIG_MAX_TRAINABLE) {
+    snprintf(msg, sizeof msg, "%d coefficients; allowed: 1 .. %d", n, PF_CONFIG_MAX_TRAINABLE);
+    return fail_at(ps, g, "trainable", msg);
+  }
+  pf_sweep *sw = ps->sw;
+  sw->ntrainable = n;
+  for (int j = 0; j < n; j++) {
+    const config_setting_t *e = config_setting_get_elem(g, (unsigned)j);
+    PF_CHECK(e && config_setting_name(e), PF_ERR_INTERNAL, "libconfig: bad member of trainable");
+    const char *name = config_setting_name(e);
+    snprintf(path, sizeof path, "trainable.%.60s", name);
+    if (strlen(name) >= PF_CONFIG_NAME_MAX)
+      return fail_at(ps, e, path, "no coefficient has so long a name");
+    snprintf(sw->tname[j], sizeof sw->tname[j], "%s", name);
+    where_of(ps, e, sw->twhere[j], sizeof sw->twhere[j]);
+    const int t = config_setting_type(e);
+    double v = NAN;
+    if (t == CONFIG_TYPE_STRING) {
+      int col;
+      char m[256];
+      const char *text = config_setting_get_string(e);
+      if (pf_expr_constant(text ? text : "", &v, &col, m, sizeof m)) {
+        snprintf(msg, sizeof msg, "column %d of \"%.64s\": %s", col, text ? text : "", m);
+        return fail_at(ps, e, path, msg);
+      }
+    } else if (t == CONFIG_TYPE_FLOAT) {
+      v = config_setting_get_float(e);
+    } else if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
+      v = (double)config_setting_get_int64(e);
+    } else {
+      char got[128];
+      describe(e, got, sizeof got);
+      snprintf(msg, sizeof msg,
+               "expected the initial guess, a number or a constant formula \"5*0.01/pi\", got %s",
+               got);
+      return fail_at(ps, e, path, msg);
+    }
+    if (!isfinite(v)) {
+      snprintf(msg, sizeof msg, "the initial guess %g is not finite; allowed: a finite number", v);
+      return fail_at(ps, e, path, msg);
+    }
+    sw->tvalue[j] = v == 0.0 ? 0.0 : v;
+  }
+  return PF_OK;
+}
+
+/* data.file: read it (the task reads it again), its XXH64 into data.file_hash (so a task's
+ * canonical text describes the data), and its rows checked against every task's problem. A text
+ * from a store names the hash: then the file may be absent (predict), but a present file must
+ * still have that hash. */
+static int data_file(pstate *ps) {
+  pf_sweep *sw = ps->sw;
+  const int kf = pf_key_find("data.file"), kh = pf_key_find("data.file_hash");
+  const pf_sweep_key *f = &sw->keys[kf];
+  pf_sweep_key *h = &sw->keys[kh];
+  const int has_file = f->nvals == 1 && f->vals[0].s[0];
+  const int has_hash = h->nvals == 1 && h->vals[0].s[0];
+  if (!has_file) {
+    if (has_hash)
+      return pf_config_fail(ps->err, ps->errlen,
+                            "%s: data.file_hash: set without data.file; allowed: only with "
+                            "data.file (pinnfluence writes it)",
+                            h->where);
+    return PF_OK;
+  }
+  char *text = NULL, why[256], hex[PF_CONFIG_HASH_HEX];
+  if (pf_config_read_text(f->vals[0].s, &text, why, sizeof why)) {
+    if (has_hash) return PF_OK;
+    return pf_config_fail(ps->err, ps->errlen,
+                          "%s: data.file: cannot read \"%s\": %s; allowed: a readable CSV file "
+                          "(a header naming the inputs and observed outputs, then one row per "
+                          "observation)",
+                          f->where, f->vals[0].s, why);
+  }
+  snprintf(hex, sizeof hex, "%016llx", (unsigned long long)XXH64(text, strlen(text), 0));
+  int rc = PF_OK;
+  if (has_hash && strcmp(hex, h->vals[0].s))
+    rc = pf_config_fail(ps->err, ps->errlen,
+                        "%s: data.file_hash: \"%s\" but the file %s has XXH64 %s (it changed "
+                        "since this configuration was written); allowed: the file's own hash",
+                        h->where, h->vals[0].s, f->vals[0].s, hex);
+  if (!rc && !has_hash) {
+    free(h->vals);
+    h->vals = calloc(1, sizeof *h->vals);
+    if (!h->vals) rc = PF_ERR_MEM;
+    if (!rc) {
+      h->nvals = 1;
+      snprintf(h->vals[0].s, sizeof h->vals[0].s, "%s", hex);
+      memcpy(h->where, f->where, sizeof h->where);
+    }
+  }
+  /* the rows against every problem of the sweep */
+  const pf_sweep_key *kp = &sw->keys[pf_key_find("pde")];
+  for (int j = 0; !rc && j < (kp->nvals ? kp->nvals : 1); j++) {
+    const pf_pde *p = pf_pde_find(kp->nvals ? kp->vals[j].s : "burgers");
+    pf_observations obs = {0};
+    char msg[600];
+    if (p && pf_observations_csv(p, f->vals[0].s, text, &obs, msg, sizeof msg))
+      rc = pf_config_fail(ps->err, ps->errlen, "%s: data.file: %s", f->where, msg);
+    pf_observations_free(&obs);
+  }
+  free(text);
+  return rc;
+}
+
 /* One pass over the tree in file order, so the first error reported is the first in the file. */
 static int walk(pstate *ps) {
   const config_setting_t *root = config_root_setting(&ps->lc);
@@ -677,6 +890,10 @@ static int walk(pstate *ps) {
     PF_CHECK(name, PF_ERR_INTERNAL, "libconfig: unnamed top-level setting");
     if (!strcmp(name, "problem")) {
       TRY(parse_problem(ps, s));
+      continue;
+    }
+    if (!strcmp(name, "trainable")) {
+      TRY(parse_trainable(ps, s));
       continue;
     }
     int ki = pf_key_find_in(NULL, name);
@@ -772,11 +989,50 @@ static int override_fail(pstate *ps, const char *arg, const char *fmt, const cha
   return pf_config_fail(ps->err, ps->errlen, "--set %s: %s", arg, msg);
 }
 
+/* --set trainable.<name>=value: the initial guess of one trainable coefficient (a member of the
+ * top-level trainable group, created when the file has none; parse_trainable checks it). */
+static int override_trainable(pstate *ps, const char *arg, char *hook, const char *name,
+                              const char *value, config_t *scratch) {
+  if (!*value) return override_fail(ps, arg, "trainable.%s: empty value%s", name, "");
+  const size_t tl = strlen(value) + 16;
+  char *text = malloc(tl);
+  PF_CHECK(text, PF_ERR_MEM, "cannot allocate %zu bytes", tl);
+  snprintf(text, tl, "v = %s;", value);
+  const int ok = config_read_string(scratch, text);
+  free(text);
+  if (ok != CONFIG_TRUE)
+    return override_fail(ps, arg,
+                         "trainable.%s: not a libconfig value; allowed: a number or a constant "
+                         "formula in quotes, e.g. --set 'trainable.nu=\"5*0.01/pi\"'%s",
+                         name, "");
+  const config_setting_t *v = config_setting_get_member(config_root_setting(scratch), "v");
+  PF_CHECK(v, PF_ERR_INTERNAL, "libconfig: no value in the override");
+  config_setting_t *root = config_root_setting(&ps->lc);
+  config_setting_t *g = config_setting_get_member(root, "trainable");
+  if (!g) {
+    g = config_setting_add(root, "trainable", CONFIG_TYPE_GROUP);
+    PF_CHECK(g, PF_ERR_INTERNAL, "libconfig: cannot add the group trainable");
+  } else if (!config_setting_is_group(g)) {
+    return override_fail(ps, arg, "trainable is not a group in the file%s%s", "", "");
+  }
+  if (config_setting_get_member(g, name))
+    PF_CHECK(config_setting_remove(g, name) == CONFIG_TRUE, PF_ERR_INTERNAL,
+             "libconfig: cannot remove trainable.%s", name);
+  if (!config_setting_add(g, name, CONFIG_TYPE_INT)) /* libconfig checks the name */
+    return override_fail(ps, arg, "trainable.%s: not a valid name%s", name, "");
+  PF_CHECK(config_setting_remove(g, name) == CONFIG_TRUE, PF_ERR_INTERNAL,
+           "libconfig: cannot remove trainable.%s", name);
+  PF_CALL(copy_setting(g, name, v, hook));
+  return PF_OK;
+}
+
 /* Parse "key=value" into a scratch config and graft the value at the key's place. */
 static int apply_override_parsed(pstate *ps, const char *arg, char *hook, const char *key,
                                  const char *value, config_t *scratch) {
   char msg[512];
   int ki = pf_key_find(key);
+  if (ki < 0 && !strncmp(key, "trainable.", 10) && key[10])
+    return override_trainable(ps, arg, hook, key + 10, value, scratch);
   if (ki < 0) {
     if (pf_key_is_group(key))
       return override_fail(
@@ -900,6 +1156,7 @@ static int build(pstate *ps, int nset, const char *const *set, pf_sweep **sweep)
   sw->keys = calloc((size_t)pf_nkeys, sizeof *sw->keys);
   PF_CHECK(sw->keys, PF_ERR_MEM, "cannot allocate the sweep keys");
   TRY(walk(ps));
+  TRY(data_file(ps));
   /* Every key has a default, so an empty file would start a long default run (100 cycles of
    * burgers): more likely the wrong file than the intent. */
   int nset_keys = 0;

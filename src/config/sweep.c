@@ -54,8 +54,8 @@ static void task_coords(const pf_sweep *sw, int i, int *coord) {
 int pf_sweep_task(const pf_sweep *sw, int i, pf_config *cfg) {
   PF_CHECK(sw && cfg, PF_ERR_ARG, "pf_sweep_task: null argument");
   PF_CHECK(i >= 0 && i < sw->ntasks, PF_ERR_ARG, "pf_sweep_task: task %d of %d", i, sw->ntasks);
-  int coord[64], isset[64];
-  PF_CHECK(pf_nkeys <= 64, PF_ERR_INTERNAL, "more keys than the coordinate buffer holds");
+  int coord[96], isset[96];
+  PF_CHECK(pf_nkeys <= 96, PF_ERR_INTERNAL, "more keys than the coordinate buffer holds");
   task_coords(sw, i, coord);
   memset(cfg, 0, sizeof *cfg);
   for (int k = 0; k < pf_nkeys; k++) {
@@ -70,6 +70,11 @@ int pf_sweep_task(const pf_sweep *sw, int i, pf_config *cfg) {
     }
   }
   PF_CALL(pf_config_resolve_defaults(cfg, isset));
+  cfg->trainable.n = sw->ntrainable;
+  for (int j = 0; j < sw->ntrainable; j++) {
+    memcpy(cfg->trainable.name[j], sw->tname[j], sizeof cfg->trainable.name[j]);
+    cfg->trainable.value[j] = sw->tvalue[j];
+  }
   return PF_OK;
 }
 
@@ -77,8 +82,8 @@ int pf_sweep_task_label(const pf_sweep *sw, int i, char *buf, size_t len) {
   PF_CHECK(sw && buf && len > 0, PF_ERR_ARG, "pf_sweep_task_label: null argument");
   PF_CHECK(i >= 0 && i < sw->ntasks, PF_ERR_ARG, "pf_sweep_task_label: task %d of %d", i,
            sw->ntasks);
-  int coord[64];
-  PF_CHECK(pf_nkeys <= 64, PF_ERR_INTERNAL, "more keys than the coordinate buffer holds");
+  int coord[96];
+  PF_CHECK(pf_nkeys <= 96, PF_ERR_INTERNAL, "more keys than the coordinate buffer holds");
   task_coords(sw, i, coord);
   pf_sbuf sb = {.buf = buf, .cap = len, .fixed = 1};
   buf[0] = '\0';
@@ -121,6 +126,13 @@ int pf_sweep_finalize(pf_sweep *sw, char *err, size_t errlen) {
     char msg[384], label[256];
     int blame = 0;
     PF_CALL(pf_sweep_task(sw, i, &cfg));
+    int which = 0;
+    if (pf_config_check_trainable(&cfg, &which, msg, sizeof msg)) {
+      PF_CALL(pf_sweep_task_label(sw, i, label, sizeof label));
+      return pf_config_fail(err, errlen, "%s: trainable.%s: %s%s%s%s", sw->twhere[which],
+                            sw->tname[which], msg, sw->ntasks > 1 ? " (task " : "",
+                            sw->ntasks > 1 ? label : "", sw->ntasks > 1 ? ")" : "");
+    }
     if (!pf_config_check_cross(&cfg, &blame, msg, sizeof msg)) continue;
     /* Point at a place the user wrote: the blamed key, else the first set key it involves. */
     int at = blame;

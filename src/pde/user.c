@@ -27,10 +27,12 @@ typedef struct defined {
   int qbase;               /* variable id of quantity (o, c): qbase + o * nj + c */
   pf_expr_prog *prog_r[3]; /* r; r and dr; r, dr and d2r */
   int nroots_r[3];
-  int *root_off[3];               /* (nroots) offset / n of each root's destination ... */
-  int *root_arr[3];               /* ... in r (0), dr (1) or d2r (2) */
-  pf_expr_prog *prog_t;           /* A and B full jets */
-  pf_expr_prog *prog_exact;       /* reference, m roots, or NULL */
+  int *root_off[3];                         /* (nroots) offset / n of each root's destination ... */
+  int *root_arr[3];                         /* ... in r (0), dr (1) or d2r (2) */
+  pf_expr_prog *prog_t;                     /* A and B full jets */
+  pf_expr_prog *prog_exact;                 /* reference, m roots, or NULL */
+  pf_expr_prog *prog_rc;                    /* d r_j / d coef_c, k * ncoef roots (residual_coef) */
+  pf_expr_prog *prog_cond[PF_PDE_MAX_COND]; /* each soft condition's target */
   const pf_pde *grid_base;        /* built-in problem whose grid is the reference, or NULL */
   int grid_coef[PF_PDE_MAX_COEF]; /* its coefficient j is this problem's grid_coef[j] */
   struct defined *next;
@@ -94,6 +96,32 @@ static void residual(const void *ctx, size_t n, const double *X, const double *q
   }
   free(out);
   for (size_t i = 0; i < n * (size_t)u->k; i++) r[i] = NAN;
+}
+
+static void residual_coef(const void *ctx, size_t n, const double *X, const double *q,
+                          double *drc) {
+  const defined *u = of(ctx);
+  if (!u->prog_rc) return; /* no coefficients */
+  pf_expr_bind b[PF_MAX_DIM + PF_PDE_MAX_COEF + PF_MAX_OUT * NJMAX];
+  bind_common(u, ctx, X, b);
+  const pf_pinn_ops *ops = &u->pde.ops;
+  for (int a = 0; a < u->nread; a++)
+    b[u->qbase + ops->read[a].out * u->nj + ops->read[a].jet] =
+        (pf_expr_bind){q + (size_t)a * n, 1};
+  double *out[PF_MAX_RES * PF_PDE_MAX_COEF];
+  const int nr = u->k * u->ncoef;
+  for (int r = 0; r < nr; r++) out[r] = drc + (size_t)r * n;
+  if (pf_expr_eval(u->prog_rc, n, b, out, 1))
+    for (size_t i = 0; i < n * (size_t)nr; i++) drc[i] = NAN;
+}
+
+static void cond_target(const void *ctx, int which, size_t n, const double *X, double *y) {
+  const defined *u = of(ctx);
+  pf_expr_bind b[PF_MAX_DIM + PF_PDE_MAX_COEF];
+  bind_common(u, ctx, X, b);
+  double *out[1] = {y};
+  if (which < 0 || which >= u->pde.ncond || pf_expr_eval(u->prog_cond[which], n, b, out, 1))
+    for (size_t i = 0; i < n; i++) y[i] = NAN;
 }
 
 static void exact(const double *coef, size_t n, const double *X, double *uo) {
@@ -339,8 +367,21 @@ static char *canonical_text(const pf_pde_spec *s) {
     sb_printf(&b, "%s%s", j ? ", " : "", x);
   }
   sb_printf(&b, "];\n  constraints = (");
-  for (int o = 0; o < s->m; o++)
-    sb_printf(&b, "%s{ A = \"%s\"; B = \"%s\"; }", o ? ", " : "", s->A[o].text, s->B[o].text);
+  for (int o = 0; o < s->m; o++) {
+    if (!s->soft[o]) {
+      sb_printf(&b, "%s{ A = \"%s\"; B = \"%s\"; }", o ? ", " : "", s->A[o].text, s->B[o].text);
+      continue;
+    }
+    sb_printf(&b, "%s{ soft = (", o ? ", " : "");
+    for (int c = 0, first = 1; c < s->ncond; c++) {
+      if (s->cond[c].out != o) continue;
+      sb_printf(&b, "%s{ face = \"%s\"; ", first ? " " : ", ", s->cond[c].face);
+      if (s->cond[c].derivative) sb_printf(&b, "derivative = \"%s\"; ", s->cond[c].derivative);
+      sb_printf(&b, "value = \"%s\"; }", s->cond[c].value.text);
+      first = 0;
+    }
+    sb_printf(&b, " ); }");
+  }
   sb_printf(&b, ");\n");
   if (s->reference[0].text) {
     sb_printf(&b, "  reference = [");
@@ -369,6 +410,8 @@ static void defined_free(defined *u) {
   }
   pf_expr_prog_destroy(&u->prog_t);
   pf_expr_prog_destroy(&u->prog_exact);
+  pf_expr_prog_destroy(&u->prog_rc);
+  for (int c = 0; c < PF_PDE_MAX_COND; c++) pf_expr_prog_destroy(&u->prog_cond[c]);
   free(u->text);
   free(u);
 }
@@ -512,6 +555,70 @@ static int residual_tapes(defined *u, pf_expr_pool *pool, const int *rnode) {
   return rc;
 }
 
+/* The soft conditions of spec s into u->pde.cond and one tape per target: face "<input>=lo|hi",
+ * an optional first derivative along one input, the target a formula of the inputs and
+ * coefficients (a coefficient in a target cannot be trained: the targets are computed once). */
+static int soft_conditions(const pf_pde_spec *s, defined *u, pf_expr_pool *pool, resolver_state *rs,
+                           char *err, size_t errlen) {
+  pf_pde *p = &u->pde;
+  for (int c = 0; c < s->ncond; c++) {
+    const char *face = s->cond[c].face;
+    const char *eq = strchr(face, '=');
+    int input = -1, side = -1;
+    for (int j = 0; eq && j < s->d; j++)
+      if (same(face, (size_t)(eq - face), s->inputs[j])) input = j;
+    if (eq && !strcmp(eq + 1, "lo")) side = 0;
+    if (eq && !strcmp(eq + 1, "hi")) side = 1;
+    if (input < 0 || side < 0) {
+      char list[160];
+      size_t used = 0;
+      list[0] = '\0';
+      for (int j = 0; j < s->d && used < sizeof list; j++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s=lo, %s=hi", j ? ", " : "",
+                                 s->inputs[j], s->inputs[j]);
+      return fail(err, errlen, "%s: unknown face \"%s\"; allowed: %s",
+                  s->cond[c].face_where ? s->cond[c].face_where : s->soft_where[s->cond[c].out],
+                  face, list);
+    }
+    int jet = 0;
+    if (s->cond[c].derivative) {
+      int a = -1;
+      for (int j = 0; j < s->d; j++)
+        if (!strcmp(s->cond[c].derivative, s->inputs[j])) a = j;
+      if (a < 0) {
+        char list[96];
+        size_t used = 0;
+        list[0] = '\0';
+        for (int j = 0; j < s->d && used < sizeof list; j++)
+          used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "",
+                                   s->inputs[j]);
+        return fail(err, errlen,
+                    "%s: \"%s\" is not an input; allowed: one input name (the condition is on "
+                    "the first derivative along it): %s",
+                    s->cond[c].derivative_where, s->cond[c].derivative, list);
+      }
+      jet = pf_jet_index(s->d, a, -1);
+    }
+    for (int e = 0; e < c; e++)
+      if (p->cond[e].out == s->cond[c].out && p->cond[e].jet == jet && p->cond[e].input == input &&
+          p->cond[e].side == side)
+        return fail(err, errlen, "%s: a second condition on %s%s%s at %s; allowed: one each",
+                    s->cond[c].face_where, s->outputs[s->cond[c].out], jet ? "_" : "",
+                    jet ? s->cond[c].derivative : "", face);
+    int v;
+    TRY(parse_one(pool, &s->cond[c].value, rs, &v, err, errlen));
+    for (int j = 0; j < s->ncoef; j++)
+      if (pf_expr_uses(pool, v, s->d + j)) p->coef_in_transform[j] = 1;
+    PF_CALL(pf_expr_compile(pool, 1, &v, &u->prog_cond[c]));
+    p->cond[c].out = s->cond[c].out;
+    p->cond[c].jet = jet;
+    p->cond[c].input = input;
+    p->cond[c].side = side;
+  }
+  p->ncond = s->ncond;
+  return PF_OK;
+}
+
 static int build(const pf_pde_spec *s, defined *u, pf_expr_pool *pool, char *err, size_t errlen) {
   const int d = s->d, m = s->m, k = s->k, nj = pf_jet_count(d);
   u->d = d, u->m = m, u->k = k, u->nj = nj, u->ncoef = s->ncoef;
@@ -559,7 +666,9 @@ static int build(const pf_pde_spec *s, defined *u, pf_expr_pool *pool, char *err
       const pf_pde_formula *f = which ? &s->B[o] : &s->A[o];
       int v;
       TRY(parse_one(pool, f, &rs, &v, err, errlen));
-      if (which) TRY(check_faces(pool, s, o, v, err, errlen));
+      if (which && !s->soft[o]) TRY(check_faces(pool, s, o, v, err, errlen));
+      for (int c = 0; c < s->ncoef; c++)
+        if (pf_expr_uses(pool, v, d + c)) u->pde.coef_in_transform[c] = 1;
       int *jet = troots + which * per + o * nj;
       jet[0] = v;
       for (int a = 0; a < d; a++) {
@@ -574,6 +683,7 @@ static int build(const pf_pde_spec *s, defined *u, pf_expr_pool *pool, char *err
       }
     }
   PF_CALL(pf_expr_compile(pool, 2 * per, troots, &u->prog_t));
+  TRY(soft_conditions(s, u, pool, &rs, err, errlen));
   if (s->reference[0].text) {
     int eroots[PF_MAX_OUT];
     for (int o = 0; o < m; o++) {
@@ -601,7 +711,17 @@ static int build(const pf_pde_spec *s, defined *u, pf_expr_pool *pool, char *err
         if (!strcmp(s->coef[c], g->coef[j].name)) u->grid_coef[j] = c;
     }
   }
-  return residual_tapes(u, pool, rnode);
+  TRY(residual_tapes(u, pool, rnode));
+  /* d r_j / d coef_c, exact (trainable coefficients) */
+  int rcroots[PF_MAX_RES * PF_PDE_MAX_COEF];
+  for (int j = 0; j < k; j++)
+    for (int c = 0; c < s->ncoef; c++) {
+      const int dc = pf_expr_diff(pool, rnode[j], d + c);
+      NODE(dc);
+      rcroots[j * s->ncoef + c] = dc;
+    }
+  if (k * s->ncoef > 0) PF_CALL(pf_expr_compile(pool, k * s->ncoef, rcroots, &u->prog_rc));
+  return PF_OK;
 }
 
 int pf_pde_define(const pf_pde_spec *s, const pf_pde **pde, char *err, size_t errlen) {
@@ -679,6 +799,8 @@ int pf_pde_define(const pf_pde_spec *s, const pf_pde **pde, char *err, size_t er
   u->ctx.data = u;
   p->ops.ctx = &u->ctx;
   p->exact = u->prog_exact ? exact : NULL;
+  p->residual_coef = residual_coef;
+  p->cond_target = p->ncond ? cond_target : NULL;
   if (u->grid_base) {
     p->grid = grid;
     p->grid_nx = u->grid_base->grid_nx;

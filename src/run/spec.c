@@ -19,6 +19,8 @@ int pf_task_problem(const pf_config *cfg, const pf_pde **pde) {
     if (isnan(coef[j]) && base->text) coef[j] = pf_pde_coefficients(base)[j];
   }
   PF_CALL(pf_pde_instance(base, coef, pde));
+  /* constraints = "soft": every hard transform removed (u = N), as trained and as predicted */
+  if (!strcmp(cfg->constraints, "soft")) PF_CALL(pf_pde_soft(*pde, pde));
   return PF_OK;
 }
 
@@ -110,6 +112,37 @@ int pf_task_spec_from_config(const pf_config *cfg, pf_task_spec *s) {
   s->influence.block_size = cfg->influence.block_size;
   s->influence.block_iters = cfg->influence.block_iters;
   PF_CALL(pf_influence_params_check(&s->influence));
+  /* soft conditions, data, trainable coefficients */
+  s->soft_points = (size_t)cfg->boundary.points;
+  s->soft_weight = cfg->boundary.weight;
+  s->data.reference = (size_t)cfg->data.reference;
+  s->data.noise = cfg->data.noise;
+  s->data.seed = (uint64_t)cfg->data.seed;
+  s->data.weight = cfg->data.weight;
+  for (const char *q = cfg->data.outputs; *q && s->data.nout < PF_MAX_OUT;) {
+    const size_t l = strcspn(q, ",");
+    for (int o = 0; o < s->pde->ops.m; o++)
+      if (strlen(s->pde->outputs[o]) == l && !strncmp(s->pde->outputs[o], q, l))
+        s->data.out[s->data.nout++] = o;
+    q += l + (q[l] == ',');
+  }
+  snprintf(s->data.file, sizeof s->data.file, "%s", cfg->data.file);
+  s->ntrained = cfg->trainable.n;
+  memcpy(s->coef_init, pf_pde_coefficients(s->pde), (size_t)s->pde->ncoef * sizeof(double));
+  for (int j = 0; j < s->ntrained; j++) {
+    const int c = pf_pde_coef_index(s->pde, cfg->trainable.name[j]);
+    PF_CHECK(c >= 0 && s->pde->residual_coef && !s->pde->coef_in_transform[c], PF_ERR_CONFIG,
+             "trainable.%s: not a trainable coefficient of %s", cfg->trainable.name[j],
+             s->pde->name);
+    s->trained[j] = c;
+    s->coef_init[c] = cfg->trainable.value[j];
+  }
+  /* ascending indices: x = [theta, c] in the problem's coefficient order */
+  for (int a = 1; a < s->ntrained; a++)
+    for (int b = a; b > 0 && s->trained[b - 1] > s->trained[b]; b--) {
+      const int t = s->trained[b];
+      s->trained[b] = s->trained[b - 1], s->trained[b - 1] = t;
+    }
   return PF_OK;
 }
 

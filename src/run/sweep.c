@@ -8,6 +8,7 @@
  * are marked interrupted (never left running), and the file is left resumable. */
 #include "pinnfluence/group.h"
 #include "pinnfluence/sweep.h"
+#include "pinnfluence/terms.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -190,8 +191,18 @@ static int lead_task(const pf_ctx *ctx, pf_store *st, MPI_Comm group, int G, int
     hooks.score = group_hook;
   }
   pf_task_result r;
+  memset(&r, 0, sizeof r);
   pf_error_clear();
-  int rc = pf_task_run(ctx, spec, &hooks, &r);
+  /* the composite loss's fixed target sets (soft conditions, data) for pinnfluence's Hessian on
+   * the group (only rank 0 uses them; the serving ranks need nothing) */
+  int rc = PF_OK;
+  if (hc.gs) {
+    pf_target_list tl = {0};
+    rc = pf_task_targets(spec, &tl);
+    if (!rc && tl.nsets) rc = pf_group_scorer_set_terms(hc.gs, tl.nsets, tl.set);
+    pf_target_list_free(&tl);
+  }
+  if (!rc) rc = pf_task_run(ctx, spec, &hooks, &r);
   PF_FREE(&ck_theta);
   PF_FREE(&ck_X);
   /* always: the serving ranks wait for it */

@@ -1,11 +1,15 @@
 /* One task: the cycle loop of PAPER.md section 2 (resample, Adam, L-BFGS, metrics) on one rank. */
+#include "../pde/pde_impl.h"
 #include "pinnfluence/nn.h"
+#include "pinnfluence/observations.h"
 #include "pinnfluence/optim.h"
 #include "pinnfluence/rng.h"
 #include "pinnfluence/run.h"
+#include "pinnfluence/terms.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t pf_task_drawn_per_cycle(const pf_task_spec *s) {
@@ -40,10 +44,23 @@ typedef struct {
   size_t work_len;
   pf_adam *adam;
   pf_lbfgs *lbfgs;
+  /* the problem as trained: spec->pde, or (trainable coefficients) the task's own copy of it
+   * whose ctx holds the coefficient values the objective sets before each evaluation */
+  const pf_pde *pde;
+  pf_pde tp;
+  pf_pde_ctx tctx;
+  pf_target_list targets; /* soft conditions and data (fixed during the task) */
+  pf_terms *terms;
+  /* coefficient gradient: residuals (cap, k), jets (m, nj, cap), quantities (nread, cap),
+   * d r / d coef (k * ncoef, cap) on the training set */
+  double *cr, *cu, *cq, *cdrc;
 } task_mem;
 
 static void task_free(task_mem *m) {
   /* destroy functions accept NULL; their errors cannot make things worse here */
+  (void)pf_terms_destroy(&m->terms);
+  pf_target_list_free(&m->targets);
+  PF_FREE(&m->cr), PF_FREE(&m->cu), PF_FREE(&m->cq), PF_FREE(&m->cdrc);
   (void)pf_adam_destroy(&m->adam);
   (void)pf_lbfgs_destroy(&m->lbfgs);
   PF_FREE(&m->pX), PF_FREE(&m->scores), PF_FREE(&m->work);
@@ -62,6 +79,7 @@ typedef struct {
   const pf_task_spec *spec;
   pf_engine *eng;
   pf_points *train;
+  task_mem *m;
   int cycle;         /* 0-based */
   long iter_cycle;   /* iterations of the cycle before the current optimiser run */
   long iter_base;    /* iterations of the task before the current optimiser run */
@@ -69,9 +87,43 @@ typedef struct {
   double t_start, t_last_log;
 } task_state;
 
+/* d L / d c_j of the residual loss L = (1/n) sum_i sum_k w_k r_ik^2 in the trained coefficients
+ * c (current values in the task's ctx): (1/n) sum_i sum_k w_k 2 r_ik d r_k / d c_j, with r and the
+ * read quantities from one more forward pass and d r / d c from pde->residual_coef (exact). */
+static int coefficient_grad(const task_state *st, const double *theta, double *gc) {
+  task_mem *m = st->m;
+  const pf_pde *p = m->pde;
+  const pf_pinn_ops *ops = &p->ops;
+  const size_t n = st->train->n, nj = (size_t)pf_jet_count(ops->d), k = (size_t)ops->k;
+  const size_t nc = (size_t)p->ncoef;
+  PF_CALL(pf_engine_residuals(st->eng, theta, st->train, m->cr, m->cu));
+  for (int a = 0; a < ops->nread; a++)
+    memcpy(m->cq + (size_t)a * n,
+           m->cu + ((size_t)ops->read[a].out * nj + (size_t)ops->read[a].jet) * n,
+           n * sizeof *m->cq);
+  p->residual_coef(ops->ctx, n, st->train->X, m->cq, m->cdrc);
+  for (int j = 0; j < st->spec->ntrained; j++) {
+    const size_t c = (size_t)st->spec->trained[j];
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+      for (size_t q = 0; q < k; q++)
+        sum += ops->weight[q] * 2.0 * m->cr[i * k + q] * m->cdrc[(q * nc + c) * n + i];
+    gc[j] = sum / (double)n;
+  }
+  return PF_OK;
+}
+
+/* The task's objective over x = [theta (P), c (ntrained)]: the residual loss over the training
+ * points plus the soft-condition and data terms (terms.h). */
 static int objective(void *user, const double *theta, double *loss, double *grad) {
   task_state *st = user;
+  task_mem *m = st->m;
+  const size_t P = m->net->nparams;
+  for (int j = 0; j < st->spec->ntrained; j++)
+    m->tctx.coef[st->spec->trained[j]] = theta[P + (size_t)j];
   PF_CALL(pf_engine_loss_grad(st->eng, theta, st->train, loss, grad));
+  if (st->spec->ntrained && grad) PF_CALL(coefficient_grad(st, theta, grad + P));
+  PF_CALL(pf_terms_loss_grad(m->terms, theta, loss, grad, NULL));
   /* fault injection for tests of failure handling */
   if (st->spec->fault_nan_cycle > 0 && st->cycle + 1 >= st->spec->fault_nan_cycle) *loss = NAN;
   return PF_OK;
@@ -137,6 +189,108 @@ static void format_seconds(double s, char *buf, size_t len) {
 
 /* Allocate what the task holds: network and engine, initial parameters (into res->theta), the
  * holdout set and its reference, the initial training set, the resampling buffers, optimisers. */
+/* The whole file at path into *text (malloc'ed, NUL-terminated); nonzero with the reason in err. */
+static int read_file_text(const char *path, char **text, char *err, size_t errlen) {
+  *text = NULL;
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    snprintf(err, errlen, "cannot open %s", path);
+    return PF_ERR_IO;
+  }
+  size_t cap = 4096, len = 0;
+  char *buf = malloc(cap);
+  while (buf) {
+    const size_t got = fread(buf + len, 1, cap - len - 1, f);
+    len += got;
+    if (len + 1 < cap) break;
+    char *nb = realloc(buf, 2 * cap);
+    if (!nb) {
+      free(buf);
+      buf = NULL;
+      break;
+    }
+    buf = nb, cap *= 2;
+  }
+  const int bad = ferror(f);
+  fclose(f);
+  if (!buf || bad) {
+    free(buf);
+    snprintf(err, errlen, "cannot read %s", path);
+    return PF_ERR_IO;
+  }
+  buf[len] = '\0';
+  *text = buf;
+  return PF_OK;
+}
+
+int pf_task_targets(const pf_task_spec *spec, pf_target_list *list) {
+  const pf_pde *p = spec->pde;
+  /* soft conditions: those written for the problem, and a soft problem's removed constraints */
+  if (p->ncond > 0 || p->soft)
+    PF_CALL(pf_pde_soft_sets(p, spec->soft_points, spec->soft_weight, list));
+  /* data: from the reference (the truth's coefficients: spec->pde) or a file */
+  if (spec->data.reference > 0 || spec->data.file[0]) {
+    pf_observations obs = {0};
+    int rc = PF_OK;
+    if (spec->data.reference > 0) {
+      rc = pf_observations_reference(p, spec->data.seed, spec->holdout_points, spec->data.reference,
+                                     spec->data.noise, spec->data.nout, spec->data.out, &obs);
+    } else {
+      char *text = NULL, err[600];
+      rc = read_file_text(spec->data.file, &text, err, sizeof err);
+      if (rc) rc = pf_error(PF_ERR_IO, __FILE__, __LINE__, __func__, "data.file: %s", err);
+      if (!rc) {
+        rc = pf_observations_csv(p, spec->data.file, text, &obs, err, sizeof err);
+        if (rc) rc = pf_error(rc, __FILE__, __LINE__, __func__, "data.file: %s", err);
+      }
+      free(text);
+    }
+    pf_read read[PF_MAX_RES];
+    for (int a = 0; a < obs.nobs; a++) read[a] = (pf_read){obs.out[a], 0};
+    double *X = NULL, *Y = NULL;
+    if (!rc)
+      rc = pf_target_list_add(list, "data", spec->data.weight, obs.nobs, read, obs.n, p->ops.d, &X,
+                              &Y);
+    if (!rc) {
+      memcpy(X, obs.X, obs.n * (size_t)p->ops.d * sizeof *X);
+      memcpy(Y, obs.Y, obs.n * (size_t)obs.nobs * sizeof *Y);
+    }
+    pf_observations_free(&obs);
+    if (rc) {
+      pf_target_list_free(list);
+      return pf_trace(rc, __FILE__, __LINE__, __func__);
+    }
+  }
+  return PF_OK;
+}
+
+/* The task's problem (its own copy when it trains coefficients), its soft-condition and data
+ * target sets and their terms, and the coefficient-gradient buffers. */
+static int task_problem(const pf_task_spec *spec, task_mem *m, size_t cap) {
+  const pf_pde *p = spec->pde;
+  m->pde = p;
+  if (spec->ntrained) {
+    PF_CHECK(p->residual_coef, PF_ERR_ARG, "%s: its coefficients cannot be trained", p->name);
+    m->tp = *p;
+    memcpy(m->tctx.coef, pf_pde_coefficients(p), (size_t)p->ncoef * sizeof(double));
+    if (p->text) m->tctx.data = ((const pf_pde_ctx *)p->ops.ctx)->data;
+    for (int j = 0; j < spec->ntrained; j++)
+      m->tctx.coef[spec->trained[j]] = spec->coef_init[spec->trained[j]];
+    m->tp.ops.ctx = &m->tctx;
+    m->pde = &m->tp;
+    const size_t nj = (size_t)pf_jet_count(p->ops.d);
+    PF_CALL(PF_CALLOC(cap * (size_t)p->ops.k, &m->cr));
+    PF_CALL(PF_CALLOC(cap * nj * (size_t)p->ops.m, &m->cu));
+    PF_CALL(PF_CALLOC(cap * (size_t)p->ops.nread, &m->cq));
+    PF_CALL(PF_CALLOC(cap * (size_t)p->ops.k * (size_t)p->ncoef, &m->cdrc));
+  }
+  PF_CALL(pf_task_targets(spec, &m->targets));
+  if (m->targets.nsets > 0)
+    PF_CALL(pf_terms_create(m->net, &m->pde->ops, spec->block, m->targets.nsets, m->targets.set,
+                            &m->terms));
+  return PF_OK;
+}
+
 static int task_setup(const pf_task_spec *spec, pf_task_result *res, task_mem *m) {
   const pf_pde *pde = spec->pde;
   const int d = pde->ops.d, mo = pde->ops.m, k = pde->ops.k;
@@ -148,12 +302,16 @@ static int task_setup(const pf_task_spec *spec, pf_task_result *res, task_mem *m
   for (int l = 0; l < spec->nhidden; l++) res->sizes[l + 1] = spec->hidden[l];
   res->sizes[res->nlayers] = mo;
   PF_CALL(pf_mlp_create(res->nlayers, res->sizes, &m->net));
-  PF_CALL(pf_engine_create(m->net, &pde->ops, spec->block, &m->eng));
-  const size_t P = m->net->nparams;
+  const size_t cap = spec->initial_points + (size_t)spec->cycles * spec->per_cycle;
+  PF_CALL(task_problem(spec, m, cap));
+  PF_CALL(pf_engine_create(m->net, &m->pde->ops, spec->block, &m->eng));
+  const size_t P = m->net->nparams, nt = (size_t)spec->ntrained;
   res->nparams = P;
-  PF_CALL(PF_CALLOC(P, &res->theta));
+  /* the optimisation vector x = [theta (P), trained coefficients (nt)] */
+  PF_CALL(PF_CALLOC(P + nt, &res->theta));
   pf_rng_stream init = pf_rng_stream_make(spec->seed, 0, PF_RNG_INIT, 0);
   PF_CALL(pf_mlp_init_glorot(m->net, &init, res->theta));
+  for (size_t j = 0; j < nt; j++) res->theta[P + j] = spec->coef_init[spec->trained[j]];
 
   /* holdout set and reference */
   PF_CALL(pf_pde_holdout(pde, spec->seed, spec->holdout_points, &m->nh, &m->hX, &m->href));
@@ -162,10 +320,9 @@ static int task_setup(const pf_task_spec *spec, pf_task_result *res, task_mem *m
   PF_CALL(PF_CALLOC((size_t)mo * (size_t)pf_jet_count(d) * m->nh, &m->hu));
 
   /* training set: capacity for the largest it can become */
-  const size_t cap = spec->initial_points + (size_t)spec->cycles * spec->per_cycle;
   PF_CALL(PF_CALLOC(cap * D, &m->tX));
   pf_pde_hammersley(pde, spec->initial_points, m->tX);
-  PF_CALL(pf_points_create(&pde->ops, spec->initial_points, m->tX, &m->train));
+  PF_CALL(pf_points_create(&m->pde->ops, spec->initial_points, m->tX, &m->train));
 
   /* resampling buffers */
   if (spec->method->resamples) {
@@ -189,15 +346,15 @@ static int task_setup(const pf_task_spec *spec, pf_task_result *res, task_mem *m
   lp.max_eval = spec->lbfgs_max_eval;
   lp.history = spec->lbfgs_history;
   lp.total_iters = spec->lbfgs_iters;
-  PF_CALL(pf_adam_create(P, &ap, &m->adam));
-  if (spec->lbfgs_iters > 0) PF_CALL(pf_lbfgs_create(P, &lp, &m->lbfgs));
+  PF_CALL(pf_adam_create(P + nt, &ap, &m->adam));
+  if (spec->lbfgs_iters > 0) PF_CALL(pf_lbfgs_create(P + nt, &lp, &m->lbfgs));
   return PF_OK;
 }
 
 /* The resampling round of cycle c (0-based): score the pool, draw, add or replace. */
 static int task_resample(const pf_task_spec *spec, const pf_task_hooks *hooks, int c, double *theta,
                          task_mem *m, size_t *ntrain) {
-  const pf_pde *pde = spec->pde;
+  const pf_pde *pde = m->pde;
   if (hooks && hooks->score) {
     PF_CALL(hooks->score(hooks->user, c + 1, theta, m->pX, m->scores));
   } else {
@@ -207,6 +364,7 @@ static int task_resample(const pf_task_spec *spec, const pf_task_hooks *hooks, i
     pf_influence_params ip = spec->influence;
     ip.backend = spec->influence_backend;
     pf_score_ctx sc = {.influence = &ip,
+                       .terms = m->terms,
                        .eng = m->eng,
                        .net = m->net,
                        .pde = pde,
@@ -241,7 +399,7 @@ static int task_cycles(const pf_ctx *ctx, const pf_task_spec *spec, const pf_tas
                        pf_task_result *res, task_mem *m, double t0, size_t *ntrain) {
   double *theta = res->theta;
   const int resamples = spec->method->resamples;
-  task_state st = {ctx, spec, m->eng, m->train, 0, 0, 0, "adam", t0, t0};
+  task_state st = {ctx, spec, m->eng, m->train, m, 0, 0, 0, "adam", t0, t0};
   long iterations = 0;
   int c0 = 0;        /* the first cycle to run (0-based) */
   double before = 0; /* wall seconds of the task before a resume */
@@ -303,6 +461,11 @@ static int task_cycles(const pf_ctx *ctx, const pf_task_spec *spec, const pf_tas
     }
     const double ts2 = pf_wtime();
 
+    /* the coefficients of the final iterate (the optimisers leave theta at their last finite
+     * iterate, which the objective may not have been evaluated at last) */
+    const size_t P = m->net->nparams;
+    for (int j = 0; j < spec->ntrained; j++) m->tctx.coef[spec->trained[j]] = theta[P + (size_t)j];
+
     /* 3. metrics on the holdout set */
     double l2 = NAN, test_loss = NAN;
     PF_CALL(evaluate(m->eng, theta, m->hold, m->href, m->hr, m->hu, &l2, &test_loss));
@@ -317,6 +480,8 @@ static int task_cycles(const pf_ctx *ctx, const pf_task_spec *spec, const pf_tas
     memcpy(res->last, row, sizeof row);
     res->cycles_done = c + 1;
     if (hooks && hooks->cycle_done) PF_CALL(hooks->cycle_done(hooks->user, c, row, ndrawn, m->dX));
+    if (spec->ntrained && hooks && hooks->coef_done)
+      PF_CALL(hooks->coef_done(hooks->user, c, m->pde->ncoef, m->tctx.coef));
     if (!isfinite(l2) || !isfinite(test_loss) || !isfinite(train_loss)) {
       fail(res, "cycle %d: %s", c + 1, "non-finite metrics (the network diverged)");
       break;
@@ -325,11 +490,15 @@ static int task_cycles(const pf_ctx *ctx, const pf_task_spec *spec, const pf_tas
     char els[32], etas[32];
     format_seconds(before + el, els, sizeof els);
     format_seconds(eta, etas, sizeof etas);
+    char coefs[160] = "";
+    for (int j = 0, used = 0; j < spec->ntrained && used < (int)sizeof coefs; j++)
+      used += snprintf(coefs + used, sizeof coefs - (size_t)used, " %s %.6g",
+                       m->pde->coef[spec->trained[j]].name, m->tctx.coef[spec->trained[j]]);
     pf_log(ctx, PF_LOG_INFO, 1,
-           "%s: cycle %d/%d iteration %ld train loss %.3e L2 rel %.3e test loss %.3e n %zu "
+           "%s: cycle %d/%d iteration %ld train loss %.3e L2 rel %.3e test loss %.3e n %zu%s "
            "[%s, ETA %s]",
-           spec->label, c + 1, spec->cycles, iterations, train_loss, l2, test_loss, *ntrain, els,
-           etas);
+           spec->label, c + 1, spec->cycles, iterations, train_loss, l2, test_loss, *ntrain, coefs,
+           els, etas);
     if (hooks && hooks->checkpoint && spec->checkpoint_every > 0 && c + 1 < spec->cycles &&
         (c + 1) % spec->checkpoint_every == 0) {
       pf_task_start ck = {.cycles_done = c + 1,
@@ -337,7 +506,8 @@ static int task_cycles(const pf_ctx *ctx, const pf_task_spec *spec, const pf_tas
                           .iterations = iterations,
                           .seconds = before + pf_wtime() - t0,
                           .theta = theta,
-                          .X = m->tX};
+                          .X = m->tX,
+                          .coef = spec->ntrained ? m->tctx.coef : NULL};
       memcpy(ck.last, row, sizeof row);
       PF_CALL(hooks->checkpoint(hooks->user, &ck));
     }
@@ -367,13 +537,20 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
       rc = pf_error(PF_ERR_ARG, __FILE__, __LINE__, __func__,
                     "%s: a checkpoint after cycle %d with %zu points does not fit the task",
                     spec->label, start->cycles_done, start->ntrain);
+    if (!rc && spec->ntrained && !start->coef)
+      rc = pf_error(PF_ERR_ARG, __FILE__, __LINE__, __func__,
+                    "%s: a checkpoint without the trained coefficients", spec->label);
     if (!rc) {
       memcpy(res->theta, start->theta, res->nparams * sizeof *res->theta);
+      for (int j = 0; j < spec->ntrained; j++) {
+        res->theta[res->nparams + (size_t)j] = start->coef[spec->trained[j]];
+        m.tctx.coef[spec->trained[j]] = start->coef[spec->trained[j]];
+      }
       memcpy(m.tX, start->X, start->ntrain * d * sizeof *m.tX);
       ntrain = start->ntrain;
       rc = pf_points_destroy(&m.train);
     }
-    if (!rc) rc = pf_points_create(&spec->pde->ops, ntrain, m.tX, &m.train);
+    if (!rc) rc = pf_points_create(&m.pde->ops, ntrain, m.tX, &m.train);
     if (!rc)
       pf_log(ctx, PF_LOG_INFO, 1,
              "%s: resumed from its checkpoint after cycle %d of %d (iteration %ld, n %zu); "
@@ -389,8 +566,29 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
     rc = PF_CALLOC(ntrain * d, &res->X);
     if (!rc) memcpy(res->X, m.tX, ntrain * d * sizeof *m.tX);
   }
+  /* the coefficients: the trained ones as learned, the others as given */
+  res->ntrained = spec->ntrained;
+  if (m.pde) {
+    const double *cv = spec->ntrained ? m.tctx.coef : pf_pde_coefficients(m.pde);
+    memcpy(res->coef, cv, (size_t)m.pde->ncoef * sizeof *cv);
+  }
   res->seconds = pf_wtime() - t0 + (start ? start->seconds : 0.0);
   task_free(&m);
   if (rc) return pf_trace(rc, __FILE__, __LINE__, __func__);
   return PF_OK;
+}
+
+int pf_task_objective_eval(const pf_task_spec *spec, const double *x, double *loss, double *grad) {
+  PF_CHECK(spec && x && loss, PF_ERR_ARG, "pf_task_objective_eval: null argument");
+  pf_task_result res;
+  memset(&res, 0, sizeof res);
+  task_mem m = {0};
+  int rc = task_setup(spec, &res, &m);
+  if (!rc) {
+    task_state st = {.spec = spec, .eng = m.eng, .train = m.train, .m = &m};
+    rc = objective(&st, x, loss, grad);
+  }
+  task_free(&m);
+  pf_task_result_free(&res);
+  return rc ? pf_trace(rc, __FILE__, __LINE__, __func__) : PF_OK;
 }

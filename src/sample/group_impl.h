@@ -4,6 +4,7 @@
 #ifndef PF_SAMPLE_GROUP_IMPL_H
 #define PF_SAMPLE_GROUP_IMPL_H
 
+#include "../pde/pde_impl.h"
 #include "pinnfluence/group.h"
 
 /* How a method's round is split. */
@@ -65,8 +66,12 @@ struct pf_group_scorer {
   double *part;          /* arnoldi: HVP terms per Z block, rank 0 (nzb, P), others (zbn, P) */
   double *v;             /* arnoldi: (P + 1) the direction of the current HVP, then the command */
   const pf_points *Zhvp; /* arnoldi: this rank's Z slice during a factor */
-  pf_terms *terms;       /* rank 0: fixed target sets of the composite loss (owned, on net and
-                            spec.pde's transform; pf_group_scorer_set_terms), NULL: none */
+  /* trainable coefficients (spec.ntrained > 0): the scorer's own copy of the problem, whose
+   * coefficients each round sets from the values broadcast after theta (theta + P) */
+  pf_pde tp;
+  pf_pde_ctx tctx;
+  pf_terms *terms; /* rank 0: fixed target sets of the composite loss (owned, on net and
+                      spec.pde's transform; pf_group_scorer_set_terms), NULL: none */
 };
 
 /* An MPI call inside a function with `int rc` and a `done:` label. */

@@ -69,6 +69,8 @@ static uint64_t fingerprint(const pf_group_scorer *g) {
   h = fnv(h, &s->seed, sizeof s->seed);
   h = fnv(h, &s->pool, sizeof s->pool);
   h = fnv(h, &s->block, sizeof s->block);
+  h = fnv(h, &s->ntrained, sizeof s->ntrained);
+  h = fnv(h, s->trained, (size_t)s->ntrained * sizeof *s->trained);
   if (g->kind == PF_GROUP_INFLUENCE) {
     const pf_influence_params *ip = &g->ip;
     h = fnv(h, ip->backend, strlen(ip->backend) + 1);
@@ -112,7 +114,20 @@ static int setup(pf_group_scorer *g, const pf_task_spec *spec) {
                                                           : PF_GROUP_ARNOLDI;
   }
 
-  const pf_pinn_ops *ops = &spec->pde->ops;
+  if (spec->ntrained > 0) {
+    /* the problem as the task trains it: coefficients set every round (group_round) */
+    const pf_pde *p = spec->pde;
+    PF_CHECK(p->residual_coef && spec->ntrained <= p->ncoef, PF_ERR_ARG,
+             "group scorer: %s cannot train %d coefficients", p->name, spec->ntrained);
+    g->tp = *p;
+    memcpy(g->tctx.coef, pf_pde_coefficients(p), (size_t)p->ncoef * sizeof(double));
+    if (p->text) g->tctx.data = ((const pf_pde_ctx *)p->ops.ctx)->data;
+    for (int j = 0; j < spec->ntrained; j++)
+      g->tctx.coef[spec->trained[j]] = spec->coef_init[spec->trained[j]];
+    g->tp.ops.ctx = &g->tctx;
+    g->spec.pde = &g->tp;
+  }
+  const pf_pinn_ops *ops = &g->spec.pde->ops;
   int sizes[PF_PDE_MAX_HIDDEN + 2];
   sizes[0] = ops->d;
   for (int l = 0; l < spec->nhidden; l++) sizes[l + 1] = spec->hidden[l];
@@ -130,7 +145,7 @@ static int setup(pf_group_scorer *g, const pf_task_spec *spec) {
   PF_CHECK(g->npool >= 1 && g->npool <= INT_MAX, PF_ERR_ARG,
            "group scorer: pool of %zu candidates; allowed 1..%d", g->npool, INT_MAX);
   PF_CHECK(g->P <= INT_MAX, PF_ERR_ARG, "group scorer: %zu parameters", g->P);
-  PF_CALL(PF_CALLOC(g->P, &g->theta));
+  PF_CALL(PF_CALLOC(g->P + (size_t)spec->ntrained, &g->theta));
   PF_CALL(PF_CALLOC(g->size, &g->pcnt));
   PF_CALL(PF_CALLOC(g->size, &g->pdsp));
   slice_table(g->npool, g->unit, g->size, g->pcnt, g->pdsp);
@@ -298,8 +313,14 @@ static int group_round(pf_group_scorer *g, int cycle, const double *theta, doubl
   if ((rc = pf_group_agree(g, rc))) goto done;
 
   if (g->kind != PF_GROUP_RANDOM) {
-    if (g->rank == 0) memcpy(g->theta, theta, g->P * sizeof *g->theta);
+    const size_t nt = (size_t)s->ntrained;
+    if (g->rank == 0) memcpy(g->theta, theta, (g->P + nt) * sizeof *g->theta);
     GROUP_MPI(MPI_Bcast(g->theta, 1, g->rowP, 0, g->comm));
+    /* trained coefficients: theta + P on rank 0 (the task's x = [theta, c]) */
+    if (nt) {
+      GROUP_MPI(MPI_Bcast(g->theta + g->P, (int)nt, MPI_DOUBLE, 0, g->comm));
+      for (size_t j = 0; j < nt; j++) g->tctx.coef[s->trained[j]] = g->theta[g->P + j];
+    }
   }
   pf_sample_pool(s->pde, s->seed, cycle, g->p0, g->pn, g->X);
 

@@ -20,8 +20,8 @@ static const bad_case cases[] = {
     {"bad_unknown.cfg",
      NULL,
      {"bad_unknown.cfg:3: cycles: unknown key; did you mean train.cycles?",
-      "allowed at the top level: pde, seed, coefficients, network, points, holdout, train, "
-      "sample, influence, run"}},
+      "allowed at the top level: pde, seed, coefficients, constraints, boundary, data, network, "
+      "points, holdout, train, sample, influence, run, validate, problem, trainable)"}},
     {"bad_typo_group.cfg",
      NULL,
      {"bad_typo_group.cfg:4: train.adam_iter: unknown key; did you mean train.adam_iters?",

@@ -82,12 +82,94 @@ case_ weights_count 'one weight per residual' 'weights=[1.0, 2.0]'
 case_ weight_negative 'weight 0 is -1' 'weights=[-1.0]'
 case_ no_reference 'no reference' 'grid=DELETE'
 case_ grid_wave 'grid = "wave"; allowed: burgers, allen_cahn' 'grid="wave"'
-case_ constraint_count 'one { A = "..."; B = "..."; } per output' 'constraints=({ A = "0"; B = "t"; }, { A = "0"; B = "t"; })'
+case_ constraint_count 'one { A = "..."; B = "..."; } or { soft = (...); } per output' 'constraints=({ A = "0"; B = "t"; }, { A = "0"; B = "t"; })'
 case_ constraint_keys 'constraints[0].B: missing' 'constraints=({ A = "-sin(pi*x)"; })'
 case_ not_a_group 'problem.residuals: expected a list' 'residuals={ r = "u_t"; }'
 EXTRA='pde = "burgers";
 ' case_ both_pde 'both pde and problem are set' 
 EXTRA='seed = 1;
 ' case_ line_numbers 'line_numbers.cfg:9: problem.constraints[0].B' 'constraints=({ A = "-sin(pi*x)"; B = "t*x"; })'
+# soft conditions in the problem (README "Problems in the configuration")
+S='constraints=({ soft = ('
+case_ soft_face_unknown 'problem.constraints[0].soft[0].face: unknown face "z=lo"; allowed: x=lo, x=hi, t=lo, t=hi' "$S"' { face = "z=lo"; value = "0"; } ); })'
+case_ soft_face_side 'unknown face "x=mid"' "$S"' { face = "x=mid"; value = "0"; } ); })'
+case_ soft_derivative '"y" is not an input; allowed: one input name' "$S"' { face = "x=lo"; derivative = "y"; value = "0"; } ); })'
+case_ soft_value_syntax 'problem.constraints[0].soft[1].value: column 5 of "sin(": ' "$S"' { face = "x=lo"; value = "0"; }, { face = "t=lo"; value = "sin("; } ); })'
+case_ soft_value_output '"u": an output here' "$S"' { face = "x=lo"; value = "u"; } ); })'
+case_ soft_value_unknown 'column 1 of "q*x": unknown symbol "q"' "$S"' { face = "x=lo"; value = "q*x"; } ); })'
+case_ soft_missing_value 'missing value = "..."' "$S"' { face = "x=lo"; } ); })'
+case_ soft_missing_face 'missing face = "x=lo"' "$S"' { value = "0"; } ); })'
+case_ soft_unknown_key 'problem.constraints[0].soft[0].side: unknown key; allowed: face, value, derivative' "$S"' { face = "x=lo"; value = "0"; side = 1; } ); })'
+case_ soft_and_A 'a soft constraint has the one key soft' 'constraints=({ A = "0"; soft = ( { face = "x=lo"; value = "0"; } ); })'
+case_ soft_twice 'a second condition on u at x=lo' "$S"' { face = "x=lo"; value = "0"; }, { face = "x=lo"; value = "1"; } ); })'
+case_ soft_not_group 'expected a condition { face' "$S"' "x=lo" ); })'
+case_ soft_empty 'problem.constraints[0].soft: 0 entries; allowed: 1 .. 32' "$S"' ); })'
+case_ soft_value_number 'soft[0].value: expected a string, got the integer 0' "$S"' { face = "x=lo"; value = 0; } ); })'
+# the top-level keys of soft constraints, data and trainable coefficients
+EXTRA='constraints = "weak";
+' case_ constraints_kind 'constraints: "weak" is not one of hard, soft'
+EXTRA='boundary = { points = 0; };
+' case_ boundary_points 'boundary_points.cfg:1: boundary.points: 0 is out of range; allowed: an integer in 1 .. 1000000'
+EXTRA='boundary = { weight = -1.0; };
+' case_ boundary_weight 'boundary.weight: -1.0 is out of range'
+EXTRA='data = { noise = 0.1; };
+' case_ data_noise 'data.noise: noise without data.reference'
+EXTRA='data = { outputs = ["u"]; };
+' case_ data_outputs_alone 'data.outputs: outputs without data.reference'
+EXTRA='data = { reference = 10; outputs = ["w"]; };
+' case_ data_outputs 'data.outputs: "w" is not an output; allowed: distinct outputs of burgers_t (u)'
+EXTRA='data = { reference = 10; outputs = [1]; };
+' case_ data_outputs_type 'data.outputs: expected output names'
+EXTRA='data = { reference = 30000; };
+' case_ data_too_many 'data.reference: 30000 observations but the reference (holdout) set of burgers_t has 25600 points'
+EXTRA='data = { file = "nope.csv"; };
+' case_ data_file_missing 'data_file_missing.cfg:1: data.file: cannot read "nope.csv": No such file or directory'
+printf 'x,t,u\n0.1,0.2,0.3\n' > good.csv
+EXTRA='data = { file = "good.csv"; reference = 10; };
+' case_ data_two_sources 'data.file: both data.file and data.reference (10) are set'
+EXTRA='data = { file = "good.csv"; file_hash = "0000000000000000"; };
+' case_ data_file_hash 'data.file_hash: "0000000000000000" but the file good.csv has XXH64'
+csv_case() { # NAME PATTERN CONTENT
+  printf "$3" > "$1.csv"
+  EXTRA="data = { file = \"$1.csv\"; };
+" case_ "$1" "$2"
+}
+csv_case csv_header 'csv_header.csv:1: header column 3 "w" is neither an input nor an output of burgers_t; allowed: every input (x, t) and some outputs (u), each once' 'x,t,w\n0.1,0.2,0.3\n'
+csv_case csv_no_input 'csv_no_input.csv:2: the header lacks the input t' '# observations\nx,u\n0.1,0.3\n'
+csv_case csv_no_output 'csv_no_output.csv:1: the header names no output' 'x,t\n0.1,0.2\n'
+csv_case csv_twice 'header column "x" appears twice' 'x,x,u\n0.1,0.2,0.3\n'
+csv_case csv_fields 'csv_fields.csv:3: 2 fields; allowed: 3 (one per header column)' 'x,t,u\n0.1,0.2,0.3\n0.1,0.2\n'
+csv_case csv_number 'csv_number.csv:2: field 2 "abc" is not a finite number' 'x,t,u\n0.1,abc,0.3\n'
+csv_case csv_outside 'csv_outside.csv:2: x = 2 is outside the domain; allowed: -1 .. 1' 't,x,u\n0.5,2,0.3\n'
+csv_case csv_no_rows 'csv_no_rows.csv: a header but no observations' 'x,t,u\n'
+EXTRA='trainable = { mu = 1.0; };
+' case_ trainable_unknown 'trainable_unknown.cfg:1: trainable.mu: burgers_t has no coefficient mu; allowed: nu'
+EXTRA='trainable = { nu = "5*"; };
+' case_ trainable_formula 'trainable.nu: column 3 of "5*"'
+EXTRA='trainable = 0.05;
+' case_ trainable_group 'trainable: expected a group { nu = "5*0.01/pi"; }'
+EXTRA='trainable = { a = 2.0; };
+' case_ trainable_transform 'trainable.a: a enters a constraint (A, B or a soft condition'"'"'s value) of burgers_t' 'coefficients={ nu = "0.01/pi"; a = 1.0; }' 'constraints=({ A = "-a*sin(pi*x)"; B = "(1 - x^2)*t"; })'
+EXTRA='trainable = { nu = "1/0"; };
+' case_ trainable_inf 'trainable.nu: the initial guess inf is not finite'
+# a built-in problem's coefficients cannot be trained
+n=$((n + 1))
+printf 'pde = "burgers";\ntrainable = { nu = 0.05; };\n' > builtin_trainable.cfg
+"$exe" run builtin_trainable.cfg -o builtin_trainable.h5 > out 2> err
+rc=$?
+if [ "$rc" != 2 ] || ! grep -qF 'builtin_trainable.cfg:2: trainable.nu: burgers is a built-in problem: trainable coefficients need the problem written in the configuration (configs/problems/burgers.cfg)' err || [ -e builtin_trainable.h5 ]; then
+  echo "FAIL builtin_trainable: exit $rc"; cat err; fail=1
+fi
+# --set trainable.<name>=value reaches the same checks
+for kv in 'trainable.mu=1|--set trainable.mu=1: trainable.mu: burgers_t has no coefficient mu' \
+          'trainable.nu=x|--set trainable.nu=x: trainable.nu: not a libconfig value'; do
+  n=$((n + 1))
+  arg="${kv%%|*}" pat="${kv#*|}"
+  "$exe" run trainable_unknown.cfg -o set_case.h5 --set "$arg" > out 2> err
+  rc=$?
+  if [ "$rc" != 2 ] || ! grep -qF -- "$pat" err || [ -e set_case.h5 ]; then
+    echo "FAIL --set $arg: exit $rc"; cat err; fail=1
+  fi
+done
 echo "$n bad problem configurations checked"
 exit $fail
