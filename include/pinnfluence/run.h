@@ -193,13 +193,19 @@ void pf_task_result_free(pf_task_result *res);
  * conditions (pf_pde_soft_sets with spec->soft_points and soft_weight) when spec->pde has
  * conditions of its own or is soft, and the data set "data" (observations from the reference or
  * spec->data.file). Local. On an error list is freed. */
+/* The scale s of a trained coefficient whose initial guess is c0: the power of two with c0 = f s,
+ * 0.5 <= |f| < 1 (s = 1 for c0 = 0). The optimisers see x = c / s (exact both ways). */
+double pf_task_coef_scale(double c0);
+
 struct pf_target_list;
 int pf_task_targets(const pf_task_spec *spec, struct pf_target_list *list);
 
 /* For tests: the task's training objective (the residual loss over the initial training points
- * plus the soft-condition and data terms) at x = [theta (nparams), trained coefficients
- * (spec->ntrained)], and its gradient grad (same layout; may be NULL), exactly as the optimisers
- * see it. Local. */
+ * plus the soft-condition and data terms) at x = [theta (nparams), trained coefficients in units
+ * of their scale (spec->ntrained)], and its gradient grad (same layout; may be NULL), exactly as
+ * the optimisers see it. A trained coefficient is c = s x, s the power of two of its initial guess
+ * (frexp: the guess is f s with 0.5 <= |f| < 1), so Adam's steps are relative to its size. Local.
+ */
 int pf_task_objective_eval(const pf_task_spec *spec, const double *x, double *loss, double *grad);
 
 #ifdef __cplusplus

@@ -49,6 +49,10 @@ typedef struct {
   const pf_pde *pde;
   pf_pde tp;
   pf_pde_ctx tctx;
+  /* trained coefficient j is c = cscale[j] x[P + j], cscale[j] the power of two nearest its
+   * initial guess (frexp), so that Adam's steps (lr) are relative to the coefficient's size; a
+   * power of two makes c <-> x exact both ways (a resume restores x bit for bit) */
+  double cscale[PF_PDE_MAX_COEF];
   pf_target_list targets; /* soft conditions and data (fixed during the task) */
   pf_terms *terms;
   /* coefficient gradient: residuals (cap, k), jets (m, nj, cap), quantities (nread, cap),
@@ -87,6 +91,12 @@ typedef struct {
   double t_start, t_last_log;
 } task_state;
 
+double pf_task_coef_scale(double c0) {
+  int e = 0;
+  (void)frexp(c0, &e); /* c0 = f 2^e, 0.5 <= |f| < 1 (e = 0 for c0 = 0) */
+  return ldexp(1.0, e);
+}
+
 /* d L / d c_j of the residual loss L = (1/n) sum_i sum_k w_k r_ik^2 in the trained coefficients
  * c (current values in the task's ctx): (1/n) sum_i sum_k w_k 2 r_ik d r_k / d c_j, with r and the
  * read quantities from one more forward pass and d r / d c from pde->residual_coef (exact). */
@@ -108,19 +118,19 @@ static int coefficient_grad(const task_state *st, const double *theta, double *g
     for (size_t i = 0; i < n; i++)
       for (size_t q = 0; q < k; q++)
         sum += ops->weight[q] * 2.0 * m->cr[i * k + q] * m->cdrc[(q * nc + c) * n + i];
-    gc[j] = sum / (double)n;
+    gc[j] = sum / (double)n * m->cscale[j]; /* d L / d x = cscale dL / dc (exact) */
   }
   return PF_OK;
 }
 
-/* The task's objective over x = [theta (P), c (ntrained)]: the residual loss over the training
- * points plus the soft-condition and data terms (terms.h). */
+/* The task's objective over x = [theta (P), c / cscale (ntrained)]: the residual loss over the
+ * training points plus the soft-condition and data terms (terms.h). */
 static int objective(void *user, const double *theta, double *loss, double *grad) {
   task_state *st = user;
   task_mem *m = st->m;
   const size_t P = m->net->nparams;
   for (int j = 0; j < st->spec->ntrained; j++)
-    m->tctx.coef[st->spec->trained[j]] = theta[P + (size_t)j];
+    m->tctx.coef[st->spec->trained[j]] = m->cscale[j] * theta[P + (size_t)j];
   PF_CALL(pf_engine_loss_grad(st->eng, theta, st->train, loss, grad));
   if (st->spec->ntrained && grad) PF_CALL(coefficient_grad(st, theta, grad + P));
   PF_CALL(pf_terms_loss_grad(m->terms, theta, loss, grad, NULL));
@@ -274,8 +284,11 @@ static int task_problem(const pf_task_spec *spec, task_mem *m, size_t cap) {
     m->tp = *p;
     memcpy(m->tctx.coef, pf_pde_coefficients(p), (size_t)p->ncoef * sizeof(double));
     if (p->text) m->tctx.data = ((const pf_pde_ctx *)p->ops.ctx)->data;
-    for (int j = 0; j < spec->ntrained; j++)
-      m->tctx.coef[spec->trained[j]] = spec->coef_init[spec->trained[j]];
+    for (int j = 0; j < spec->ntrained; j++) {
+      const double c0 = spec->coef_init[spec->trained[j]];
+      m->cscale[j] = pf_task_coef_scale(c0);
+      m->tctx.coef[spec->trained[j]] = c0;
+    }
     m->tp.ops.ctx = &m->tctx;
     m->pde = &m->tp;
     const size_t nj = (size_t)pf_jet_count(p->ops.d);
@@ -307,11 +320,12 @@ static int task_setup(const pf_task_spec *spec, pf_task_result *res, task_mem *m
   PF_CALL(pf_engine_create(m->net, &m->pde->ops, spec->block, &m->eng));
   const size_t P = m->net->nparams, nt = (size_t)spec->ntrained;
   res->nparams = P;
-  /* the optimisation vector x = [theta (P), trained coefficients (nt)] */
+  /* the optimisation vector x = [theta (P), trained coefficients / cscale (nt)] */
   PF_CALL(PF_CALLOC(P + nt, &res->theta));
   pf_rng_stream init = pf_rng_stream_make(spec->seed, 0, PF_RNG_INIT, 0);
   PF_CALL(pf_mlp_init_glorot(m->net, &init, res->theta));
-  for (size_t j = 0; j < nt; j++) res->theta[P + j] = spec->coef_init[spec->trained[j]];
+  for (size_t j = 0; j < nt; j++)
+    res->theta[P + j] = spec->coef_init[spec->trained[j]] / m->cscale[j];
 
   /* holdout set and reference */
   PF_CALL(pf_pde_holdout(pde, spec->seed, spec->holdout_points, &m->nh, &m->hX, &m->href));
@@ -464,7 +478,8 @@ static int task_cycles(const pf_ctx *ctx, const pf_task_spec *spec, const pf_tas
     /* the coefficients of the final iterate (the optimisers leave theta at their last finite
      * iterate, which the objective may not have been evaluated at last) */
     const size_t P = m->net->nparams;
-    for (int j = 0; j < spec->ntrained; j++) m->tctx.coef[spec->trained[j]] = theta[P + (size_t)j];
+    for (int j = 0; j < spec->ntrained; j++)
+      m->tctx.coef[spec->trained[j]] = m->cscale[j] * theta[P + (size_t)j];
 
     /* 3. metrics on the holdout set */
     double l2 = NAN, test_loss = NAN;
@@ -543,7 +558,7 @@ int pf_task_run(const pf_ctx *ctx, const pf_task_spec *spec, const pf_task_hooks
     if (!rc) {
       memcpy(res->theta, start->theta, res->nparams * sizeof *res->theta);
       for (int j = 0; j < spec->ntrained; j++) {
-        res->theta[res->nparams + (size_t)j] = start->coef[spec->trained[j]];
+        res->theta[res->nparams + (size_t)j] = start->coef[spec->trained[j]] / m.cscale[j];
         m.tctx.coef[spec->trained[j]] = start->coef[spec->trained[j]];
       }
       memcpy(m.tX, start->X, start->ntrain * d * sizeof *m.tX);

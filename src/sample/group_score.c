@@ -316,10 +316,12 @@ static int group_round(pf_group_scorer *g, int cycle, const double *theta, doubl
     const size_t nt = (size_t)s->ntrained;
     if (g->rank == 0) memcpy(g->theta, theta, (g->P + nt) * sizeof *g->theta);
     GROUP_MPI(MPI_Bcast(g->theta, 1, g->rowP, 0, g->comm));
-    /* trained coefficients: theta + P on rank 0 (the task's x = [theta, c]) */
+    /* trained coefficients: theta + P on rank 0 (the task's x = [theta, c / scale]) */
     if (nt) {
       GROUP_MPI(MPI_Bcast(g->theta + g->P, (int)nt, MPI_DOUBLE, 0, g->comm));
-      for (size_t j = 0; j < nt; j++) g->tctx.coef[s->trained[j]] = g->theta[g->P + j];
+      for (size_t j = 0; j < nt; j++)
+        g->tctx.coef[s->trained[j]] =
+            pf_task_coef_scale(s->coef_init[s->trained[j]]) * g->theta[g->P + j];
     }
   }
   pf_sample_pool(s->pde, s->seed, cycle, g->p0, g->pn, g->X);

@@ -78,7 +78,10 @@ int main(int argc, char **argv) {
     double *at_init = calloc(spec.pool, sizeof *at_init), *sX = calloc(2 * spec.pool, sizeof *sX);
     pf_rng_stream st = pf_rng_stream_make(5, 0, PF_RNG_TEST, 0);
     pf_rng_uniform_range(&st, 0, P, -0.5, 0.5, x);
-    x[P] = 0.02; /* the coefficient as trained so far (the guess was 0.05) */
+    /* the coefficient as trained so far, nu = 0.02 (the guess was 0.05), in the optimisers' units
+     * (x = nu / scale, scale the power of two of the guess: exact) */
+    const double nu = 0.02;
+    x[P] = nu / pf_task_coef_scale(0.05);
     pf_group_scorer *gs = NULL;
     PF_TEST_OK(pf_group_scorer_create(MPI_COMM_WORLD, &spec, &gs));
     PF_TEST_OK(pf_group_score(gs, 2, rank == 0 ? x : NULL, rank == 0 ? X : NULL,
@@ -86,14 +89,14 @@ int main(int argc, char **argv) {
     PF_TEST_OK(pf_group_scorer_destroy(&gs));
     if (rank == 0) {
       const pf_pde *at = NULL, *guess = NULL;
-      double c = x[P];
+      double c = nu;
       PF_TEST_OK(pf_pde_instance(spec.pde, &c, &at));
       PF_TEST_OK(serial(&spec, at, x, 2, sX, ref));
       c = 0.05;
       PF_TEST_OK(pf_pde_instance(spec.pde, &c, &guess));
       PF_TEST_OK(serial(&spec, guess, x, 2, sX, at_init));
       PF_TEST_EXPECT(!memcmp(sc, ref, spec.pool * sizeof *sc),
-                     "%s: the group's scores are those at nu = %g", methods[mi], x[P]);
+                     "%s: the group's scores are those at nu = %g", methods[mi], nu);
       PF_TEST_EXPECT(memcmp(ref, at_init, spec.pool * sizeof *sc),
                      "%s: the scores depend on nu (else this test sees nothing)", methods[mi]);
       PF_TEST_EXPECT(!memcmp(X, sX, 2 * spec.pool * sizeof *X), "%s: the pool", methods[mi]);
