@@ -100,6 +100,19 @@ static int resolve(const pf_sweep *sweep, vmem *m, char *err, size_t errlen) {
     snprintf(m->labels[i], sizeof m->labels[i], "validate task %d/%d%s%s", i + 1, T,
              lab[0] ? " " : "", lab);
     s->label = m->labels[i];
+    /* validate's retraining and its predictors use the residual loss alone: a composite objective
+     * would be validated against the wrong loss, so it is refused rather than ignored */
+    if (s->ntrained || s->data.reference || s->data.file[0] || s->pde->soft || s->pde->ncond) {
+      snprintf(err, errlen,
+               "validate: task %d (%s) has %s; validate supports the residual loss only (no soft "
+               "conditions, constraints = \"soft\", data or trainable coefficients); allowed: "
+               "problems with hard constraints and no data (use `pinnfluence run` for this one)",
+               i + 1, lab[0] ? lab : s->pde->name,
+               s->ntrained                            ? "trainable coefficients"
+               : s->data.reference || s->data.file[0] ? "a data term"
+                                                      : "soft conditions");
+      return PF_ERR_CONFIG;
+    }
     if (pf_fault_nan_task(m->fault, i)) s->fault_nan_cycle = 1;
     if (pf_fault_signal_task(m->fault, i)) s->fault = m->fault;
     size_t P = 0;

@@ -4,7 +4,7 @@
 # the machine's speed) in a retraining unit and in the training to a state, each followed by
 # --resume on another number of ranks, gives the file of the uninterrupted run, as does a resume
 # after a rank was killed (SIGKILL) in a retraining unit; a resume with
-# another configuration and a misspelt validate key are refused with exit code 2, and a file
+# another configuration, a misspelt validate key and soft constraints are refused with exit code 2, and a file
 # whose lock is held by a live process with exit code 3.
 # Usage: test_validate_mpi.sh PINNFLUENCE MPIEXEC CONFIG
 set -u
@@ -61,6 +61,10 @@ rc=$?; [ $rc = 2 ] && grep -q "different configuration" err3.txt \
 val 1 bad.h5 --set validate.retrain.adam_iter=5 > /dev/null 2> err4.txt
 rc=$?; [ $rc = 2 ] && grep -q "did you mean validate.retrain.adam_iters" err4.txt \
   || { echo "FAIL: misspelt key: exit $rc"; cat err4.txt; fail=1; }
+# a composite objective (soft conditions, trainable coefficients) is refused, not ignored
+val 1 bad.h5 --set constraints=soft > /dev/null 2> err6.txt
+rc=$?; [ $rc = 2 ] && grep -q "has soft conditions; validate supports the residual loss only" err6.txt \
+  || { echo "FAIL: soft constraints: exit $rc"; cat err6.txt; fail=1; }
 [ -e bad.h5 ] && { echo "FAIL: a refused configuration wrote a file"; fail=1; }
 # one writer per file: a lock held by a live process (this shell) refuses the resume (exit 3)
 printf 'host=%s\npid=%s\nstarted=now\nproc_start=%s\nstore=int1.h5\n' "$(hostname)" $$ \
