@@ -4,7 +4,8 @@
 # (columns t,u,x), as an HDF5 file (X (n, 2) and Y (n, 1) float64, attributes inputs and outputs)
 # and as a second HDF5 file written differently (big-endian float64, fixed-length attributes, the
 # name .hdf5) gives /params, /coefficients, /points/final and /metrics bit for bit; with other
-# observations the coefficients differ (the data term is used). Each task's text records the
+# observations the coefficients differ (the data term is used). Kovasznay with observations of p
+# and u (CSV columns u,y,p,x; HDF5 Y's columns "p, u") likewise. Each task's text records the
 # file and data.file_hash, the XXH64 of the file's raw bytes (checked with an independent Python
 # XXH64 on all three files: an HDF5 file holds NUL bytes, all of them count).
 # Usage: test_observations_h5.sh PINNFLUENCE SOURCE_DIR
@@ -33,6 +34,17 @@ with h5py.File("obs_be.hdf5", "w") as f:
     f["X"].attrs.create("inputs", np.bytes_("x,t"))
     f.create_dataset("Y", data=u[:, None].astype(">f8"))
     f["Y"].attrs.create("outputs", np.bytes_("u"))
+# Kovasznay: two of the three outputs, Y's columns in another order than the problem's (p, u)
+Xk = np.column_stack([rng.uniform(-0.5, 1.0, 40), rng.uniform(-0.5, 1.5, 40)])
+pk, uk = rng.standard_normal(40), rng.standard_normal(40)
+with open("kov.csv", "w") as f:
+    f.write("u,y,p,x\n")
+    for (x, y), a, b in zip(Xk, pk, uk):
+        f.write(f"{b!r},{y!r},{a!r},{x!r}\n")
+with h5py.File("kov.h5", "w") as f:
+    f["X"] = Xk
+    f["Y"] = np.column_stack([pk, uk])
+    f["Y"].attrs["outputs"] = "p, u"
 with h5py.File("other.h5", "w") as f:
     f["X"] = X
     f["Y"] = (u + 0.05)[:, None]
@@ -47,6 +59,15 @@ S=(--set train.cycles=2 --set train.adam_iters=20 --set train.lbfgs_iters=10
 for d in obs.csv obs.h5 obs_be.hdf5 other.h5; do
   sed "s/DATA/$d/" base.cfg > "run_$d.cfg"
   "$exe" run "run_$d.cfg" -o "res_$d.h5" "${S[@]}" > "run_$d.log" 2>&1 ||
+    { echo "FAIL: the run with $d"; cat "run_$d.log"; exit 1; }
+done
+(cat "$src/configs/problems/kovasznay.cfg"; echo 'data = { file = "DATA"; weight = 10.0; };') > kov.cfg
+K=(--set train.cycles=1 --set train.adam_iters=10 --set train.lbfgs_iters=5
+   --set points.initial=100 --set sample.pool=300 --set influence.test_points=100
+   --set influence.arnoldi_iters=10 --set boundary.points=16)
+for d in kov.csv kov.h5; do
+  sed "s/DATA/$d/" kov.cfg > "run_$d.cfg"
+  "$exe" run "run_$d.cfg" -o "res_$d.h5" "${K[@]}" > "run_$d.log" 2>&1 ||
     { echo "FAIL: the run with $d"; cat "run_$d.log"; exit 1; }
 done
 /usr/bin/python3 - <<'PY'
@@ -113,10 +134,14 @@ for d in ("obs.h5", "obs_be.hdf5"):
         x, y = a[n][()], res[d][n][()]
         if x.shape != y.shape or x.tobytes() != y.tobytes():
             fail(f"{d}: {n} differs from the CSV run's")
+k, kh = h5py.File("res_kov.csv.h5", "r"), h5py.File("res_kov.h5.h5", "r")
+for n in ("params", "points/final", "metrics"):
+    if k[n][()].tobytes() != kh[n][()].tobytes():
+        fail(f"kovasznay: {n} differs between kov.csv (columns u,y,p,x) and kov.h5 (Y: p, u)")
 nu = a["coefficients"][0, -1, 0]
 if a["coefficients"][()].tobytes() == res["other.h5"]["coefficients"][()].tobytes():
     fail("other observations, the same coefficients: is the data term used?")
 print(f"CSV, HDF5 and big-endian HDF5 observations: identical results (nu after 2 cycles "
-      f"{nu:.6g}); hashes of the raw bytes in the tasks' texts")
+      f"{nu:.6g}); hashes of the raw bytes in the tasks' texts; Kovasznay (p, u) identical")
 sys.exit(bad)
 PY
