@@ -8,9 +8,10 @@
 # and u (CSV columns u,y,p,x; HDF5 Y's columns "p, u") likewise. Each task's text records the
 # file and data.file_hash, the XXH64 of the file's raw bytes (checked with an independent Python
 # XXH64 on all three files: an HDF5 file holds NUL bytes, all of them count).
-# Usage: test_observations_h5.sh PINNFLUENCE SOURCE_DIR
+# The HDF5 run on a group of two ranks (each reads the file) gives the same bits too.
+# Usage: test_observations_h5.sh PINNFLUENCE SOURCE_DIR MPIEXEC
 set -u
-exe="$1" src="$2"
+exe="$1" src="$2" mpiexec="$3"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
@@ -61,6 +62,8 @@ for d in obs.csv obs.h5 obs_be.hdf5 other.h5; do
   "$exe" run "run_$d.cfg" -o "res_$d.h5" "${S[@]}" > "run_$d.log" 2>&1 ||
     { echo "FAIL: the run with $d"; cat "run_$d.log"; exit 1; }
 done
+"$mpiexec" -n 2 "$exe" run run_obs.h5.cfg -o res_group.h5 "${S[@]}" --set run.ranks_per_task=2 \
+  > group.log 2>&1 || { echo "FAIL: the run on a group of two ranks"; cat group.log; exit 1; }
 (cat "$src/configs/problems/kovasznay.cfg"; echo 'data = { file = "DATA"; weight = 10.0; };') > kov.cfg
 K=(--set train.cycles=1 --set train.adam_iters=10 --set train.lbfgs_iters=5
    --set points.initial=100 --set sample.pool=300 --set influence.test_points=100
@@ -134,6 +137,10 @@ for d in ("obs.h5", "obs_be.hdf5"):
         x, y = a[n][()], res[d][n][()]
         if x.shape != y.shape or x.tobytes() != y.tobytes():
             fail(f"{d}: {n} differs from the CSV run's")
+g = h5py.File("res_group.h5", "r")
+for n in ("params", "coefficients", "points/final", "metrics"):
+    if a[n][()].tobytes() != g[n][()].tobytes():
+        fail(f"obs.h5 on a group of two ranks: {n} differs from the one-rank CSV run's")
 k, kh = h5py.File("res_kov.csv.h5", "r"), h5py.File("res_kov.h5.h5", "r")
 for n in ("params", "points/final", "metrics"):
     if k[n][()].tobytes() != kh[n][()].tobytes():
@@ -142,6 +149,6 @@ nu = a["coefficients"][0, -1, 0]
 if a["coefficients"][()].tobytes() == res["other.h5"]["coefficients"][()].tobytes():
     fail("other observations, the same coefficients: is the data term used?")
 print(f"CSV, HDF5 and big-endian HDF5 observations: identical results (nu after 2 cycles "
-      f"{nu:.6g}); hashes of the raw bytes in the tasks' texts; Kovasznay (p, u) identical")
+      f"{nu:.6g}); hashes of the raw bytes in the tasks' texts; a group of two ranks and Kovasznay (p, u) identical")
 sys.exit(bad)
 PY
