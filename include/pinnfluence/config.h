@@ -25,7 +25,8 @@
  *   data.seed                  int       0                       0 .. 2147483647
  *   data.weight                float     1.0                     0 < value <= 1e12
  *   data.outputs               names     [] (every output)       the problem's outputs (not a list)
- *   data.file                  string    ""                      a readable CSV file (not a list)
+ *   data.file                  string    ""                      a readable CSV or HDF5 file (not
+ *                                                                a list)
  *   data.file_hash             string    ""                      its XXH64 (written by pinnfluence)
  *   trainable.<coefficient>    float     (none)                  any coefficient of a problem
  *                                                                written in the configuration that

@@ -120,7 +120,8 @@ const pf_key pf_keys[] = {
     QKEY_TEXT("data.outputs", "data", "outputs", data.outputs, PF_CONFIG_NAME_MAX, 1,
               "the observed outputs of reference data (default: every output)"),
     QKEY_TEXT("data.file", "data", "file", data.file, PF_CONFIG_PATH_MAX, 0,
-              "observations from a CSV file: a header naming the inputs and observed outputs"),
+              "observations: a CSV file (header: inputs, observed outputs) or an HDF5 file "
+              "(datasets X, Y)"),
     QKEY_TEXT("data.file_hash", "data", "file_hash", data.file_hash, PF_CONFIG_NAME_MAX, 0,
               "XXH64 of data.file (written by pinnfluence into the task's configuration)"),
     {.path = "network.hidden",
@@ -783,6 +784,12 @@ void pf_config_print_help(FILE *out) {
       "      rms(u) * N(0, 1), the same for every task of a study; or\n"
       "  data = { file = \"obs.csv\"; weight = 1.0; };  # CSV: a header (inputs and observed "
       "outputs), rows\n"
+      "  data = { file = \"obs.h5\"; };  # HDF5 (the signature, or a name ending in .h5 or "
+      ".hdf5): dataset X\n"
+      "      (n, d) float64, the inputs in order (optional string attribute inputs = \"x,t\"); "
+      "dataset Y\n"
+      "      (n, nobs) float64 with a string attribute outputs = \"u\" or \"u,v\" naming its "
+      "columns\n"
       "  trainable = { nu = \"5*0.01/pi\"; };  # coefficient = initial guess, learned with the "
       "network\n"
       "      (problems written in the configuration; not a coefficient of A, B or a soft value)\n"

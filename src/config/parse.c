@@ -819,8 +819,9 @@ static int parse_trainable(pstate *ps, const config_setting_t *g) {
   return PF_OK;
 }
 
-/* data.file: read it (the task reads it again), its XXH64 into data.file_hash (so a task's
- * canonical text describes the data), and its rows checked against every task's problem. A text
+/* data.file: read it (the task reads it again), the XXH64 of its raw bytes into data.file_hash
+ * (so a task's canonical text describes the data), and its observations (CSV or HDF5,
+ * pf_observations_parse) checked against every task's problem. A text
  * from a store names the hash: then the file may be absent (predict), but a present file must
  * still have that hash. */
 static int data_file(pstate *ps) {
@@ -838,16 +839,18 @@ static int data_file(pstate *ps) {
                             h->where);
     return PF_OK;
   }
-  char *text = NULL, why[256], hex[PF_CONFIG_HASH_HEX];
-  if (pf_config_read_text(f->vals[0].s, &text, why, sizeof why)) {
+  char *bytes = NULL, why[256], hex[PF_CONFIG_HASH_HEX];
+  size_t len = 0;
+  if (pf_observations_load(f->vals[0].s, &bytes, &len, why, sizeof why)) {
     if (has_hash) return PF_OK;
     return pf_config_fail(ps->err, ps->errlen,
                           "%s: data.file: cannot read \"%s\": %s; allowed: a readable CSV file "
                           "(a header naming the inputs and observed outputs, then one row per "
-                          "observation)",
+                          "observation) or HDF5 file (datasets X and Y)",
                           f->where, f->vals[0].s, why);
   }
-  snprintf(hex, sizeof hex, "%016llx", (unsigned long long)XXH64(text, strlen(text), 0));
+  /* the raw bytes (an HDF5 file holds NUL bytes) */
+  snprintf(hex, sizeof hex, "%016llx", (unsigned long long)XXH64(bytes, len, 0));
   int rc = PF_OK;
   if (has_hash && strcmp(hex, h->vals[0].s))
     rc = pf_config_fail(ps->err, ps->errlen,
@@ -864,17 +867,17 @@ static int data_file(pstate *ps) {
       memcpy(h->where, f->where, sizeof h->where);
     }
   }
-  /* the rows against every problem of the sweep */
+  /* the observations against every problem of the sweep */
   const pf_sweep_key *kp = &sw->keys[pf_key_find("pde")];
   for (int j = 0; !rc && j < (kp->nvals ? kp->nvals : 1); j++) {
     const pf_pde *p = pf_pde_find(kp->nvals ? kp->vals[j].s : "burgers");
     pf_observations obs = {0};
     char msg[600];
-    if (p && pf_observations_csv(p, f->vals[0].s, text, &obs, msg, sizeof msg))
+    if (p && pf_observations_parse(p, f->vals[0].s, bytes, len, &obs, msg, sizeof msg))
       rc = pf_config_fail(ps->err, ps->errlen, "%s: data.file: %s", f->where, msg);
     pf_observations_free(&obs);
   }
-  free(text);
+  free(bytes);
   return rc;
 }
 

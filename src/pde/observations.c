@@ -1,5 +1,6 @@
-/* Observations for data misfit terms: a CSV file's rows, or points of the reference with seeded
- * noise (include/pinnfluence/observations.h). */
+/* Observations for data misfit terms: a CSV file's rows (an HDF5 file's datasets are read in
+ * src/io/observations_h5.c), or points of the reference with seeded noise
+ * (include/pinnfluence/observations.h). */
 #include "pinnfluence/observations.h"
 
 #include "pinnfluence/core.h"
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void pf_observations_free(pf_observations *obs) {
   if (!obs) return;
@@ -170,6 +172,90 @@ int pf_observations_csv(const pf_pde *p, const char *name, const char *text, pf_
   if (!rc && obs->n == 0)
     rc = cfail(err, errlen, "%s: a header but no observations; allowed: at least one row", name);
   return rc;
+}
+
+int pf_observations_load(const char *path, char **bytes, size_t *len, char *why, size_t whylen) {
+  *bytes = NULL;
+  *len = 0;
+  struct stat sb;
+  if (stat(path, &sb) != 0) {
+    snprintf(why, whylen, "%s", strerror(errno));
+    return 1;
+  }
+  if (S_ISDIR(sb.st_mode)) {
+    snprintf(why, whylen, "%s", strerror(EISDIR));
+    return 1;
+  }
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    snprintf(why, whylen, "%s", strerror(errno));
+    return 1;
+  }
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  int rc = 0;
+  while (buf) {
+    if (n + 1 >= cap) {
+      if (cap >= PF_OBSERVATIONS_FILE_MAX) {
+        snprintf(why, whylen, "larger than %zu MiB", PF_OBSERVATIONS_FILE_MAX >> 20);
+        rc = 1;
+        break;
+      }
+      char *nb = realloc(buf, 2 * cap);
+      if (!nb) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = nb, cap *= 2;
+    }
+    errno = 0;
+    const size_t k = fread(buf + n, 1, cap - n - 1, f);
+    n += k;
+    if (k == 0) {
+      if (ferror(f)) {
+        snprintf(why, whylen, "%s", errno ? strerror(errno) : "I/O error");
+        rc = 1;
+      }
+      break;
+    }
+  }
+  fclose(f);
+  if (!buf) {
+    snprintf(why, whylen, "out of memory");
+    return 1;
+  }
+  if (rc) {
+    free(buf);
+    return 1;
+  }
+  buf[n] = '\0';
+  *bytes = buf;
+  *len = n;
+  return 0;
+}
+
+int pf_observations_is_h5(const char *name, const char *bytes, size_t len) {
+  static const char sig[8] = {'\211', 'H', 'D', 'F', '\r', '\n', '\032', '\n'};
+  /* HDF5 looks for its superblock at 0 and after a user block of 512, 1024, 2048, ... bytes */
+  for (size_t off = 0; off + sizeof sig <= len; off = off ? 2 * off : 512)
+    if (!memcmp(bytes + off, sig, sizeof sig)) return 1;
+  const size_t l = strlen(name);
+  return (l > 3 && !strcmp(name + l - 3, ".h5")) || (l > 5 && !strcmp(name + l - 5, ".hdf5"));
+}
+
+int pf_observations_parse(const pf_pde *p, const char *name, const char *bytes, size_t len,
+                          pf_observations *obs, char *err, size_t errlen) {
+  memset(obs, 0, sizeof *obs);
+  if (pf_observations_is_h5(name, bytes, len))
+    return pf_observations_h5(p, name, bytes, len, obs, err, errlen);
+  if (strlen(bytes) != len)
+    return cfail(err, errlen,
+                 "%s: it holds a NUL byte but no HDF5 signature, so it is neither CSV text nor an "
+                 "HDF5 file; allowed: a CSV file (a header naming the inputs and observed outputs, "
+                 "then one row per observation) or an HDF5 file (datasets X and Y)",
+                 name);
+  return pf_observations_csv(p, name, bytes, obs, err, errlen);
 }
 
 int pf_observations_reference(const pf_pde *p, uint64_t data_seed, size_t holdout_points,

@@ -197,42 +197,6 @@ static void format_seconds(double s, char *buf, size_t len) {
     snprintf(buf, len, "%.1f h", s / 3600);
 }
 
-/* Allocate what the task holds: network and engine, initial parameters (into res->theta), the
- * holdout set and its reference, the initial training set, the resampling buffers, optimisers. */
-/* The whole file at path into *text (malloc'ed, NUL-terminated); nonzero with the reason in err. */
-static int read_file_text(const char *path, char **text, char *err, size_t errlen) {
-  *text = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(err, errlen, "cannot open %s", path);
-    return PF_ERR_IO;
-  }
-  size_t cap = 4096, len = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    const size_t got = fread(buf + len, 1, cap - len - 1, f);
-    len += got;
-    if (len + 1 < cap) break;
-    char *nb = realloc(buf, 2 * cap);
-    if (!nb) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    buf = nb, cap *= 2;
-  }
-  const int bad = ferror(f);
-  fclose(f);
-  if (!buf || bad) {
-    free(buf);
-    snprintf(err, errlen, "cannot read %s", path);
-    return PF_ERR_IO;
-  }
-  buf[len] = '\0';
-  *text = buf;
-  return PF_OK;
-}
-
 int pf_task_targets(const pf_task_spec *spec, pf_target_list *list) {
   const pf_pde *p = spec->pde;
   /* soft conditions: those written for the problem, and a soft problem's removed constraints */
@@ -246,14 +210,17 @@ int pf_task_targets(const pf_task_spec *spec, pf_target_list *list) {
       rc = pf_observations_reference(p, spec->data.seed, spec->holdout_points, spec->data.reference,
                                      spec->data.noise, spec->data.nout, spec->data.out, &obs);
     } else {
-      char *text = NULL, err[600];
-      rc = read_file_text(spec->data.file, &text, err, sizeof err);
-      if (rc) rc = pf_error(PF_ERR_IO, __FILE__, __LINE__, __func__, "data.file: %s", err);
+      /* CSV or HDF5, as the configuration read it (its hash is in the task's text) */
+      char *bytes = NULL, err[600];
+      size_t len = 0;
+      if (pf_observations_load(spec->data.file, &bytes, &len, err, sizeof err))
+        rc = pf_error(PF_ERR_IO, __FILE__, __LINE__, __func__, "data.file: cannot read %s: %s",
+                      spec->data.file, err);
       if (!rc) {
-        rc = pf_observations_csv(p, spec->data.file, text, &obs, err, sizeof err);
+        rc = pf_observations_parse(p, spec->data.file, bytes, len, &obs, err, sizeof err);
         if (rc) rc = pf_error(rc, __FILE__, __LINE__, __func__, "data.file: %s", err);
       }
-      free(text);
+      free(bytes);
     }
     pf_read read[PF_MAX_RES];
     for (int a = 0; a < obs.nobs; a++) read[a] = (pf_read){obs.out[a], 0};
@@ -304,6 +271,8 @@ static int task_problem(const pf_task_spec *spec, task_mem *m, size_t cap) {
   return PF_OK;
 }
 
+/* Allocate what the task holds: network and engine, initial parameters (into res->theta), the
+ * holdout set and its reference, the initial training set, the resampling buffers, optimisers. */
 static int task_setup(const pf_task_spec *spec, pf_task_result *res, task_mem *m) {
   const pf_pde *pde = spec->pde;
   const int d = pde->ops.d, mo = pde->ops.m, k = pde->ops.k;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bad problem groups and bad formulas: each is exit 2 with the file, line, key and (for a formula)
 # the column named, and no results file written; in the sanitizer build also no sanitizer report
-# (leaks on the error paths). Usage: test_problem_errors.sh PINNFLUENCE
+# (leaks on the error paths); HDF5 never prints its own error stack. Usage: test_problem_errors.sh PINNFLUENCE
 set -u
 exe="$1"
 tmp=$(mktemp -d)
@@ -43,6 +43,8 @@ case_() {
     echo "FAIL $name: message lacks '$pat':"; cat err; fail=1
   elif grep -q -e 'runtime error' -e 'Sanitizer' err; then
     echo "FAIL $name: a sanitizer report"; cat err; fail=1
+  elif grep -q 'HDF5-DIAG' err; then
+    echo "FAIL $name: HDF5 printed its error stack"; cat err; fail=1
   elif [ -e "$name.h5" ]; then
     echo "FAIL $name: $name.h5 was written"; fail=1
   fi
@@ -142,6 +144,91 @@ csv_case csv_fields 'csv_fields.csv:3: 2 fields; allowed: 3 (one per header colu
 csv_case csv_number 'csv_number.csv:2: field 2 "abc" is not a finite number' 'x,t,u\n0.1,abc,0.3\n'
 csv_case csv_outside 'csv_outside.csv:2: x = 2 is outside the domain; allowed: -1 .. 1' 't,x,u\n0.5,2,0.3\n'
 csv_case csv_no_rows 'csv_no_rows.csv: a header but no observations' 'x,t,u\n'
+printf 'x,t,u\n0.1,0.2,\0000.3\n' > csv_nul.csv
+EXTRA='data = { file = "csv_nul.csv"; };
+' case_ csv_nul 'csv_nul.csv: it holds a NUL byte but no HDF5 signature, so it is neither CSV text nor an HDF5 file'
+# HDF5 observation files (README "Soft constraints, data and inverse problems"): datasets X
+# (n, 2) and Y (n, nobs) of float64, Y's string attribute outputs; written with h5py, each with
+# one fault. A file with the HDF5 signature is HDF5 whatever its name; a name ending in .h5
+# without the signature is a damaged HDF5 file.
+/usr/bin/python3 - <<'PY' || { echo "FAIL: cannot write the HDF5 cases (python3 with numpy and h5py)"; fail=1; }
+import h5py, numpy as np
+X = np.array([[0.1, 0.2], [-0.5, 0.9], [0.3, 0.4], [0.7, 0.1], [-0.9, 0.6]])
+Y = np.array([[0.3], [0.1], [-0.2], [0.4], [0.5]])
+def write(name, X=X, Y=Y, outputs="u", inputs=None, skip=()):
+    with h5py.File(name, "w") as f:
+        if "X" not in skip:
+            f["X"] = X
+            if inputs is not None:
+                f["X"].attrs["inputs"] = inputs
+        if "Y" not in skip:
+            f["Y"] = Y
+            if outputs is not None:
+                f["Y"].attrs["outputs"] = outputs
+write("h5_no_x_obs.h5", skip=("X",))
+write("h5_no_y_obs.h5", skip=("Y",))
+write("h5_x_rank_obs.h5", X=X[:, 0])
+write("h5_x_cols_obs.h5", X=np.column_stack([X, X[:, :1]]))
+write("h5_x_int_obs.h5", X=np.zeros((5, 2), dtype=np.int64))
+write("h5_y_float32_obs.h5", Y=Y.astype(np.float32))
+write("h5_y_rows_obs.h5", Y=Y[:4])
+write("h5_y_cols_obs.h5", Y=np.column_stack([Y, Y]))
+write("h5_no_outputs_obs.h5", outputs=None)
+write("h5_unknown_output_obs.h5", outputs="w")
+write("h5_repeated_output_obs.h5", outputs="u,u", Y=np.column_stack([Y, Y]))
+write("h5_empty_output_obs.h5", outputs="")
+write("h5_inputs_obs.h5", inputs="t,x")
+Xn = X.copy(); Xn[3, 1] = np.nan
+write("h5_x_nan_obs.h5", X=Xn)
+Yi = Y.copy(); Yi[2, 0] = np.inf
+write("h5_y_inf_obs.h5", Y=Yi)
+Xo = X.copy(); Xo[1, 0] = 2.0
+write("h5_outside_obs.h5", X=Xo)
+write("h5_no_rows_obs.h5", X=np.zeros((0, 2)), Y=np.zeros((0, 1)))
+with h5py.File("h5_x_group_obs.h5", "w") as f:
+    f.create_group("X")
+    f["Y"] = Y
+    f["Y"].attrs["outputs"] = "u"
+with h5py.File("h5_outputs_int_obs.h5", "w") as f:
+    f["X"] = X
+    f["Y"] = Y
+    f["Y"].attrs["outputs"] = 7
+write("h5_signature.obs", skip=("Y",))
+write("h5_full_obs.h5")
+b = open("h5_full_obs.h5", "rb").read()
+open("h5_truncated_obs.h5", "wb").write(b[: len(b) // 2])
+open("h5_not_hdf5_obs.h5", "w").write("x,t,u\n0.1,0.2,0.3\n")
+PY
+h5_case() { # NAME PATTERN [FILE]
+  local file="${3:-${1}_obs.h5}"
+  EXTRA="data = { file = \"$file\"; };
+" case_ "$1" "$2"
+}
+X_ALLOWED='allowed: a dataset X of float64, shape (n, 2), its columns the inputs of burgers_t (x, t) in order'
+h5_case h5_no_x "h5_no_x.cfg:1: data.file: h5_no_x_obs.h5: dataset X: missing; $X_ALLOWED"
+h5_case h5_no_y 'h5_no_y_obs.h5: dataset Y: missing; allowed: a dataset Y of float64, shape (n, nobs), with a string attribute outputs naming its columns: outputs of burgers_t (u), each once, comma-separated'
+h5_case h5_x_group "h5_x_group_obs.h5: dataset X: X is not a dataset (a group?); $X_ALLOWED"
+h5_case h5_x_rank 'h5_x_rank_obs.h5: dataset X: rank 1, shape (5,); allowed: rank 2, shape (n, 2), one column per input of burgers_t (x, t), in order'
+h5_case h5_x_cols 'h5_x_cols_obs.h5: dataset X: shape (5, 3); allowed: shape (n, 2), one column per input of burgers_t (x, t), in order'
+h5_case h5_x_int 'h5_x_int_obs.h5: dataset X: its values are 8-byte integers; allowed: float64 (8-byte IEEE floats)'
+h5_case h5_y_float32 'h5_y_float32_obs.h5: dataset Y: its values are 4-byte floats (float32); allowed: float64 (8-byte IEEE floats)'
+h5_case h5_y_rows 'h5_y_rows_obs.h5: dataset Y: shape (4, 1); allowed: (5, 1), one row per row of X and one column per output its attribute outputs names'
+h5_case h5_y_cols 'h5_y_cols_obs.h5: dataset Y: shape (5, 2); allowed: (5, 1)'
+h5_case h5_no_outputs 'h5_no_outputs_obs.h5: dataset Y: no attribute outputs; allowed: a string attribute outputs naming Y'"'"'s columns, outputs of burgers_t (u), each once, comma-separated ("u")'
+h5_case h5_outputs_int 'h5_outputs_int_obs.h5: dataset Y: attribute outputs holds 8-byte integers; allowed: outputs of burgers_t (u)'
+h5_case h5_unknown_output 'h5_unknown_output_obs.h5: dataset Y: attribute outputs: "w" is not an output of burgers_t; allowed: outputs of burgers_t (u), each once, comma-separated ("u")'
+h5_case h5_repeated_output 'h5_repeated_output_obs.h5: dataset Y: attribute outputs: "u" appears twice; allowed: outputs of burgers_t (u)'
+h5_case h5_empty_output 'h5_empty_output_obs.h5: dataset Y: attribute outputs: name 1 is empty'
+h5_case h5_inputs 'h5_inputs_obs.h5: dataset X: attribute inputs is "t,x"; allowed: the inputs of burgers_t in order, comma-separated, "x,t" (or no attribute inputs)'
+h5_case h5_x_nan 'h5_x_nan_obs.h5: dataset X: row 3 (from 0): t = nan is not a finite number'
+h5_case h5_y_inf 'h5_y_inf_obs.h5: dataset Y: row 2 (from 0): u = inf is not a finite number'
+h5_case h5_outside 'h5_outside_obs.h5: dataset X: row 1 (from 0): x = 2 is outside the domain; allowed: -1 .. 1'
+h5_case h5_no_rows 'h5_no_rows_obs.h5: dataset X: shape (0, 2): no observations; allowed: at least one row'
+h5_case h5_truncated 'h5_truncated_obs.h5: not an HDF5 file (or a damaged one): HDF5: '
+h5_case h5_not_hdf5 'h5_not_hdf5_obs.h5: not an HDF5 file (or a damaged one): HDF5: '
+h5_case h5_signature 'h5_signature.obs: dataset Y: missing' h5_signature.obs
+EXTRA='data = { file = "h5_full_obs.h5"; file_hash = "0000000000000000"; };
+' case_ h5_file_hash 'data.file_hash: "0000000000000000" but the file h5_full_obs.h5 has XXH64'
 EXTRA='trainable = { mu = 1.0; };
 ' case_ trainable_unknown 'trainable_unknown.cfg:1: trainable.mu: burgers_t has no coefficient mu; allowed: nu'
 EXTRA='trainable = { nu = "5*"; };
