@@ -73,6 +73,12 @@ void pf_free_(void **p);
 #define PF_CALLOC(n, p) pf_calloc_array((size_t)(n), sizeof(**(p)), (void **)(p))
 #define PF_FREE(p)      pf_free_((void **)(p))
 
+/* The whole file at path into *bytes (len bytes, NUL-terminated after them; free with free()),
+ * refused (return 1, why: the reason, e.g. strerror or "larger than 16 MiB") for a directory, an
+ * unreadable file or one larger than max bytes. No pinnfluence error is raised: callers word
+ * their own message around why. */
+int pf_read_file(const char *path, size_t max, char **bytes, size_t *len, char *why, size_t whylen);
+
 /* ------------------------------------------------------------------ context */
 typedef enum { PF_LOG_ERROR = 0, PF_LOG_WARN = 1, PF_LOG_INFO = 2, PF_LOG_DEBUG = 3 } pf_log_level;
 

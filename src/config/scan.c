@@ -59,59 +59,15 @@ typedef struct {
 
 int pf_config_read_text(const char *path, char **text, char *msg, size_t len) {
   *text = NULL;
-  struct stat sb;
-  if (stat(path, &sb) != 0) {
-    snprintf(msg, len, "%s", strerror(errno));
-    return 1;
-  }
-  if (S_ISDIR(sb.st_mode)) {
-    snprintf(msg, len, "%s", strerror(EISDIR));
-    return 1;
-  }
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(msg, len, "%s", strerror(errno));
-    return 1;
-  }
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  int rc = 0;
-  while (buf) {
-    if (n + 1 >= cap) {
-      if (cap >= PF_CONFIG_FILE_MAX) {
-        snprintf(msg, len, "larger than %d MiB, no config file", PF_CONFIG_FILE_MAX >> 20);
-        rc = 1;
-        break;
-      }
-      char *nb = realloc(buf, 2 * cap);
-      if (!nb) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = nb, cap *= 2;
+  char *buf = NULL;
+  size_t n = 0;
+  if (pf_read_file(path, PF_CONFIG_FILE_MAX, &buf, &n, msg, len)) {
+    if (!strncmp(msg, "larger than", 11)) {
+      const size_t used = strlen(msg);
+      snprintf(msg + used, len - used, ", no config file");
     }
-    errno = 0;
-    size_t k = fread(buf + n, 1, cap - n - 1, f);
-    n += k;
-    if (k == 0) {
-      if (ferror(f)) {
-        snprintf(msg, len, "%s", errno ? strerror(errno) : "I/O error");
-        rc = 1;
-      }
-      break;
-    }
-  }
-  fclose(f);
-  if (!buf) {
-    snprintf(msg, len, "out of memory");
     return 1;
   }
-  if (rc) {
-    free(buf);
-    return 1;
-  }
-  buf[n] = '\0';
   if (strlen(buf) != n) {
     free(buf);
     snprintf(msg, len, "it holds a NUL byte, so it is no text file");

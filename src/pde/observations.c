@@ -175,64 +175,7 @@ int pf_observations_csv(const pf_pde *p, const char *name, const char *text, pf_
 }
 
 int pf_observations_load(const char *path, char **bytes, size_t *len, char *why, size_t whylen) {
-  *bytes = NULL;
-  *len = 0;
-  struct stat sb;
-  if (stat(path, &sb) != 0) {
-    snprintf(why, whylen, "%s", strerror(errno));
-    return 1;
-  }
-  if (S_ISDIR(sb.st_mode)) {
-    snprintf(why, whylen, "%s", strerror(EISDIR));
-    return 1;
-  }
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(why, whylen, "%s", strerror(errno));
-    return 1;
-  }
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  int rc = 0;
-  while (buf) {
-    if (n + 1 >= cap) {
-      if (cap >= PF_OBSERVATIONS_FILE_MAX) {
-        snprintf(why, whylen, "larger than %zu MiB", PF_OBSERVATIONS_FILE_MAX >> 20);
-        rc = 1;
-        break;
-      }
-      char *nb = realloc(buf, 2 * cap);
-      if (!nb) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = nb, cap *= 2;
-    }
-    errno = 0;
-    const size_t k = fread(buf + n, 1, cap - n - 1, f);
-    n += k;
-    if (k == 0) {
-      if (ferror(f)) {
-        snprintf(why, whylen, "%s", errno ? strerror(errno) : "I/O error");
-        rc = 1;
-      }
-      break;
-    }
-  }
-  fclose(f);
-  if (!buf) {
-    snprintf(why, whylen, "out of memory");
-    return 1;
-  }
-  if (rc) {
-    free(buf);
-    return 1;
-  }
-  buf[n] = '\0';
-  *bytes = buf;
-  *len = n;
-  return 0;
+  return pf_read_file(path, PF_OBSERVATIONS_FILE_MAX, bytes, len, why, whylen);
 }
 
 int pf_observations_is_h5(const char *name, const char *bytes, size_t len) {
