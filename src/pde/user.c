@@ -58,6 +58,14 @@ static void bind_common(const defined *u, const void *ctx, const double *X, pf_e
     b[u->d + j] = (pf_expr_bind){&((const pf_pde_ctx *)ctx)->coef[j], 0};
 }
 
+/* The read quantities q (nread, n) as the variables of the outputs' jet entries they are. */
+static void bind_quantities(const defined *u, size_t n, const double *q, pf_expr_bind *b) {
+  const pf_pinn_ops *ops = &u->pde.ops;
+  for (int a = 0; a < u->nread; a++)
+    b[u->qbase + ops->read[a].out * u->nj + ops->read[a].jet] =
+        (pf_expr_bind){q + (size_t)a * n, 1};
+}
+
 static void transform(const void *ctx, size_t n, const double *X, double *A, double *B) {
   const defined *u = of(ctx);
   pf_expr_bind b[PF_MAX_DIM + PF_PDE_MAX_COEF];
@@ -78,10 +86,7 @@ static void residual(const void *ctx, size_t n, const double *X, const double *q
   const defined *u = of(ctx);
   pf_expr_bind b[PF_MAX_DIM + PF_PDE_MAX_COEF + PF_MAX_OUT * NJMAX];
   bind_common(u, ctx, X, b);
-  const pf_pinn_ops *ops = &u->pde.ops;
-  for (int a = 0; a < u->nread; a++)
-    b[u->qbase + ops->read[a].out * u->nj + ops->read[a].jet] =
-        (pf_expr_bind){q + (size_t)a * n, 1};
+  bind_quantities(u, n, q, b);
   const int which = d2r ? 2 : dr ? 1 : 0;
   const int nr = u->nroots_r[which];
   double **out = malloc((size_t)(nr > 0 ? nr : 1) * sizeof *out);
@@ -104,10 +109,7 @@ static void residual_coef(const void *ctx, size_t n, const double *X, const doub
   if (!u->prog_rc) return; /* no coefficients */
   pf_expr_bind b[PF_MAX_DIM + PF_PDE_MAX_COEF + PF_MAX_OUT * NJMAX];
   bind_common(u, ctx, X, b);
-  const pf_pinn_ops *ops = &u->pde.ops;
-  for (int a = 0; a < u->nread; a++)
-    b[u->qbase + ops->read[a].out * u->nj + ops->read[a].jet] =
-        (pf_expr_bind){q + (size_t)a * n, 1};
+  bind_quantities(u, n, q, b);
   double *out[PF_MAX_RES * PF_PDE_MAX_COEF];
   const int nr = u->k * u->ncoef;
   for (int r = 0; r < nr; r++) out[r] = drc + (size_t)r * n;
