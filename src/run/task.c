@@ -442,6 +442,10 @@ static int task_cycles(const pf_ctx *ctx, const pf_task_spec *spec, const pf_tas
       }
       train_loss = lr.loss;
     }
+    /* no iteration at all (adam_iters = lbfgs_iters = 0: a cycle that only resamples, e.g. the
+     * untrained network of bench --influence-stability): the objective where theta stands */
+    if (ar.iterations + lr.iterations == 0 && !isfinite(train_loss))
+      PF_CALL(objective(&st, theta, &train_loss, NULL));
     const double ts2 = pf_wtime();
 
     /* the coefficients of the final iterate (the optimisers leave theta at their last finite

@@ -1,7 +1,8 @@
 /* One task end to end on small settings: training lowers the loss and the L2 error, results are
  * bitwise reproducible, the training set grows (add) or is replaced (replace) as specified and
- * stays in the domain, and a residual that turns non-finite marks the task failed with a reason
- * instead of crashing. */
+ * stays in the domain, a cycle without any iteration (adam_iters = lbfgs_iters = 0) records the
+ * loss where theta stands, and a residual that turns non-finite marks the task failed with a
+ * reason instead of crashing. */
 #include "pf_test.h"
 #include "pinnfluence/run.h"
 
@@ -102,6 +103,32 @@ int main(int argc, char **argv) {
   s = spec_for(diff, "static", 0, 2);
   PF_TEST_OK(pf_task_run(ctx, &s, NULL, &a));
   PF_TEST_EXPECT(!a.failed && a.ntrain == 60, "static: n %zu", a.ntrain);
+  pf_task_result_free(&a);
+
+  /* no iteration at all: the task finishes with the untrained network, and its train loss is the
+   * objective at that network over the training points (here the 60 Hammersley points) */
+  s = spec_for(diff, "static", 0, 1);
+  s.adam_iters = 0, s.lbfgs_iters = 0;
+  PF_TEST_OK(pf_task_run(ctx, &s, NULL, &a));
+  PF_TEST_EXPECT(!a.failed, "no iterations: failed: %s", a.reason);
+  PF_TEST_EXPECT(a.last[PF_MET_ITERATION] == 0, "no iterations: %g", a.last[PF_MET_ITERATION]);
+  {
+    static const int sizes[] = {2, 16, 16, 1};
+    pf_mlp *net = NULL;
+    pf_engine *eng = NULL;
+    pf_points *pts = NULL;
+    double L = NAN;
+    PF_TEST_OK(pf_mlp_create(3, sizes, &net));
+    PF_TEST_OK(pf_engine_create(net, &diff->ops, s.block, &eng));
+    PF_TEST_OK(pf_points_create(&diff->ops, 60, hX, &pts));
+    PF_TEST_OK(pf_engine_loss_grad(eng, a.theta, pts, &L, NULL));
+    PF_TEST_EXPECT(isfinite(L) && a.last[PF_MET_TRAIN_LOSS] == L,
+                   "no iterations: train loss %.17g, the loss at theta %.17g",
+                   a.last[PF_MET_TRAIN_LOSS], L);
+    pf_points_destroy(&pts);
+    pf_engine_destroy(&eng);
+    pf_mlp_destroy(&net);
+  }
   pf_task_result_free(&a);
 
   /* a residual that is NaN: the task is recorded failed, with a reason, and nothing crashes */
