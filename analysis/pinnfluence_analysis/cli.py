@@ -1,14 +1,18 @@
-"""Command line: python3 -m pinnfluence_analysis {table,stats,plots} FILE.h5 [options].
+"""Command line: python3 -m pinnfluence_analysis {table,stats,overhead,...} FILE.h5 [options].
 
   table  FILE [--metric l2_relative_error|l2|test_loss|coef_err] [--format markdown|latex]
   stats  FILE [--metric ...] [--reference METHOD | --all-pairs] [--problem NAME]...
   coefficients FILE [--csv]   (the trained coefficients of every task: trajectory, final value,
                                relative error)
+  overhead FILE [--format markdown|csv]   (the scoring share of the wall time and the median
+                               scoring and training seconds per problem, method, mode and
+                               pinnfluence's influence backend; from /timing)
   plots  FILE [--out DIR] [--seed S] [--task ID]... [--predict-with EXE]
   stability FILE.jsonl [--out DIR]   (the output of pinnfluence bench --influence-stability --json)
   validate FILE.h5 [--out DIR] [--effect test_loss|l2_relative_error]   (pinnfluence validate)
 
-Tasks that are not done (pending, running, failed) are left out, with a note.
+Tasks that are not done (pending, running, failed) are left out, with a note (on stderr with
+overhead --format csv).
 """
 
 import argparse
@@ -17,7 +21,7 @@ import sys
 
 import numpy as np
 
-from . import stats, table
+from . import overhead, stats, table
 from .store import Store, StoreFormatError, exclusion_note
 
 # "l2" is l2_relative_error; "coef_err" the final relative error of the trained coefficients
@@ -50,6 +54,11 @@ def parser():
                        help="trained coefficients per task: trajectory, final value, error")
     c.add_argument("file", help="results file (.h5)")
     c.add_argument("--csv", action="store_true", help="CSV instead of a Markdown table")
+
+    o = sub.add_parser("overhead", help="what the resampling costs: scoring share of the wall "
+                                        "time, scoring and training seconds (from /timing)")
+    o.add_argument("file", help="results file (.h5)")
+    o.add_argument("--format", choices=("markdown", "csv"), default="markdown")
 
     f = sub.add_parser("plots", help="figures as PNG and PDF")
     f.add_argument("file", help="results file (.h5)")
@@ -124,6 +133,18 @@ def run_coefficients(store, args):
             for r in rows]
     note = exclusion_note(store)
     return "\n".join(out + ([""] + [note] if note else [])) + "\n"
+
+
+def run_overhead(store, args):
+    """The scoring share and the median scoring and training seconds per group of tasks."""
+    overhead.check_timing(store)
+    rows = overhead.groups(store.tasks)
+    note = exclusion_note(store)
+    if args.format == "csv":  # the note on stderr keeps the output plain CSV
+        if note:
+            print(f"pinnfluence-analysis: note: {note}", file=sys.stderr)
+        return overhead.csv(rows)
+    return overhead.markdown(rows, [note])
 
 
 def program_predictor(exe, path):
@@ -227,7 +248,7 @@ def main(argv=None):
             return 0
         with Store(args.file) as store:
             run = {"table": run_table, "stats": run_stats, "plots": run_plots,
-                   "coefficients": run_coefficients}[args.command]
+                   "coefficients": run_coefficients, "overhead": run_overhead}[args.command]
             sys.stdout.write(run(store, args))
     except (OSError, StoreFormatError, ValueError, subprocess.CalledProcessError) as e:
         print(f"pinnfluence-analysis: {e}", file=sys.stderr)

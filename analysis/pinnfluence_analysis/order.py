@@ -1,4 +1,5 @@
-"""The paper's orders of methods, problems and modes, and fixed method colours.
+"""The paper's orders of methods, problems and modes, the influence backends, and fixed method
+colours.
 
 Names not known to the paper come after the known ones, in the order they are first seen.
 """
@@ -6,6 +7,8 @@ Names not known to the paper come after the known ones, in the order they are fi
 METHODS = ("pinnfluence", "rar", "grad_dot", "out_grad", "loss_grad", "random", "static")
 PDES = ("diffusion", "allen_cahn", "burgers", "wave", "drift_diffusion")
 MODES = ("add", "replace")
+# influence.backend in the program's order (src/config/keys.c)
+BACKENDS = ("arnoldi", "exact", "gauss_newton", "block_krylov")
 
 # One colour per method in every figure (matplotlib's tab10, colour-blind friendlier order:
 # the two influence methods in strong colours, the baselines after, static in black).

@@ -15,6 +15,10 @@ task trains /tasks/trainable) and the values after each cycle of a task that tra
 final metric "coef_err". Older files read as tasks without trained coefficients. Other versions
 are refused with a message saying which ones are read.
 
+A file without /timing (or one of its datasets) is read with NaN timings and lists what it lacks
+in Store.missing_timing (the overhead command needs them; the rest does not). Task.backend is the
+influence backend named in the task's configuration text (the default arnoldi when none is).
+
 Strings are fixed-width NUL-padded 8-bit arrays; unwritten numbers read as NaN (the file can be
 read while a sweep is still running). Large per-task arrays (parameters, points, pools) are read
 lazily, when a Task attribute is first used.
@@ -49,6 +53,7 @@ DONE = 2
 METRIC_COLUMNS = ("cycle", "iteration", "l2_relative_error", "test_loss", "train_loss",
                   "train_size")
 TIMING_COLUMNS = ("seconds_score", "seconds_train")
+TIMING_PATHS = ("/timing/cycles", "/timing/task_seconds")
 # Final metrics computed from more than /metrics (Task.final): "l2" is l2_relative_error;
 # "coef_err" the final relative error of the trained coefficients (their mean if several)
 METRIC_ALIASES = {"l2": "l2_relative_error"}
@@ -78,6 +83,10 @@ def status_name(code):
 # differ from the problem's defaults (the paper's values)
 _COEF_GROUP = re.compile(r"^coefficients = \{\n(.*?)^\};", re.M | re.S)
 _COEF = re.compile(r"^\s*(\w+) = ([^;]+);", re.M)
+# the influence group's backend; a configuration without it has the default
+_INFLUENCE_GROUP = re.compile(r"^influence = \{\n(.*?)^\};", re.M | re.S)
+_BACKEND = re.compile(r'^\s*backend = "([^"]*)";', re.M)
+DEFAULT_BACKEND = "arnoldi"
 
 
 @dataclass
@@ -220,6 +229,15 @@ class Task:
         m = _COEF_GROUP.search(self.config)
         return {k: float(v) for k, v in _COEF.findall(m.group(1))} if m else {}
 
+    @cached_property
+    def backend(self):
+        """The influence backend of the task's configuration (influence.backend, which only
+        pinnfluence uses): "arnoldi", "gauss_newton", ...; the default "arnoldi" when /tasks/config
+        does not name one."""
+        group = _INFLUENCE_GROUP.search(self.config)
+        m = _BACKEND.search(group.group(1)) if group else None
+        return m.group(1) if m else DEFAULT_BACKEND
+
     @property
     def problem(self):
         """The problem with its coefficients other than the paper's, as `pinnfluence report`
@@ -281,8 +299,12 @@ class Store:
         f = self._file
         t = {name: f["/tasks/" + name][()] for name in f["/tasks"].keys()}
         metrics = f["/metrics"][()]
-        timing = f["/timing/cycles"][()]
-        seconds = f["/timing/task_seconds"][()]
+        # /timing is optional here (only `overhead` needs it): NaN when the file has none
+        self.missing_timing = [p for p in TIMING_PATHS if p not in f]
+        n = len(t["status"])
+        timing = (np.full((n, metrics.shape[1], len(TIMING_COLUMNS)), np.nan)
+                  if self.missing_timing else f["/timing/cycles"][()])
+        seconds = np.full(n, np.nan) if self.missing_timing else f["/timing/task_seconds"][()]
         width = self._points_width()
         tasks = []
         for i in range(len(t["status"])):
