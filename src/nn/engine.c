@@ -225,35 +225,28 @@ void pf_nn_block_residual(pf_engine *e, const double *theta, const pf_points *pt
   }
 }
 
-/* C (nin, ld) = W^T G + beta C for W (nout, nin) and G (nout, ld), row-major; beta is 0 or 1. A
- * one-row layer (nout = 1, the output layer of one output) is an outer product, done here as
- * C = w_i g_p (beta 0) or C + w_i g_p with the product rounded first (beta 1): bit for bit what
- * OpenBLAS's dgemm returns for K = 1 (checked on its Haswell, SkylakeX, Cooperlake and Prescott
- * kernels), at a fraction of its call overhead at these shapes. */
+/* C (nin, ld) = W^T G + beta C for W (nout, nin) and G (nout, ld), row-major. */
 static void gemm_wt_g(int nin, int ld, int nout, const double *W, const double *G, double beta,
                       double *C) {
-  if (nout != 1) {
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nin, ld, nout, 1.0, W, nin, G, ld, beta, C,
-                ld);
-    return;
-  }
-  for (int i = 0; i < nin; i++) {
-    const double w = W[i];
-    double *c = C + (size_t)i * (size_t)ld;
-    if (beta == 0.0)
-      for (int p = 0; p < ld; p++) c[p] = w * G[p];
-    else
-      for (int p = 0; p < ld; p++) {
-        const double t = w * G[p];
-        c[p] += t;
-      }
-  }
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nin, ld, nout, 1.0, W, nin, G, ld, beta, C,
+              ld);
 }
 
 /* Bias gradients of a layer: the sums over the block's points of the value channel of its
- * output adjoint G (rows, ld), in point order. */
+ * output adjoint G (rows, ld), in point order. One row's sum is a chain of dependent additions
+ * (one per add latency); eight rows side by side run eight such chains at once, each still
+ * added in point order, so every sum keeps its bits. */
 static void bias_sums(int rows, int nb, int ld, const double *G, double *out) {
-  for (int j = 0; j < rows; j++) {
+  enum { R = 8 };
+  int j = 0;
+  for (; j + R <= rows; j += R) {
+    double s[R] = {0.0};
+    const double *g = G + (size_t)j * ld;
+    for (int p = 0; p < nb; p++)
+      for (int r = 0; r < R; r++) s[r] += g[(size_t)r * ld + p];
+    for (int r = 0; r < R; r++) out[j + r] = s[r];
+  }
+  for (; j < rows; j++) {
     const double *g = G + (size_t)j * ld;
     double s = 0.0;
     for (int p = 0; p < nb; p++) s += g[p];
@@ -274,8 +267,14 @@ static void block_backward(pf_engine *e, const double *theta, int nb, double *go
                 0.0, gout + net->w_off[l], nin);
     bias_sums(nout, nb, ld, G, gout + net->b_off[l]);
     if (l == 0) break;
-    gemm_wt_g(nin, ld, nout, theta + net->w_off[l], G, 0.0, Gn);
-    pf_act_backward(e, nin, nb, e->A[l], e->Z[l - 1], Gn);
+    /* abar = W^T Zbar, then the activation's reverse step; under a one-row output layer the
+     * product is an outer product, formed inside the reverse step */
+    if (nout == 1) {
+      pf_act_backward_outer(e, nin, nb, e->A[l], e->Z[l - 1], theta + net->w_off[l], G, Gn);
+    } else {
+      gemm_wt_g(nin, ld, nout, theta + net->w_off[l], G, 0.0, Gn);
+      pf_act_backward(e, nin, nb, e->A[l], e->Z[l - 1], Gn);
+    }
     double *tmp = G;
     G = Gn;
     Gn = tmp;
@@ -422,11 +421,17 @@ void pf_nn_block_backward_tangent(pf_engine *e, const double *theta, const doubl
                   1.0, hout + net->w_off[l], nin);
     bias_sums(nout, nb, ld, Gd, hout + net->b_off[l]);
     if (l == 0) break;
-    /* abar = W^T Zbar;  abar' = W^T Zbar' + V^T Zbar */
-    gemm_wt_g(nin, ld, nout, theta + net->w_off[l], G, 0.0, Gn);
-    gemm_wt_g(nin, ld, nout, theta + net->w_off[l], Gd, 0.0, Gdn);
-    gemm_wt_g(nin, ld, nout, v + net->w_off[l], G, 1.0, Gdn);
-    pf_act_backward_tangent(e, nin, nb, e->A[l], e->Z[l - 1], e->Zd[l - 1], Gn, Gdn);
+    /* abar = W^T Zbar;  abar' = W^T Zbar' + V^T Zbar (outer products under a one-row output
+     * layer, formed inside the reverse step) */
+    if (nout == 1) {
+      pf_act_backward_tangent_outer(e, nin, nb, e->A[l], e->Z[l - 1], e->Zd[l - 1],
+                                    theta + net->w_off[l], v + net->w_off[l], G, Gd, Gn, Gdn);
+    } else {
+      gemm_wt_g(nin, ld, nout, theta + net->w_off[l], G, 0.0, Gn);
+      gemm_wt_g(nin, ld, nout, theta + net->w_off[l], Gd, 0.0, Gdn);
+      gemm_wt_g(nin, ld, nout, v + net->w_off[l], G, 1.0, Gdn);
+      pf_act_backward_tangent(e, nin, nb, e->A[l], e->Z[l - 1], e->Zd[l - 1], Gn, Gdn);
+    }
     double *tmp = G;
     G = Gn;
     Gn = tmp;
