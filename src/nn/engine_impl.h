@@ -38,6 +38,7 @@ struct pf_engine {
   int qrow[PF_MAX_READ];              /* row of read a in the (m, nj) arrays: out * nj + jet */
   double wsq[PF_MAX_RES];             /* sqrt(w_j) */
   int block, maxw;                    /* points per block, widest layer */
+  int small_gemm;                     /* OpenBLAS runs small-matrix dgemm kernels */
   double **Z, **A;   /* [L] pre-activations (sizes[l+1], nc*block), layer inputs (sizes[l], ...) */
   double **Zd, **Ad; /* tangents of Z and A (HVP, JVP) */
   double *G0, *G1, *Gd0, *Gd1;     /* adjoints and their tangents (maxw, nc*block) */

@@ -86,9 +86,20 @@ int pf_engine_jacobian_rows(pf_engine *e, const double *theta, const pf_points *
         const int nin = net->sizes[l], nout = net->sizes[l + 1];
         assemble_rows(e, l, nb, G, e->A[l], p0, np, Jblk, rstride);
         if (l == 0) break;
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nin, ld, nout, 1.0,
-                    theta + net->w_off[l], nin, G, ld, 0.0, Gn, ld);
-        pf_act_backward(e, nin, nb, e->A[l], e->Z[l - 1], Gn);
+        /* the reverse step of the loss gradient (engine.c's block_backward) */
+        const double *W = theta + net->w_off[l];
+        if (nout == 1) {
+          pf_act_backward_outer(e, nin, nb, e->A[l], e->Z[l - 1], W, G, Gn);
+        } else {
+          const int t = pf_engine_gemm_rows(e, nin, ld, nout);
+          for (int j0 = 0; j0 < nin; j0 += t) {
+            const int m = nin - j0 < t ? nin - j0 : t;
+            const size_t o = (size_t)j0 * (size_t)ld;
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, ld, nout, 1.0, W + j0, nin, G,
+                        ld, 0.0, Gn + o, ld);
+            pf_act_backward(e, m, nb, e->A[l] + o, e->Z[l - 1] + o, Gn + o);
+          }
+        }
         double *tmp = G;
         G = Gn;
         Gn = tmp;
