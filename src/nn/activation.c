@@ -24,15 +24,6 @@
 #include "engine_impl.h"
 #include "vmath.h"
 
-#define PF_INLINE static inline __attribute__((always_inline))
-/* Each dispatcher is compiled for AVX-512, AVX2 and baseline x86-64 and picked at load time. With
- * -ffp-contract=off every clone performs the same IEEE operations in the same order (no FMA, no
- * reductions across points), so the results are bitwise identical whichever clone runs. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PF_NO_CLONES)
-#define PF_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define PF_CLONES
-#endif
 /* The channel rows of a neuron never overlap; iterations over points are independent. */
 #define PF_IVDEP _Pragma("GCC ivdep")
 

@@ -4,6 +4,17 @@
 
 #include "pinnfluence/nn.h"
 
+#define PF_INLINE static inline __attribute__((always_inline))
+/* The elementwise kernels (activation.c, jacobian.c) are compiled for AVX-512, AVX2 and baseline
+ * x86-64 and picked at load time. With -ffp-contract=off every clone performs the same IEEE
+ * operations in the same order (no FMA, no reductions across points), so the results are bitwise
+ * identical whichever clone runs. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PF_NO_CLONES)
+#define PF_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define PF_CLONES
+#endif
+
 /* Jet flags of the derivative channels carried by the specialised kernels (d = 2; v is always
  * carried). */
 typedef struct {

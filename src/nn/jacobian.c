@@ -9,11 +9,24 @@
 #include <cblas.h>
 #include <string.h>
 
+/* row[k] = sum_c g_c a_c[k] over the nc channels, added in channel order (each product rounded,
+ * then added: the bits of accumulating the channels into the row one after the other), formed in
+ * registers and stored once. NC > 0: the channel count as a compile-time constant. */
+PF_INLINE void weight_row(const int NC, int nc, int nin, const double *gc, const double *const *ac,
+                          double *restrict row) {
+  const int n = NC ? NC : nc;
+  for (int k = 0; k < nin; k++) {
+    double s = gc[0] * ac[0][k];
+    for (int c = 1; c < n; c++) s += gc[c] * ac[c][k];
+    row[k] = s;
+  }
+}
+
 /* Per-point weight and bias rows of layer l into the J rows of points p0 .. p0+np-1: the row of
  * point p at J + (p - p0) * rstride. G: adjoints of the layer output (nout, nc*nb); A: layer
  * input (nin, nc*nb). */
-static void assemble_rows(pf_engine *e, int l, int nb, const double *G, const double *A, int p0,
-                          int np, double *J, size_t rstride) {
+PF_CLONES static void assemble_rows(pf_engine *e, int l, int nb, const double *G, const double *A,
+                                    int p0, int np, double *J, size_t rstride) {
   const pf_mlp *net = e->net;
   const int nin = net->sizes[l], nout = net->sizes[l + 1], nc = e->nc, ld = nc * nb;
   /* At[(c*nb + p) * nin + k] = A[k, c*nb + p]: each point's input channel a contiguous row. */
@@ -22,18 +35,25 @@ static void assemble_rows(pf_engine *e, int l, int nb, const double *G, const do
   for (int p = p0; p < p0 + np; p++) {
     double *Jw = J + (size_t)(p - p0) * rstride + net->w_off[l];
     double *Jb = J + (size_t)(p - p0) * rstride + net->b_off[l];
+    const double *ac[PF_MAX_JET];
+    for (int c = 0; c < nc; c++) ac[c] = e->At + (size_t)(c * nb + p) * nin;
     for (int j = 0; j < nout; j++) {
-      double *row = Jw + (size_t)j * nin;
       const double *g = G + (size_t)j * ld;
-      const double *a0 = e->At + (size_t)p * nin;
-      const double g0 = g[p];
-      for (int k = 0; k < nin; k++) row[k] = g0 * a0[k];
-      for (int c = 1; c < nc; c++) {
-        const double gc = g[c * nb + p];
-        const double *ac = e->At + (size_t)(c * nb + p) * nin;
-        for (int k = 0; k < nin; k++) row[k] += gc * ac[k];
+      double gc[PF_MAX_JET];
+      for (int c = 0; c < nc; c++) gc[c] = g[c * nb + p];
+      double *row = Jw + (size_t)j * nin;
+      /* the paper's channel sets: v, x, t and one or both of xx, tt */
+      switch (nc) {
+      case 4:
+        weight_row(4, nc, nin, gc, ac, row);
+        break;
+      case 5:
+        weight_row(5, nc, nin, gc, ac, row);
+        break;
+      default:
+        weight_row(0, nc, nin, gc, ac, row);
       }
-      Jb[j] = g0;
+      Jb[j] = gc[0];
     }
   }
 }
