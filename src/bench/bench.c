@@ -56,13 +56,11 @@ static double gemm_sequence(const pf_engine *eng, const pf_mlp *net, int nc, int
   for (int pass = 0; pass < (hvp ? 2 : 1); pass++)
     for (int l = 0; l < L; l++) {
       const int nin = net->sizes[l], nout = net->sizes[l + 1];
-      const int rows = l < L - 1 ? nout : 0; /* the output layer is one call */
+      /* the output layer and the HVP's tangent pass are whole calls */
+      const int rows = l < L - 1 && pass == 0 ? nout : 0;
       PIECES(rows, ld, nin) {
         GEMM(CblasNoTrans, CblasNoTrans, m, ld, nin, b->W + (size_t)r0 * nin, nin, b->X, ld,
              b->Y + (size_t)r0 * ld, ld);
-        if (pass == 1 && l > 0)
-          GEMM(CblasNoTrans, CblasNoTrans, m, ld, nin, b->W + (size_t)r0 * nin, nin, b->X, ld,
-               b->Y + (size_t)r0 * ld, ld);
       }
       if (!rows) {
         GEMM(CblasNoTrans, CblasNoTrans, nout, ld, nin, b->W, nin, b->X, ld, b->Y, ld);
@@ -75,11 +73,14 @@ static double gemm_sequence(const pf_engine *eng, const pf_mlp *net, int nc, int
     GEMM(CblasNoTrans, CblasTrans, nout, nin, ld, b->G, ld, b->X, ld, b->W, nin);
     if (hvp && l > 0) GEMM(CblasNoTrans, CblasTrans, nout, nin, ld, b->G, ld, b->X, ld, b->W, nin);
     if (l == 0) break;
-    PIECES(nin, ld, nout) {
-      for (int k = 0; k < (hvp ? 3 : 1); k++)
+    if (hvp) /* the reverse tangent's three whole calls */
+      for (int k = 0; k < 3; k++)
+        GEMM(CblasTrans, CblasNoTrans, nin, ld, nout, b->W, nin, b->G, ld, b->Y, ld);
+    else
+      PIECES(nin, ld, nout) {
         GEMM(CblasTrans, CblasNoTrans, m, ld, nout, b->W + r0, nin, b->G, ld,
              b->Y + (size_t)r0 * ld, ld);
-    }
+      }
   }
 #undef PIECES
 #undef GEMM

@@ -186,7 +186,10 @@ int pf_engine_destroy(pf_engine **eng) {
  * (checked on the Cooperlake, SkylakeX, Haswell and Prescott kernels). Measured (loss +
  * gradient, one core, interleaved medians): 2-64-64-64-1 5-6 % faster; at k = 100 (2-100x5-1)
  * pieces of 4 to 50 rows are 0-7 % slower and on the Haswell kernels (no small kernels, the
- * input repacked per piece) 8 rows are 19 % slower, so only this case is split. */
+ * input repacked per piece) 8 rows are 19 % slower, so only this case is split. The forward and
+ * reverse passes of the loss gradient and the Jacobian rows (and the HVP's forward pass) use it;
+ * the HVP's tangent passes keep whole GEMMs (in pieces they measured no faster at 2-64-64-64-1
+ * and 12 % slower with heat2d's six channels). */
 int pf_engine_gemm_rows(const pf_engine *eng, int m, int n, int k) {
   enum { ROWS = 8, KMAX = 64 };
   const double mnk = (double)m * (double)n * (double)k;
@@ -456,17 +459,12 @@ void pf_nn_block_backward_tangent(pf_engine *e, const double *theta, const doubl
       pf_act_backward_tangent_outer(e, nin, nb, e->A[l], e->Z[l - 1], e->Zd[l - 1],
                                     theta + net->w_off[l], v + net->w_off[l], G, Gd, Gn, Gdn);
     } else {
-      const int t = pf_engine_gemm_rows(e, nin, ld, nout);
-      for (int j0 = 0; j0 < nin; j0 += t) {
-        const int m = nin - j0 < t ? nin - j0 : t;
-        const size_t o = (size_t)j0 * (size_t)ld;
-        const double *W = theta + net->w_off[l] + j0, *V = v + net->w_off[l] + j0;
-        gemm_wt_g(m, ld, nout, W, nin, G, 0.0, Gn + o);
-        gemm_wt_g(m, ld, nout, W, nin, Gd, 0.0, Gdn + o);
-        gemm_wt_g(m, ld, nout, V, nin, G, 1.0, Gdn + o);
-        pf_act_backward_tangent(e, m, nb, e->A[l] + o, e->Z[l - 1] + o, e->Zd[l - 1] + o, Gn + o,
-                                Gdn + o);
-      }
+      /* whole GEMMs, as in the forward tangent (jets.c) */
+      const double *W = theta + net->w_off[l], *V = v + net->w_off[l];
+      gemm_wt_g(nin, ld, nout, W, nin, G, 0.0, Gn);
+      gemm_wt_g(nin, ld, nout, W, nin, Gd, 0.0, Gdn);
+      gemm_wt_g(nin, ld, nout, V, nin, G, 1.0, Gdn);
+      pf_act_backward_tangent(e, nin, nb, e->A[l], e->Z[l - 1], e->Zd[l - 1], Gn, Gdn);
     }
     double *tmp = G;
     G = Gn;
