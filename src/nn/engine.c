@@ -181,9 +181,10 @@ int pf_engine_destroy(pf_engine **eng) {
  * general path does first, which are a fair share of a layer GEMM at the engine's shapes. The
  * layer GEMMs of 2-64-64-64-1 (64 x 512 x 64, 2.1e6) are just above, so the engine splits such a
  * GEMM into pieces of 8 rows (neurons), 64 x 512 x 8 each. Every element of C is still the sum
- * of the same k products in the same order (k <= 64 is below OpenBLAS's blocking of the inner
- * dimension, and both paths sum it in order), so the pieces return the whole GEMM's bits
- * (checked on the Cooperlake, SkylakeX, Haswell and Prescott kernels). Measured (loss +
+ * of the same k products in the same order (k <= 64 lies inside one of OpenBLAS's blocks of the
+ * inner dimension, and its small and general kernels both sum it in order), so the pieces return
+ * the whole GEMM's bits (checked on the Cooperlake, SkylakeX, Haswell and Prescott kernels; a
+ * large k, as in the weight gradient's K = channels x points, does change bits). Measured (loss +
  * gradient, one core, interleaved medians): 2-64-64-64-1 5-6 % faster; at k = 100 (2-100x5-1)
  * pieces of 4 to 50 rows are 0-7 % slower and on the Haswell kernels (no small kernels, the
  * input repacked per piece) 8 rows are 19 % slower, so only this case is split. The forward and
