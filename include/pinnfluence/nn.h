@@ -156,6 +156,10 @@ int pf_engine_block_size(const pf_engine *eng);
 int pf_engine_channels(const pf_engine *eng);
 /* 1 if the engine runs the specialised kernels of the paper's channel sets, 0 the general path. */
 int pf_engine_specialised(const pf_engine *eng);
+/* Rows per call into which the engine splits a layer GEMM with m rows (neurons), n columns
+ * (channels x points) and inner size k, as it runs (m if it does not split it); for benchmarks
+ * that replay its GEMMs. */
+int pf_engine_gemm_rows(const pf_engine *eng, int m, int n, int k);
 /* The problem the engine was created with (copied). */
 const pf_pinn_ops *pf_engine_ops(const pf_engine *eng);
 /* For tests and benchmarks only: from now on run eng through the general path even where the

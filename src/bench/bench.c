@@ -34,12 +34,14 @@ static double median(double *v, int n) {
 }
 
 /* The GEMM calls of one loss+gradient (hvp = 0) or HVP (hvp = 1) over a block of nb points, in
- * the engine's order; if bufs is not NULL they are executed, and the flops are returned. */
+ * the engine's order and split into the engine's pieces of rows (pf_engine_gemm_rows); if bufs is
+ * not NULL they are executed, and the flops are returned. */
 typedef struct {
   double *W, *X, *Y, *G;
 } gemm_bufs;
 
-static double gemm_sequence(const pf_mlp *net, int nc, int nb, int hvp, const gemm_bufs *b) {
+static double gemm_sequence(const pf_engine *eng, const pf_mlp *net, int nc, int nb, int hvp,
+                            const gemm_bufs *b) {
   const int L = net->nlayers, ld = nc * nb;
   double flops = 0;
 #define GEMM(tA, tB, M, N, K, A_, lda, B_, ldb, C_, ldc)                                           \
@@ -47,21 +49,40 @@ static double gemm_sequence(const pf_mlp *net, int nc, int nb, int hvp, const ge
     flops += 2.0 * (double)(M) * (double)(N) * (double)(K);                                        \
     if (b) cblas_dgemm(CblasRowMajor, tA, tB, M, N, K, 1.0, A_, lda, B_, ldb, 0.0, C_, ldc);       \
   } while (0)
+/* rows r0 .. r0+m-1 of a GEMM of M rows in the engine's pieces */
+#define PIECES(M, N, K)                                                                            \
+  for (int t_ = pf_engine_gemm_rows(eng, M, N, K), r0 = 0, m = t_ < (M) ? t_ : (M); r0 < (M);      \
+       r0 += t_, m = (M)-r0 < t_ ? (M)-r0 : t_)
   for (int pass = 0; pass < (hvp ? 2 : 1); pass++)
     for (int l = 0; l < L; l++) {
       const int nin = net->sizes[l], nout = net->sizes[l + 1];
-      GEMM(CblasNoTrans, CblasNoTrans, nout, ld, nin, b->W, nin, b->X, ld, b->Y, ld);
-      if (pass == 1 && l > 0)
+      /* the output layer and the HVP's tangent pass are whole calls */
+      const int rows = l < L - 1 && pass == 0 ? nout : 0;
+      PIECES(rows, ld, nin) {
+        GEMM(CblasNoTrans, CblasNoTrans, m, ld, nin, b->W + (size_t)r0 * nin, nin, b->X, ld,
+             b->Y + (size_t)r0 * ld, ld);
+      }
+      if (!rows) {
         GEMM(CblasNoTrans, CblasNoTrans, nout, ld, nin, b->W, nin, b->X, ld, b->Y, ld);
+        if (pass == 1 && l > 0)
+          GEMM(CblasNoTrans, CblasNoTrans, nout, ld, nin, b->W, nin, b->X, ld, b->Y, ld);
+      }
     }
   for (int l = L - 1; l >= 0; l--) {
     const int nin = net->sizes[l], nout = net->sizes[l + 1];
     GEMM(CblasNoTrans, CblasTrans, nout, nin, ld, b->G, ld, b->X, ld, b->W, nin);
     if (hvp && l > 0) GEMM(CblasNoTrans, CblasTrans, nout, nin, ld, b->G, ld, b->X, ld, b->W, nin);
     if (l == 0) break;
-    for (int k = 0; k < (hvp ? 3 : 1); k++)
-      GEMM(CblasTrans, CblasNoTrans, nin, ld, nout, b->W, nin, b->G, ld, b->Y, ld);
+    if (hvp) /* the reverse tangent's three whole calls */
+      for (int k = 0; k < 3; k++)
+        GEMM(CblasTrans, CblasNoTrans, nin, ld, nout, b->W, nin, b->G, ld, b->Y, ld);
+    else
+      PIECES(nin, ld, nout) {
+        GEMM(CblasTrans, CblasNoTrans, m, ld, nout, b->W + r0, nin, b->G, ld,
+             b->Y + (size_t)r0 * ld, ld);
+      }
   }
+#undef PIECES
 #undef GEMM
   return flops;
 }
@@ -231,7 +252,7 @@ static int bench_shape_in(const pf_bench_options *opt, const pf_pde *pde, int nl
     double flops = 0, loss;
     for (size_t i0 = 0; i0 < n; i0 += (size_t)B) {
       int nb = (int)(n - i0 < (size_t)B ? n - i0 : (size_t)B);
-      flops += gemm_sequence(net, nc, nb, hvp, NULL);
+      flops += gemm_sequence(eng, net, nc, nb, hvp, NULL);
     }
     /* engine, then its dgemm sequence alone, then the peak dgemm, alternating so all three see
      * the same machine state */
@@ -244,7 +265,7 @@ static int bench_shape_in(const pf_bench_options *opt, const pf_pde *pde, int nl
       double t1 = pf_wtime();
       for (size_t i0 = 0; i0 < n; i0 += (size_t)B) {
         int nb = (int)(n - i0 < (size_t)B ? n - i0 : (size_t)B);
-        gemm_sequence(net, nc, nb, hvp, gb);
+        gemm_sequence(eng, net, nc, nb, hvp, gb);
       }
       double t2 = pf_wtime();
       peak_run(&m->pk);

@@ -24,15 +24,6 @@
 #include "engine_impl.h"
 #include "vmath.h"
 
-#define PF_INLINE static inline __attribute__((always_inline))
-/* Each dispatcher is compiled for AVX-512, AVX2 and baseline x86-64 and picked at load time. With
- * -ffp-contract=off every clone performs the same IEEE operations in the same order (no FMA, no
- * reductions across points), so the results are bitwise identical whichever clone runs. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PF_NO_CLONES)
-#define PF_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define PF_CLONES
-#endif
 /* The channel rows of a neuron never overlap; iterations over points are independent. */
 #define PF_IVDEP _Pragma("GCC ivdep")
 
@@ -99,12 +90,27 @@ PF_INLINE void fwd_tan_(const int HX, const int HT, const int HXX, const int HTT
   }
 }
 
-PF_INLINE void bwd_(const int HX, const int HT, const int HXX, const int HTT, int rows, int nb,
-                    const double *A, const double *Z, double *G) {
+/* The reverse kernels read the adjoint of the layer output either from G itself (OUTER = 0) or,
+ * for the layer under a one-row output layer, as the outer product of that layer's weights w and
+ * output adjoint g1 (OUTER = 1): IN(c) is w_j c[p], the product rounded once, as dgemm forms
+ * a K = 1 product (pf_act_backward_outer). */
+#define IN(ptr) (OUTER ? wj * (ptr)[p] : (ptr)[p])
+/* Source rows of the adjoint for row j: G's own row, or g1 (the same row for every j). */
+#define SRC(name, Gs)                                                                              \
+  const double *name##v = OUTER ? (Gs) : G + (size_t)j * ld;                                       \
+  const double *name##x = name##v + (HX ? ox : 0), *name##t = name##v + (HT ? ot : 0);             \
+  const double *name##xx = name##v + (HXX ? oxx : 0), *name##tt = name##v + (HTT ? ott : 0);       \
+  (void)name##x, (void)name##t, (void)name##xx, (void)name##tt
+
+PF_INLINE void bwd_(const int HX, const int HT, const int HXX, const int HTT, const int OUTER,
+                    int rows, int nb, const double *A, const double *Z, const double *w,
+                    const double *g1, double *G) {
   SLOTS;
   for (int j = 0; j < rows; j++) {
     ROW(const double, a, A);
     ROW(const double, z, Z);
+    SRC(i, g1);
+    const double wj = OUTER ? w[j] : 1.0;
     /* G is updated in place: one pointer per channel, each element read before it is written */
     double *gv = G + (size_t)j * ld, *gx_ = gv + (HX ? ox : 0), *gt_ = gv + (HT ? ot : 0);
     double *gxx_ = gv + (HXX ? oxx : 0), *gtt_ = gv + (HTT ? ott : 0);
@@ -112,8 +118,9 @@ PF_INLINE void bwd_(const int HX, const int HT, const int HXX, const int HTT, in
     for (int p = 0; p < nb; p++) {
       double s = av[p];
       double s1 = 1.0 - s * s, s2 = -2.0 * s * s1, s3 = -2.0 * (s1 * s1 + s * s2);
-      double gx = HX ? gx_[p] : 0.0, gt = HT ? gt_[p] : 0.0;
-      double gxx = HXX ? gxx_[p] : 0.0, gtt = HTT ? gtt_[p] : 0.0;
+      double g0 = IN(iv);
+      double gx = HX ? IN(ix) : 0.0, gt = HT ? IN(it) : 0.0;
+      double gxx = HXX ? IN(ixx) : 0.0, gtt = HTT ? IN(itt) : 0.0;
       double zx_ = HX ? zx[p] : 0.0, zt_ = HT ? zt[p] : 0.0;
       double lin = 0.0, quad = 0.0;
       if (HX) lin += gx * zx_;
@@ -126,7 +133,7 @@ PF_INLINE void bwd_(const int HX, const int HT, const int HXX, const int HTT, in
         lin += gtt * ztt[p];
         quad += gtt * zt_ * zt_;
       }
-      gv[p] = gv[p] * s1 + s2 * lin + s3 * quad;
+      gv[p] = g0 * s1 + s2 * lin + s3 * quad;
       if (HX) gx_[p] = gx * s1 + (HXX ? 2.0 * gxx * s2 * zx_ : 0.0);
       if (HT) gt_[p] = gt * s1 + (HTT ? 2.0 * gtt * s2 * zt_ : 0.0);
       if (HXX) gxx_[p] = gxx * s1;
@@ -135,17 +142,29 @@ PF_INLINE void bwd_(const int HX, const int HT, const int HXX, const int HTT, in
   }
 }
 
-PF_INLINE void bwd_tan_(const int HX, const int HT, const int HXX, const int HTT, int rows, int nb,
-                        const double *A, const double *Z, const double *Zd, double *G, double *Gd) {
+/* With OUTER = 1 the tangent of the input adjoint is w_j gd1[p] + vw_j g1[p], each product
+ * rounded, then the sum (pf_act_backward_tangent_outer). */
+PF_INLINE void bwd_tan_(const int HX, const int HT, const int HXX, const int HTT, const int OUTER,
+                        int rows, int nb, const double *A, const double *Z, const double *Zd,
+                        const double *w, const double *vw, const double *g1, const double *gd1,
+                        double *G, double *Gd) {
   SLOTS;
   for (int j = 0; j < rows; j++) {
     ROW(const double, a, A);
     ROW(const double, z, Z);
     ROW(const double, zd, Zd);
+    SRC(i, g1);
+    const double wj = OUTER ? w[j] : 1.0, vj = OUTER ? vw[j] : 0.0;
+    /* the tangent's source rows: Gd's own row, or gd1 */
+    const double *kv = OUTER ? gd1 : Gd + (size_t)j * ld, *kx = kv + (HX ? ox : 0);
+    const double *kt = kv + (HT ? ot : 0), *kxx = kv + (HXX ? oxx : 0), *ktt = kv + (HTT ? ott : 0);
     double *gv = G + (size_t)j * ld, *gx_ = gv + (HX ? ox : 0), *gt_ = gv + (HT ? ot : 0);
     double *gxx_ = gv + (HXX ? oxx : 0), *gtt_ = gv + (HTT ? ott : 0);
     double *hv = Gd + (size_t)j * ld, *hx_ = hv + (HX ? ox : 0), *ht_ = hv + (HT ? ot : 0);
     double *hxx_ = hv + (HXX ? oxx : 0), *htt_ = hv + (HTT ? ott : 0);
+    (void)kx, (void)kt, (void)kxx, (void)ktt;
+/* the tangent of channel c's adjoint: Gd's element, or w_j gd1 + vw_j g1 */
+#define IND(kp, ip) (OUTER ? wj * (kp)[p] + vj * (ip)[p] : (kp)[p])
     PF_IVDEP
     for (int p = 0; p < nb; p++) {
       double s = av[p];
@@ -153,11 +172,12 @@ PF_INLINE void bwd_tan_(const int HX, const int HT, const int HXX, const int HTT
       double s4 = -2.0 * (3.0 * s1 * s2 + s * s3);
       double zv_ = zdv[p];
       double sd1 = s2 * zv_, sd2 = s3 * zv_, sd3 = s4 * zv_;
-      double g0 = gv[p], h0 = hv[p];
-      double gx = HX ? gx_[p] : 0.0, gt = HT ? gt_[p] : 0.0;
-      double gxx = HXX ? gxx_[p] : 0.0, gtt = HTT ? gtt_[p] : 0.0;
-      double hx = HX ? hx_[p] : 0.0, ht = HT ? ht_[p] : 0.0;
-      double hxx = HXX ? hxx_[p] : 0.0, htt = HTT ? htt_[p] : 0.0;
+      double g0 = IN(iv), h0 = IND(kv, iv);
+      double gx = HX ? IN(ix) : 0.0, gt = HT ? IN(it) : 0.0;
+      double gxx = HXX ? IN(ixx) : 0.0, gtt = HTT ? IN(itt) : 0.0;
+      double hx = HX ? IND(kx, ix) : 0.0, ht = HT ? IND(kt, it) : 0.0;
+      double hxx = HXX ? IND(kxx, ixx) : 0.0, htt = HTT ? IND(ktt, itt) : 0.0;
+#undef IND
       double zx_ = HX ? zx[p] : 0.0, zt_ = HT ? zt[p] : 0.0;
       double zdx_ = HX ? zdx[p] : 0.0, zdt_ = HT ? zdt[p] : 0.0;
       /* lin = sum_c ab_c z_c, quad = ab_xx z_x^2 + ab_tt z_t^2, and their tangents */
@@ -205,6 +225,9 @@ PF_INLINE void bwd_tan_(const int HX, const int HT, const int HXX, const int HTT
     }
   }
 }
+
+#undef IN
+#undef SRC
 
 /* Instantiate a kernel for the engine's channel set: nine valid sets (xx needs x, tt needs t). */
 #define DISPATCH(e, kernel, ...)                                                                   \
@@ -508,15 +531,58 @@ PF_CLONES void pf_act_forward_tangent(const pf_engine *e, int rows, int nb, cons
 PF_CLONES void pf_act_backward(const pf_engine *e, int rows, int nb, const double *A,
                                const double *Z, double *G) {
   if (e->spec)
-    DISPATCH(e, bwd_, rows, nb, A, Z, G);
+    DISPATCH(e, bwd_, 0, rows, nb, A, Z, NULL, NULL, G);
   else
     gen_bwd(e, rows, nb, A, Z, G);
+}
+
+/* C (rows, ld) = w g1^T + beta C, the product w_j g1_p rounded first and then added (beta 1): the
+ * roundings of dgemm's K = 1 product. */
+static void outer_rows(int rows, size_t ld, const double *w, const double *g1, double beta,
+                       double *C) {
+  for (int j = 0; j < rows; j++) {
+    const double wj = w[j];
+    double *c = C + (size_t)j * ld;
+    if (beta == 0.0)
+      for (size_t p = 0; p < ld; p++) c[p] = wj * g1[p];
+    else
+      for (size_t p = 0; p < ld; p++) {
+        const double t = wj * g1[p];
+        c[p] += t;
+      }
+  }
+}
+
+PF_CLONES void pf_act_backward_outer(const pf_engine *e, int rows, int nb, const double *A,
+                                     const double *Z, const double *w, const double *g1,
+                                     double *G) {
+  if (e->spec) {
+    DISPATCH(e, bwd_, 1, rows, nb, A, Z, w, g1, G);
+  } else {
+    outer_rows(rows, (size_t)e->nc * (size_t)nb, w, g1, 0.0, G);
+    gen_bwd(e, rows, nb, A, Z, G);
+  }
 }
 
 PF_CLONES void pf_act_backward_tangent(const pf_engine *e, int rows, int nb, const double *A,
                                        const double *Z, const double *Zd, double *G, double *Gd) {
   if (e->spec)
-    DISPATCH(e, bwd_tan_, rows, nb, A, Z, Zd, G, Gd);
+    DISPATCH(e, bwd_tan_, 0, rows, nb, A, Z, Zd, NULL, NULL, NULL, NULL, G, Gd);
   else
     gen_bwd_tan(e, rows, nb, A, Z, Zd, G, Gd);
+}
+
+PF_CLONES void pf_act_backward_tangent_outer(const pf_engine *e, int rows, int nb, const double *A,
+                                             const double *Z, const double *Zd, const double *w,
+                                             const double *vw, const double *g1, const double *gd1,
+                                             double *G, double *Gd) {
+  if (e->spec) {
+    DISPATCH(e, bwd_tan_, 1, rows, nb, A, Z, Zd, w, vw, g1, gd1, G, Gd);
+  } else {
+    const size_t ld = (size_t)e->nc * (size_t)nb;
+    outer_rows(rows, ld, w, g1, 0.0, G);
+    outer_rows(rows, ld, w, gd1, 0.0, Gd);
+    outer_rows(rows, ld, vw, g1, 1.0, Gd);
+    gen_bwd_tan(e, rows, nb, A, Z, Zd, G, Gd);
+  }
 }

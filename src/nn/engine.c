@@ -14,6 +14,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 
 /* Second derivatives a problem needs: the pair entries of its read list. */
 int pf_nn_carried_pairs(const pf_pinn_ops *ops, unsigned *mask) {
@@ -125,6 +126,9 @@ int pf_engine_create(const pf_mlp *net, const pf_pinn_ops *ops, int block, pf_en
   e->ops = *ops;
   e->block = block;
   engine_layout(e, ops);
+  const char *core = pf_blas_core();
+  e->small_gemm = core && (!strcasecmp(core, "SkylakeX") || !strcasecmp(core, "Cooperlake") ||
+                           !strcasecmp(core, "SapphireRapids"));
   e->maxw = 0;
   for (int l = 0; l <= L; l++) e->maxw = net->sizes[l] > e->maxw ? net->sizes[l] : e->maxw;
   int rc = engine_alloc(e);
@@ -170,6 +174,28 @@ int pf_engine_destroy(pf_engine **eng) {
   PF_FREE(&e->At);
   PF_FREE(eng);
   return PF_OK;
+}
+
+/* OpenBLAS (0.3.21) has small-matrix dgemm kernels for its SkylakeX family of cores and runs
+ * them for M N K <= 10^6: they skip the packing of the operands and the zeroing of C that its
+ * general path does first, which are a fair share of a layer GEMM at the engine's shapes. The
+ * layer GEMMs of 2-64-64-64-1 (64 x 512 x 64, 2.1e6) are just above, so the engine splits such a
+ * GEMM into pieces of 8 rows (neurons), 64 x 512 x 8 each. Every element of C is still the sum
+ * of the same k products in the same order (k <= 64 lies inside one of OpenBLAS's blocks of the
+ * inner dimension, and its small and general kernels both sum it in order), so the pieces return
+ * the whole GEMM's bits (checked on the Cooperlake, SkylakeX, Haswell and Prescott kernels; a
+ * large k, as in the weight gradient's K = channels x points, does change bits). Measured (loss +
+ * gradient, one core, interleaved medians): 2-64-64-64-1 5-6 % faster; at k = 100 (2-100x5-1)
+ * pieces of 4 to 50 rows are 0-7 % slower and on the Haswell kernels (no small kernels, the
+ * input repacked per piece) 8 rows are 19 % slower, so only this case is split. The forward and
+ * reverse passes of the loss gradient and the Jacobian rows (and the HVP's forward pass) use it;
+ * the HVP's tangent passes keep whole GEMMs (in pieces they measured no faster at 2-64-64-64-1
+ * and 12 % slower with heat2d's six channels). */
+int pf_engine_gemm_rows(const pf_engine *eng, int m, int n, int k) {
+  enum { ROWS = 8, KMAX = 64 };
+  const double mnk = (double)m * (double)n * (double)k;
+  if (!eng->small_gemm || k > KMAX || mnk <= 1e6 || m <= ROWS) return m;
+  return ROWS;
 }
 
 int pf_engine_block_size(const pf_engine *eng) {
@@ -225,35 +251,29 @@ void pf_nn_block_residual(pf_engine *e, const double *theta, const pf_points *pt
   }
 }
 
-/* C (nin, ld) = W^T G + beta C for W (nout, nin) and G (nout, ld), row-major; beta is 0 or 1. A
- * one-row layer (nout = 1, the output layer of one output) is an outer product, done here as
- * C = w_i g_p (beta 0) or C + w_i g_p with the product rounded first (beta 1): bit for bit what
- * OpenBLAS's dgemm returns for K = 1 (checked on its Haswell, SkylakeX, Cooperlake and Prescott
- * kernels), at a fraction of its call overhead at these shapes. */
-static void gemm_wt_g(int nin, int ld, int nout, const double *W, const double *G, double beta,
-                      double *C) {
-  if (nout != 1) {
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nin, ld, nout, 1.0, W, nin, G, ld, beta, C,
-                ld);
-    return;
-  }
-  for (int i = 0; i < nin; i++) {
-    const double w = W[i];
-    double *c = C + (size_t)i * (size_t)ld;
-    if (beta == 0.0)
-      for (int p = 0; p < ld; p++) c[p] = w * G[p];
-    else
-      for (int p = 0; p < ld; p++) {
-        const double t = w * G[p];
-        c[p] += t;
-      }
-  }
+/* C (m, ld) = W^T G + beta C for the m columns of W (nout, lda) from W and G (nout, ld),
+ * row-major. */
+static void gemm_wt_g(int m, int ld, int nout, const double *W, int lda, const double *G,
+                      double beta, double *C) {
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, ld, nout, 1.0, W, lda, G, ld, beta, C,
+              ld);
 }
 
 /* Bias gradients of a layer: the sums over the block's points of the value channel of its
- * output adjoint G (rows, ld), in point order. */
+ * output adjoint G (rows, ld), in point order. One row's sum is a chain of dependent additions
+ * (one per add latency); eight rows side by side run eight such chains at once, each still
+ * added in point order, so every sum keeps its bits. */
 static void bias_sums(int rows, int nb, int ld, const double *G, double *out) {
-  for (int j = 0; j < rows; j++) {
+  enum { R = 8 };
+  int j = 0;
+  for (; j + R <= rows; j += R) {
+    double s[R] = {0.0};
+    const double *g = G + (size_t)j * ld;
+    for (int p = 0; p < nb; p++)
+      for (int r = 0; r < R; r++) s[r] += g[(size_t)r * ld + p];
+    for (int r = 0; r < R; r++) out[j + r] = s[r];
+  }
+  for (; j < rows; j++) {
     const double *g = G + (size_t)j * ld;
     double s = 0.0;
     for (int p = 0; p < nb; p++) s += g[p];
@@ -274,8 +294,20 @@ static void block_backward(pf_engine *e, const double *theta, int nb, double *go
                 0.0, gout + net->w_off[l], nin);
     bias_sums(nout, nb, ld, G, gout + net->b_off[l]);
     if (l == 0) break;
-    gemm_wt_g(nin, ld, nout, theta + net->w_off[l], G, 0.0, Gn);
-    pf_act_backward(e, nin, nb, e->A[l], e->Z[l - 1], Gn);
+    /* abar = W^T Zbar, then the activation's reverse step; under a one-row output layer the
+     * product is an outer product, formed inside the reverse step */
+    if (nout == 1) {
+      pf_act_backward_outer(e, nin, nb, e->A[l], e->Z[l - 1], theta + net->w_off[l], G, Gn);
+    } else {
+      /* in pieces of rows (pf_engine_gemm_rows), each piece's reverse step right after it */
+      const int t = pf_engine_gemm_rows(e, nin, ld, nout);
+      for (int j0 = 0; j0 < nin; j0 += t) {
+        const int m = nin - j0 < t ? nin - j0 : t;
+        const size_t o = (size_t)j0 * (size_t)ld;
+        gemm_wt_g(m, ld, nout, theta + net->w_off[l] + j0, nin, G, 0.0, Gn + o);
+        pf_act_backward(e, m, nb, e->A[l] + o, e->Z[l - 1] + o, Gn + o);
+      }
+    }
     double *tmp = G;
     G = Gn;
     Gn = tmp;
@@ -422,11 +454,19 @@ void pf_nn_block_backward_tangent(pf_engine *e, const double *theta, const doubl
                   1.0, hout + net->w_off[l], nin);
     bias_sums(nout, nb, ld, Gd, hout + net->b_off[l]);
     if (l == 0) break;
-    /* abar = W^T Zbar;  abar' = W^T Zbar' + V^T Zbar */
-    gemm_wt_g(nin, ld, nout, theta + net->w_off[l], G, 0.0, Gn);
-    gemm_wt_g(nin, ld, nout, theta + net->w_off[l], Gd, 0.0, Gdn);
-    gemm_wt_g(nin, ld, nout, v + net->w_off[l], G, 1.0, Gdn);
-    pf_act_backward_tangent(e, nin, nb, e->A[l], e->Z[l - 1], e->Zd[l - 1], Gn, Gdn);
+    /* abar = W^T Zbar;  abar' = W^T Zbar' + V^T Zbar (outer products under a one-row output
+     * layer, formed inside the reverse step) */
+    if (nout == 1) {
+      pf_act_backward_tangent_outer(e, nin, nb, e->A[l], e->Z[l - 1], e->Zd[l - 1],
+                                    theta + net->w_off[l], v + net->w_off[l], G, Gd, Gn, Gdn);
+    } else {
+      /* whole GEMMs, as in the forward tangent (jets.c) */
+      const double *W = theta + net->w_off[l], *V = v + net->w_off[l];
+      gemm_wt_g(nin, ld, nout, W, nin, G, 0.0, Gn);
+      gemm_wt_g(nin, ld, nout, W, nin, Gd, 0.0, Gdn);
+      gemm_wt_g(nin, ld, nout, V, nin, G, 1.0, Gdn);
+      pf_act_backward_tangent(e, nin, nb, e->A[l], e->Z[l - 1], e->Zd[l - 1], Gn, Gdn);
+    }
     double *tmp = G;
     G = Gn;
     Gn = tmp;

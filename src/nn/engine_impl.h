@@ -4,6 +4,17 @@
 
 #include "pinnfluence/nn.h"
 
+#define PF_INLINE static inline __attribute__((always_inline))
+/* The elementwise kernels (activation.c, jacobian.c) are compiled for AVX-512, AVX2 and baseline
+ * x86-64 and picked at load time. With -ffp-contract=off every clone performs the same IEEE
+ * operations in the same order (no FMA, no reductions across points), so the results are bitwise
+ * identical whichever clone runs. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PF_NO_CLONES)
+#define PF_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define PF_CLONES
+#endif
+
 /* Jet flags of the derivative channels carried by the specialised kernels (d = 2; v is always
  * carried). */
 typedef struct {
@@ -38,6 +49,7 @@ struct pf_engine {
   int qrow[PF_MAX_READ];              /* row of read a in the (m, nj) arrays: out * nj + jet */
   double wsq[PF_MAX_RES];             /* sqrt(w_j) */
   int block, maxw;                    /* points per block, widest layer */
+  int small_gemm;                     /* OpenBLAS runs small-matrix dgemm kernels */
   double **Z, **A;   /* [L] pre-activations (sizes[l+1], nc*block), layer inputs (sizes[l], ...) */
   double **Zd, **Ad; /* tangents of Z and A (HVP, JVP) */
   double *G0, *G1, *Gd0, *Gd1;     /* adjoints and their tangents (maxw, nc*block) */
@@ -75,6 +87,20 @@ void pf_act_backward(const pf_engine *e, int rows, int nb, const double *A, cons
 /* In place: (G, Gd) adjoint and its tangent of a become those of z. */
 void pf_act_backward_tangent(const pf_engine *e, int rows, int nb, const double *A, const double *Z,
                              const double *Zd, double *G, double *Gd);
+/* The same for the layer under a one-row output layer (the output layer of one output), whose
+ * input adjoint is the outer product w g1 of its weights w (rows) and its output adjoint g1 (one
+ * row of nc*nb), and in the tangent w gd1 + vw g1 (vw: the weights' tangent): G (and Gd) are
+ * written, not read. The products are rounded as dgemm rounds a K = 1 product (the product, then
+ * the sum), so this returns the bits of the dgemm followed by pf_act_backward (checked on
+ * OpenBLAS's Haswell, SkylakeX, Cooperlake and Prescott kernels) without the call's overhead,
+ * which is most of it at these sizes (6.6 us for 32 x 512 x 1), and without writing the product
+ * out and reading it back. */
+void pf_act_backward_outer(const pf_engine *e, int rows, int nb, const double *A, const double *Z,
+                           const double *w, const double *g1, double *G);
+void pf_act_backward_tangent_outer(const pf_engine *e, int rows, int nb, const double *A,
+                                   const double *Z, const double *Zd, const double *w,
+                                   const double *vw, const double *g1, const double *gd1, double *G,
+                                   double *Gd);
 
 /* Forward pass, constraint and residual of the block i0 .. i0+nb-1: fills u, q, r and (if want)
  * dr, d2r (and their full-jet copies drd, d2rd on the specialised path). Second derivatives only

@@ -9,11 +9,24 @@
 #include <cblas.h>
 #include <string.h>
 
+/* row[k] = sum_c g_c a_c[k] over the nc channels, added in channel order (each product rounded,
+ * then added: the bits of accumulating the channels into the row one after the other), formed in
+ * registers and stored once. NC > 0: the channel count as a compile-time constant. */
+PF_INLINE void weight_row(const int NC, int nc, int nin, const double *gc, const double *const *ac,
+                          double *restrict row) {
+  const int n = NC ? NC : nc;
+  for (int k = 0; k < nin; k++) {
+    double s = gc[0] * ac[0][k];
+    for (int c = 1; c < n; c++) s += gc[c] * ac[c][k];
+    row[k] = s;
+  }
+}
+
 /* Per-point weight and bias rows of layer l into the J rows of points p0 .. p0+np-1: the row of
  * point p at J + (p - p0) * rstride. G: adjoints of the layer output (nout, nc*nb); A: layer
  * input (nin, nc*nb). */
-static void assemble_rows(pf_engine *e, int l, int nb, const double *G, const double *A, int p0,
-                          int np, double *J, size_t rstride) {
+PF_CLONES static void assemble_rows(pf_engine *e, int l, int nb, const double *G, const double *A,
+                                    int p0, int np, double *J, size_t rstride) {
   const pf_mlp *net = e->net;
   const int nin = net->sizes[l], nout = net->sizes[l + 1], nc = e->nc, ld = nc * nb;
   /* At[(c*nb + p) * nin + k] = A[k, c*nb + p]: each point's input channel a contiguous row. */
@@ -22,18 +35,25 @@ static void assemble_rows(pf_engine *e, int l, int nb, const double *G, const do
   for (int p = p0; p < p0 + np; p++) {
     double *Jw = J + (size_t)(p - p0) * rstride + net->w_off[l];
     double *Jb = J + (size_t)(p - p0) * rstride + net->b_off[l];
+    const double *ac[PF_MAX_JET];
+    for (int c = 0; c < nc; c++) ac[c] = e->At + (size_t)(c * nb + p) * nin;
     for (int j = 0; j < nout; j++) {
-      double *row = Jw + (size_t)j * nin;
       const double *g = G + (size_t)j * ld;
-      const double *a0 = e->At + (size_t)p * nin;
-      const double g0 = g[p];
-      for (int k = 0; k < nin; k++) row[k] = g0 * a0[k];
-      for (int c = 1; c < nc; c++) {
-        const double gc = g[c * nb + p];
-        const double *ac = e->At + (size_t)(c * nb + p) * nin;
-        for (int k = 0; k < nin; k++) row[k] += gc * ac[k];
+      double gc[PF_MAX_JET];
+      for (int c = 0; c < nc; c++) gc[c] = g[c * nb + p];
+      double *row = Jw + (size_t)j * nin;
+      /* the paper's channel sets: v, x, t and one or both of xx, tt */
+      switch (nc) {
+      case 4:
+        weight_row(4, nc, nin, gc, ac, row);
+        break;
+      case 5:
+        weight_row(5, nc, nin, gc, ac, row);
+        break;
+      default:
+        weight_row(0, nc, nin, gc, ac, row);
       }
-      Jb[j] = g0;
+      Jb[j] = gc[0];
     }
   }
 }
@@ -86,9 +106,20 @@ int pf_engine_jacobian_rows(pf_engine *e, const double *theta, const pf_points *
         const int nin = net->sizes[l], nout = net->sizes[l + 1];
         assemble_rows(e, l, nb, G, e->A[l], p0, np, Jblk, rstride);
         if (l == 0) break;
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nin, ld, nout, 1.0,
-                    theta + net->w_off[l], nin, G, ld, 0.0, Gn, ld);
-        pf_act_backward(e, nin, nb, e->A[l], e->Z[l - 1], Gn);
+        /* the reverse step of the loss gradient (engine.c's block_backward) */
+        const double *W = theta + net->w_off[l];
+        if (nout == 1) {
+          pf_act_backward_outer(e, nin, nb, e->A[l], e->Z[l - 1], W, G, Gn);
+        } else {
+          const int t = pf_engine_gemm_rows(e, nin, ld, nout);
+          for (int j0 = 0; j0 < nin; j0 += t) {
+            const int m = nin - j0 < t ? nin - j0 : t;
+            const size_t o = (size_t)j0 * (size_t)ld;
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, ld, nout, 1.0, W + j0, nin, G,
+                        ld, 0.0, Gn + o, ld);
+            pf_act_backward(e, m, nb, e->A[l] + o, e->Z[l - 1] + o, Gn + o);
+          }
+        }
         double *tmp = G;
         G = Gn;
         Gn = tmp;
