@@ -34,7 +34,6 @@ class Overhead:
     method: str
     mode: str
     backend: str         # the influence backend of pinnfluence, "" for the other methods
-    seeds: tuple         # the tasks' seeds, sorted
     shares: np.ndarray   # per task (by seed): scoring seconds of all cycles / wall seconds
     score: np.ndarray    # scoring seconds of every cycle of every task
     train: np.ndarray    # training seconds of every cycle of every task
@@ -86,7 +85,7 @@ def groups(tasks):
         mode, problem, method, backend = key
         ts = sorted(members[key], key=lambda t: t.seed)
         out.append(Overhead(
-            problem, method, mode, backend, tuple(t.seed for t in ts),
+            problem, method, mode, backend,
             shares=np.array([np.sum(t.timing[:, SCORE]) / t.seconds for t in ts]),
             score=np.concatenate([t.timing[:, SCORE] for t in ts]),
             train=np.concatenate([t.timing[:, TRAIN] for t in ts])))

@@ -31,6 +31,11 @@ typedef struct {
 int pf_observations_csv(const pf_pde *p, const char *name, const char *text, pf_observations *obs,
                         char *err, size_t errlen);
 
+/* Split a comma-separated line in place into its fields (spaces, tabs and a '\r' around a field
+ * dropped): field[0 .. min(n, max)-1], returns the number n of fields (a CSV row, a list of
+ * names in an HDF5 attribute). */
+int pf_observations_split(char *line, char **field, int max);
+
 /* Largest observation file (CSV or HDF5) and most rows read from one. */
 #define PF_OBSERVATIONS_FILE_MAX ((size_t)1 << 30)
 #define PF_OBSERVATIONS_ROWS_MAX 10000000

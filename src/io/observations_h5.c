@@ -195,23 +195,6 @@ static int read_string_attr(obs_h5 *c, hid_t obj, const char *nm, const char *an
   return rc;
 }
 
-/* Split a comma-separated list in place (spaces around a name dropped); at most max names. */
-static int split_names(char *s, char **name, int max) {
-  int n = 0;
-  for (char *q = s;;) {
-    char *comma = strchr(q, ',');
-    if (comma) *comma = '\0';
-    while (*q == ' ' || *q == '\t') q++;
-    char *e = q + strlen(q);
-    while (e > q && (e[-1] == ' ' || e[-1] == '\t')) *--e = '\0';
-    if (n < max) name[n] = q;
-    n++;
-    if (!comma) break;
-    q = comma + 1;
-  }
-  return n;
-}
-
 /* X: (n, d) float64, rows 1 .. PF_OBSERVATIONS_ROWS_MAX, its inputs attribute if present. */
 static int check_x(obs_h5 *c, hid_t *dx, size_t *n) {
   const pf_pde *p = c->p;
@@ -247,7 +230,7 @@ static int check_x(obs_h5 *c, hid_t *dx, size_t *n) {
   rc = read_string_attr(c, *dx, "X", "inputs", attr_allowed, got, &present);
   if (rc || !present) return rc;
   char *name[PF_MAX_DIM + 1];
-  const int k = split_names(got, name, PF_MAX_DIM + 1);
+  const int k = pf_observations_split(got, name, PF_MAX_DIM + 1);
   int same = k == d;
   for (int j = 0; same && j < d; j++) same = !strcmp(name[j], p->inputs[j]);
   if (!same) {
@@ -288,7 +271,7 @@ static int check_y(obs_h5 *c, size_t n, hid_t *dy, pf_observations *obs, int *co
                  "Y's columns, %s",
                  attr_allowed);
   char *name[PF_MAX_OUT + 1];
-  const int k = split_names(text, name, PF_MAX_OUT + 1);
+  const int k = pf_observations_split(text, name, PF_MAX_OUT + 1);
   int seen[PF_MAX_OUT] = {0}, which[PF_MAX_OUT + 1];
   /* m <= PF_MAX_OUT distinct outputs: by name m + 1 at the latest one is empty, unknown or
    * repeated, so every name looked at was stored */

@@ -281,6 +281,26 @@ static void bias_sums(int rows, int nb, int ld, const double *G, double *out) {
   }
 }
 
+void pf_nn_reverse_step(pf_engine *e, const double *theta, int l, int nb, const double *G,
+                        double *Gn) {
+  const pf_mlp *net = e->net;
+  const int nin = net->sizes[l], nout = net->sizes[l + 1], ld = e->nc * nb;
+  const double *W = theta + net->w_off[l];
+  /* under a one-row output layer W^T G is an outer product, formed inside the reverse step */
+  if (nout == 1) {
+    pf_act_backward_outer(e, nin, nb, e->A[l], e->Z[l - 1], W, G, Gn);
+    return;
+  }
+  /* in pieces of rows (pf_engine_gemm_rows), each piece's reverse step right after it */
+  const int t = pf_engine_gemm_rows(e, nin, ld, nout);
+  for (int j0 = 0; j0 < nin; j0 += t) {
+    const int m = nin - j0 < t ? nin - j0 : t;
+    const size_t o = (size_t)j0 * (size_t)ld;
+    gemm_wt_g(m, ld, nout, W + j0, nin, G, 0.0, Gn + o);
+    pf_act_backward(e, m, nb, e->A[l] + o, e->Z[l - 1] + o, Gn + o);
+  }
+}
+
 /* Reverse pass of a block from the output adjoint in G0 (m, nc*nb). Writes the parameter
  * gradient of the block into gout (nparams), overwriting it. */
 static void block_backward(pf_engine *e, const double *theta, int nb, double *gout) {
@@ -294,20 +314,7 @@ static void block_backward(pf_engine *e, const double *theta, int nb, double *go
                 0.0, gout + net->w_off[l], nin);
     bias_sums(nout, nb, ld, G, gout + net->b_off[l]);
     if (l == 0) break;
-    /* abar = W^T Zbar, then the activation's reverse step; under a one-row output layer the
-     * product is an outer product, formed inside the reverse step */
-    if (nout == 1) {
-      pf_act_backward_outer(e, nin, nb, e->A[l], e->Z[l - 1], theta + net->w_off[l], G, Gn);
-    } else {
-      /* in pieces of rows (pf_engine_gemm_rows), each piece's reverse step right after it */
-      const int t = pf_engine_gemm_rows(e, nin, ld, nout);
-      for (int j0 = 0; j0 < nin; j0 += t) {
-        const int m = nin - j0 < t ? nin - j0 : t;
-        const size_t o = (size_t)j0 * (size_t)ld;
-        gemm_wt_g(m, ld, nout, theta + net->w_off[l] + j0, nin, G, 0.0, Gn + o);
-        pf_act_backward(e, m, nb, e->A[l] + o, e->Z[l - 1] + o, Gn + o);
-      }
-    }
+    pf_nn_reverse_step(e, theta, l, nb, G, Gn);
     double *tmp = G;
     G = Gn;
     Gn = tmp;

@@ -102,6 +102,12 @@ void pf_act_backward_tangent_outer(const pf_engine *e, int rows, int nb, const d
                                    const double *vw, const double *g1, const double *gd1, double *G,
                                    double *Gd);
 
+/* The reverse step through layer l >= 1 of a block (the loss gradient's, also the Jacobian
+ * rows'): Gn (sizes[l], nc*nb), the adjoint of layer l-1's pre-activations, from G
+ * (sizes[l+1], nc*nb), that of layer l's: W_l^T G, then the activation's reverse step. */
+void pf_nn_reverse_step(pf_engine *e, const double *theta, int l, int nb, const double *G,
+                        double *Gn);
+
 /* Forward pass, constraint and residual of the block i0 .. i0+nb-1: fills u, q, r and (if want)
  * dr, d2r (and their full-jet copies drd, d2rd on the specialised path). Second derivatives only
  * when asked for (HVP). */

@@ -6,7 +6,6 @@
 #include "engine_impl.h"
 #include "pinnfluence/core.h"
 
-#include <cblas.h>
 #include <string.h>
 
 /* row[k] = sum_c g_c a_c[k] over the nc channels, added in channel order (each product rounded,
@@ -88,7 +87,6 @@ int pf_engine_jacobian_rows(pf_engine *e, const double *theta, const pf_points *
   /* Blocks are aligned to multiples of the block size so a row never depends on `first`. */
   for (size_t i0 = first / bs * bs; i0 < first + count; i0 += bs) {
     const int nb = (int)(n - i0 < bs ? n - i0 : bs);
-    const int ld = e->nc * nb;
     const size_t lo = i0 > first ? i0 : first;
     const size_t hi = i0 + (size_t)nb < first + count ? i0 + (size_t)nb : first + count;
     const int p0 = (int)(lo - i0), np = (int)(hi - lo);
@@ -103,23 +101,9 @@ int pf_engine_jacobian_rows(pf_engine *e, const double *theta, const pf_points *
       pf_jets_constrain_adjoint(e, pts, i0, nb, seed_rows(e, nb, j), e->G0);
       double *G = e->G0, *Gn = e->G1;
       for (int l = L - 1; l >= 0; l--) {
-        const int nin = net->sizes[l], nout = net->sizes[l + 1];
         assemble_rows(e, l, nb, G, e->A[l], p0, np, Jblk, rstride);
         if (l == 0) break;
-        /* the reverse step of the loss gradient (engine.c's block_backward) */
-        const double *W = theta + net->w_off[l];
-        if (nout == 1) {
-          pf_act_backward_outer(e, nin, nb, e->A[l], e->Z[l - 1], W, G, Gn);
-        } else {
-          const int t = pf_engine_gemm_rows(e, nin, ld, nout);
-          for (int j0 = 0; j0 < nin; j0 += t) {
-            const int m = nin - j0 < t ? nin - j0 : t;
-            const size_t o = (size_t)j0 * (size_t)ld;
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, ld, nout, 1.0, W + j0, nin, G,
-                        ld, 0.0, Gn + o, ld);
-            pf_act_backward(e, m, nb, e->A[l] + o, e->Z[l - 1] + o, Gn + o);
-          }
-        }
+        pf_nn_reverse_step(e, theta, l, nb, G, Gn);
         double *tmp = G;
         G = Gn;
         Gn = tmp;

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 void pf_observations_free(pf_observations *obs) {
   if (!obs) return;
@@ -32,8 +31,7 @@ static int cfail(char *err, size_t errlen, const char *fmt, ...) {
   return PF_ERR_CONFIG;
 }
 
-/* The fields of one line (commas; spaces around a field ignored), at most max. */
-static int split(char *line, char **field, int max) {
+int pf_observations_split(char *line, char **field, int max) {
   int n = 0;
   for (char *p = line;;) {
     char *c = strchr(p, ',');
@@ -83,7 +81,7 @@ int pf_observations_csv(const pf_pde *p, const char *name, const char *text, pf_
     while (*t == ' ' || *t == '\t' || *t == '\r') t++;
     if (!*t || *t == '#') continue;
     char *field[PF_MAX_DIM + PF_MAX_OUT + 1];
-    const int nf = split(t, field, PF_MAX_DIM + PF_MAX_OUT + 1);
+    const int nf = pf_observations_split(t, field, PF_MAX_DIM + PF_MAX_OUT + 1);
     if (!header) {
       int seen_in[PF_MAX_DIM] = {0}, seen_out[PF_MAX_OUT] = {0};
       if (nf > d + m) {
